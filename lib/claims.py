@@ -51,6 +51,11 @@ def format_number(x: float, digits: int = 3) -> str:
     return f"{x:.{digits - 1}e}"
 
 
+def format_bound(x: float) -> str:
+    """A criterion's bound as written (0.9, not 0.900)."""
+    return f"{x:,g}" if not isinstance(x, bool) else str(x)
+
+
 # --------------------------------------------------------------------------------------- criteria
 @dataclass(frozen=True)
 class Criterion:
@@ -83,7 +88,7 @@ class Between(Criterion):
         return self.lo <= x <= self.hi
 
     def describe(self):
-        return f"in [{format_number(self.lo)}, {format_number(self.hi)}]"
+        return f"in [{format_bound(self.lo)}, {format_bound(self.hi)}]"
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ class AtMost(Criterion):
         return x <= self.bound
 
     def describe(self):
-        return f"≤ {format_number(self.bound)}"
+        return f"≤ {format_bound(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ class AtLeast(Criterion):
         return x >= self.bound
 
     def describe(self):
-        return f"≥ {format_number(self.bound)}"
+        return f"≥ {format_bound(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ class Below(Criterion):
         return x < self.bound
 
     def describe(self):
-        return f"< {format_number(self.bound)}"
+        return f"< {format_bound(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class Above(Criterion):
         return x > self.bound
 
     def describe(self):
-        return f"> {format_number(self.bound)}"
+        return f"> {format_bound(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,8 @@ class Near(Criterion):
 
     def describe(self):
         if self.rel:
-            return f"{format_number(self.target)} ± {format_number(100 * self.tol)}%"
-        return f"{format_number(self.target)} ± {format_number(self.tol)}"
+            return f"{format_bound(self.target)} ± {format_bound(100 * self.tol)}%"
+        return f"{format_bound(self.target)} ± {format_bound(self.tol)}"
 
 
 @dataclass(frozen=True)

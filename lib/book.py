@@ -1,0 +1,166 @@
+"""The rendered book: stage the executed notebooks, generate the scoreboard, run jupyter-book.
+
+jupyter-book never executes anything here (``execute_notebooks: off``); ``repro`` executes and this
+module lays the results out in ``<build>/site`` (a copy of ``_config.yml``, ``_toc.yml``, ``book/`` and
+``_static/`` plus the executed ``.ipynb`` files), which jupyter-book renders to ``<build>/html``. Files are
+copied only when their bytes change, so Sphinx's incremental build re-reads only what changed.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lib.claims import VERDICTS
+from lib.runner import ROOT, Notebook, Outcome
+
+BOOK_FILES = ("_config.yml", "_toc.yml")
+BOOK_DIRS = ("book", "_static")
+
+
+def papers() -> list[dict]:
+    """The 66 papers of the book (number, slug, part, title, links), from book/papers.json."""
+    return json.loads((ROOT / "book" / "papers.json").read_text(encoding="utf-8"))
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def stage_sources(site: Path):
+    for name in BOOK_FILES:
+        write_if_changed(site / name, (ROOT / name).read_bytes())
+    for d in BOOK_DIRS:
+        for src in sorted((ROOT / d).rglob("*")):
+            if src.is_file():
+                write_if_changed(site / src.relative_to(ROOT), src.read_bytes())
+
+
+def placeholder_notebook(nb: Notebook, error: str) -> bytes:
+    import nbformat
+
+    doc = nbformat.v4.new_notebook()
+    doc.cells = [nbformat.v4.new_markdown_cell(
+        f"# {nb.title()}\n\n**This notebook has no successful run yet.** The last attempt failed:\n\n"
+        f"```\n{error}\n```\n\nRerun it with `repro run {nb.slug}`.")]
+    return nbformat.writes(doc).encode()
+
+
+def stage_notebooks(site: Path, outcomes: list[Outcome]):
+    """Put each notebook's executed copy on its page; a failed one keeps its last good page."""
+    for o in outcomes:
+        page = site / f"{o.job.nb.docname}.ipynb"
+        if o.entry is not None:
+            write_if_changed(page, (o.entry / "notebook.ipynb").read_bytes())
+        elif not page.exists():
+            write_if_changed(page, placeholder_notebook(o.job.nb, o.error))
+
+
+# ----------------------------------------------------------------------------------- scoreboard
+def _badge(verdict: str, n: int) -> str:
+    return f'<span class="verdict verdict-{verdict.replace(" ", "-")}">{n} {verdict}</span>'
+
+
+def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
+    """Per slug: verdict counts, quick-profile runtime and date, from the runs behind the pages."""
+    rows = {}
+    for o in outcomes:
+        if o.entry is None:
+            rows[o.job.nb.slug] = {"status": "failed", "error": o.error}
+            continue
+        run = json.loads((o.entry / "run.json").read_text())
+        results = (json.loads((o.entry / "results.json").read_text())
+                   if (o.entry / "results.json").exists() else {"counts": {}})
+        rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"], "seconds": run.get("seconds"),
+                               "date": run.get("date", ""), "docname": o.job.nb.docname}
+    return rows
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _paper_list(outcomes: list[Outcome]) -> list[dict]:
+    """The book's papers plus any notebook not (yet) listed in book/papers.json."""
+    listed = papers()
+    known = {p["slug"] for p in listed}
+    extra = [{"n": "—", "slug": o.job.nb.slug, "part": o.job.nb.part, "title": o.job.nb.title()}
+             for o in outcomes if o.job.nb.slug not in known]
+    return listed + extra
+
+
+def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
+    rows = scoreboard_rows(outcomes)
+    lines = ["# Scoreboard", "",
+             "Every claim of every paper, judged by its notebook against a criterion fixed before the run. "
+             f"Runtimes are for the `{profile}` profile of the build that made these pages. "
+             "Papers whose notebook is not written yet are listed as such.", ""]
+    total = {v: 0 for v in VERDICTS}
+    by_part: dict[str, list[dict]] = {}
+    for o in outcomes:  # parts with notebooks first, in the book's order
+        by_part.setdefault(o.job.nb.part, [])
+    for p in _paper_list(outcomes):
+        by_part.setdefault(p["part"], []).append(p)
+    summary = ["| Part | Papers written | " + " | ".join(VERDICTS) + " |",
+               "|---|---|" + "---|" * len(VERDICTS)]
+    sections = []
+    for part, items in by_part.items():
+        part_total = {v: 0 for v in VERDICTS}
+        table = ["| # | Paper | Claims | Runtime | Run date |", "|---|---|---|---|---|"]
+        for p in items:
+            row, title = rows.get(p["slug"]), _cell(p["title"])
+            if row is None:
+                table.append(f"| {p['n']} | {title} | *not yet written* | | |")
+                continue
+            if row["status"] == "failed":
+                table.append(f"| {p['n']} | {title} | **failed to run**: {_cell(row['error'][:80])} | | |")
+                continue
+            counts = {v: row["counts"].get(v, 0) for v in VERDICTS}
+            for v in VERDICTS:
+                part_total[v] += counts[v]
+            badges = " ".join(_badge(v, n) for v, n in counts.items() if n)
+            link = f"[{title}](../{row['docname']}.ipynb)"
+            table.append(f"| {p['n']} | {link} | {badges} | {row['seconds']:.0f} s | {row['date']} |")
+        written = sum(1 for p in items if p["slug"] in rows)
+        summary.append(f"| {part} | {written} / {len(items)} | "
+                       + " | ".join(str(part_total[v]) for v in VERDICTS) + " |")
+        for v in VERDICTS:
+            total[v] += part_total[v]
+        sections += [f"## {part.capitalize()}", "", *table, ""]
+    n_papers = sum(len(items) for items in by_part.values())
+    summary.append(f"| **all** | **{len(rows)} / {n_papers}** | "
+                   + " | ".join(f"**{total[v]}**" for v in VERDICTS) + " |")
+    return "\n".join(lines + summary + [""] + sections)
+
+
+# ---------------------------------------------------------------------------------------- build
+def render(build: Path, outcomes: list[Outcome], profile: str, echo=print) -> int:
+    """Stage everything and run jupyter-book; returns jupyter-book's exit code."""
+    site = build / "site"
+    stage_sources(site)
+    stage_notebooks(site, outcomes)
+    write_if_changed(site / "book" / "scoreboard.md", scoreboard_markdown(outcomes, profile).encode())
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(build.parent)]
+    echo(f"  rendering the site with jupyter-book into {build / 'html'}")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    log = build / "jupyter-book.log"
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        echo(f"  jupyter-book failed (exit {proc.returncode}); see {log}")
+        echo("\n".join(("    " + ln) for ln in (proc.stdout + proc.stderr).strip().splitlines()[-15:]))
+    return proc.returncode
+
+
+def clean_site(build: Path):
+    """Forget the staged sources and rendered site (keeps the execution cache)."""
+    for d in (build / "site", build / "html", build / ".doctrees"):
+        shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""``repro``: list, run and render the book's notebooks.
+
+    repro list
+    repro run SLUG|PART|all [--profile quick|full] [-p name=value ...] [--jobs N]
+    repro book [--profile quick|full] [--jobs N]
+    repro bench
+
+Exit codes: 0 success, 1 a notebook or the render failed, 2 bad input (nothing was run), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from lib import runner
+
+
+def build_dir() -> Path:
+    """Where runs, the cache and the site go: ``$REPRO_BUILD_DIR`` or ``_build`` in the repository."""
+    return Path(os.environ.get("REPRO_BUILD_DIR", runner.ROOT / "_build")).resolve()
+
+
+def cmd_list(args) -> int:
+    notebooks = runner.discover()
+    for nb in notebooks:
+        params = nb.parameters()
+        print(f"{nb.part}/{nb.slug}  —  {nb.title()}")
+        for p in params.values():
+            bounds = p.bounds_text()
+            print(f"    {p.name} = {p.default!r}  ({p.type_name()}{'; ' + bounds if bounds else ''})  {p.help}")
+    print(f"{len(notebooks)} notebooks in {len({nb.part for nb in notebooks})} parts")
+    return 0
+
+
+def _report(outcomes) -> int:
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in outcomes:
+        if o.entry is None:
+            continue
+        results = o.entry / "results.json"
+        counts = json.loads(results.read_text())["counts"] if results.exists() else {}
+        tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no verdicts"
+        print(f"  {o.job.nb.slug}: {tally}; executed notebook: {o.entry / 'notebook.ipynb'}")
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: " + ", ".join(o.job.nb.slug for o in failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_run(args) -> int:
+    jobs = runner.plan(args.target, runner.parse_overrides(args.p), args.profile, build_dir())
+    t0 = time.monotonic()
+    print(f"repro run {args.target}: {len(jobs)} notebook(s), profile {args.profile}, jobs {args.jobs}")
+    outcomes = runner.execute(jobs, n_jobs=args.jobs)
+    print(f"finished in {time.monotonic() - t0:.1f} s")
+    return _report(outcomes)
+
+
+def cmd_book(args) -> int:
+    from lib import book
+
+    build = build_dir()
+    jobs = runner.plan("all", {}, args.profile, build)
+    t0 = time.monotonic()
+    print(f"repro book: {len(jobs)} notebook(s), profile {args.profile}, jobs {args.jobs}")
+    outcomes = runner.execute(jobs, n_jobs=args.jobs)
+    code = _report(outcomes)
+    rendered = book.render(build, outcomes, args.profile)
+    print(f"finished in {time.monotonic() - t0:.1f} s; site: {build / 'html' / 'index.html'}")
+    return code or (1 if rendered else 0)
+
+
+def cmd_bench(args) -> int:
+    from lib import bench
+
+    return bench.main()
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="repro", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="papers, parts, parameters and their defaults").set_defaults(func=cmd_list)
+
+    def jobs_arg(p):
+        p.add_argument("--jobs", type=int, default=1, help="notebooks run at once (threads split evenly)")
+        p.add_argument("--profile", default="quick", help="quick (default) or full")
+
+    run = sub.add_parser("run", help="execute notebooks (cached)")
+    run.add_argument("target", help="a notebook slug, a part, or all")
+    run.add_argument("-p", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    jobs_arg(run)
+    run.set_defaults(func=cmd_run)
+    bk = sub.add_parser("book", help="run what is stale, generate the scoreboard, render the site")
+    jobs_arg(bk)
+    bk.set_defaults(func=cmd_book)
+    sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution"
+                   ).set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        print("repro: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except runner.ReproError as exc:
+        print(f"repro: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nrepro: interrupted; the cache and the last good outputs are untouched", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The ``repro`` command end to end, on a throw-away copy of the project with two fixture notebooks
+(``alpha`` imports lib.energy and lib.claims; ``beta`` imports lib.claims only)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def repro(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("REPRO_BUILD_DIR", None)
+    return subprocess.run([sys.executable, "-m", "lib.cli", *args], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def entries(root: Path, slug: str) -> set[str]:
+    d = root / "_build" / "cache" / slug
+    return {p.name for p in d.iterdir()} if d.exists() else set()
+
+
+def executed(out: str) -> set[str]:
+    """Slugs the runner executed (not served from the cache) according to its output."""
+    return {line.split(":")[0].strip() for line in out.splitlines() if ": done in " in line}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    build = root / "_build"
+    if not build.exists():
+        return {}
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------------------------- bad input: exit 2
+BAD_INPUTS = [
+    (["run", "alpha", "-p", "no_such=1"], "unknown parameter 'no_such'; valid parameters: profile, seed, n"),
+    (["run", "alpha", "-p", "n=abc"], "parameter 'n' expects int | None"),
+    (["run", "alpha", "-p", "n=2.5"], "parameter 'n' expects int | None"),
+    (["run", "alpha", "-p", "n=1000"], "out of its range: 1..100"),
+    (["run", "alpha", "-p", "seed=-1"], "out of its range: 0..1000"),
+    (["run", "alpha", "-p", "fail=1"], "parameter 'fail' expects bool"),
+    (["run", "alpha", "-p", "n"], "-p expects name=value"),
+    (["run", "alpha", "-p", "profile=full"], "set the profile with --profile"),
+    (["run", "alpha", "--profile", "huge"], "unknown profile 'huge'"),
+    (["run", "alph"], "no notebook or part named 'alph'; did you mean alpha?"),
+    (["run", "all", "-p", "scale=2"], "beta: unknown parameter 'scale'"),
+    (["run", "alpha", "--jobs", "0"], "--jobs must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_fails_fast_with_one_clear_line_and_changes_nothing(project, args, message):
+    repro(project, "run", "beta")
+    before = snapshot(project)
+    t0 = time.monotonic()
+    result = repro(project, *args)
+    assert time.monotonic() - t0 < 5
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert snapshot(project) == before
+
+
+def test_list_shows_parameters_with_defaults_and_bounds(project):
+    out = repro(project, "list").stdout
+    assert "demo/alpha" in out and "demo/beta" in out
+    assert "n = None  (int | None; range: 1..100)  number of draws" in out
+
+
+# ------------------------------------------------------------------------------------------ the cache
+def test_second_run_reruns_nothing(project):
+    first = repro(project, "run", "all", "--jobs", "2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert executed(first.stdout) == {"alpha", "beta"}
+    second = repro(project, "run", "all")
+    assert second.returncode == 0 and executed(second.stdout) == set()
+    assert "alpha: up to date" in second.stdout and "beta: up to date" in second.stdout
+
+
+def test_editing_a_lib_module_reruns_exactly_its_importers(project):
+    assert repro(project, "run", "all").returncode == 0
+    energy = project / "lib" / "energy.py"
+    energy.write_text(energy.read_text() + "\n# an edit\n")
+    assert executed(repro(project, "run", "all").stdout) == {"alpha"}
+    claims = project / "lib" / "claims.py"
+    claims.write_text(claims.read_text() + "\n# an edit\n")
+    assert executed(repro(project, "run", "all").stdout) == {"alpha", "beta"}
+
+
+def test_parameters_and_profile_are_part_of_the_key(project):
+    assert repro(project, "run", "alpha").returncode == 0
+    small = repro(project, "run", "alpha", "-p", "n=3")
+    assert executed(small.stdout) == {"alpha"}
+    assert len(entries(project, "alpha")) == 2
+    assert executed(repro(project, "run", "alpha", "--profile", "full").stdout) == {"alpha"}
+    assert executed(repro(project, "run", "alpha").stdout) == set()  # the default run is still cached
+
+
+def test_parameters_reach_the_notebook(project):
+    result = repro(project, "run", "alpha", "-p", "n=7", "-p", "scale=2")
+    assert result.returncode == 0
+    (entry,) = (project / "_build" / "cache" / "alpha").iterdir()
+    nb = json.loads((entry / "notebook.ipynb").read_text())
+    text = json.dumps(nb)
+    assert "n=7 mean=" in text
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and "remove-cell" in injected[0]["metadata"]["tags"]
+
+
+def test_corrupt_cache_entry_is_discarded_and_recomputed(project):
+    assert repro(project, "run", "beta").returncode == 0
+    (entry,) = (project / "_build" / "cache" / "beta").iterdir()
+    (entry / "notebook.ipynb").write_text("{ not json")
+    again = repro(project, "run", "beta")
+    assert again.returncode == 0
+    assert "damaged" in again.stdout and executed(again.stdout) == {"beta"}
+    json.loads((entry / "notebook.ipynb").read_text())
+
+
+def test_missing_executed_notebook_is_recomputed(project):
+    assert repro(project, "run", "beta").returncode == 0
+    (entry,) = (project / "_build" / "cache" / "beta").iterdir()
+    (entry / "notebook.ipynb").unlink()
+    again = repro(project, "run", "beta")
+    assert again.returncode == 0 and executed(again.stdout) == {"beta"}
+    assert (entry / "notebook.ipynb").exists()
+
+
+# -------------------------------------------------------------------------------- failures, the book
+def test_failing_notebook_is_reported_and_keeps_last_good_page(project):
+    assert repro(project, "book").returncode == 0
+    page = project / "_build" / "site" / "notebooks" / "demo" / "alpha.ipynb"
+    good = page.read_bytes()
+    # Make the default run fail: the notebook's source changes, so its key changes.
+    nb_path = project / "notebooks" / "demo" / "alpha.py"
+    nb_path.write_text(nb_path.read_text().replace("fail = False", "fail = True"))
+    beta = project / "notebooks" / "demo" / "beta.py"
+    beta.write_text(beta.read_text() + "\n# %%\nprint('edited')\n")
+    result = repro(project, "book")
+    assert result.returncode == 1
+    assert "alpha: FAILED" in result.stdout and "RuntimeError: asked to fail" in result.stdout
+    assert "cell 4 (time.sleep(sleep_s))" in result.stdout
+    assert executed(result.stdout) == {"beta"}  # the others still run
+    assert page.read_bytes() == good  # the last good outputs stay on the page
+    assert (project / "_build" / "html" / "index.html").exists()  # and the book is still rendered
+    assert (project / "_build" / "failed" / "alpha.ipynb").exists()
+
+
+def test_book_renders_pages_and_scoreboard(project):
+    result = repro(project, "book", "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = project / "_build" / "html"
+    assert (html / "notebooks" / "demo" / "alpha.html").exists()
+    board = (html / "book" / "scoreboard.html").read_text()
+    assert "not yet written" in board and "2 reproduced" in board
+    alpha = (html / "notebooks" / "demo" / "alpha.html").read_text()
+    assert "verdict-reproduced" in alpha
+    assert "fail = False" not in alpha  # the parameters cell is hidden on the page
+
+
+def _wait_for_tmp(root: Path, timeout: float = 30) -> Path:
+    tmp = root / "_build" / "tmp"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tmp.exists() and any((d / "log.txt").exists() for d in tmp.iterdir()):
+            return tmp
+        time.sleep(0.1)
+    raise AssertionError("the run never started")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_interrupted_run_leaves_no_partial_output_or_cache_entry(project, sig):
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "run", "alpha", "-p", "sleep_s=20"], cwd=project,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tmp = _wait_for_tmp(project)
+    time.sleep(1.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "interrupted" in err
+        assert not any(tmp.iterdir())
+    assert entries(project, "alpha") == set()
+    # The next run starts clean: stale folders of the dead process are removed, nothing is half-cached.
+    result = repro(project, "run", "alpha")
+    assert result.returncode == 0 and executed(result.stdout) == {"alpha"}
+    assert not any(tmp.iterdir())
