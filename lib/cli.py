@@ -20,8 +20,11 @@ from lib import runner
 
 
 def build_dir() -> Path:
-    """Where runs, the cache and the site go: ``$REPRO_BUILD_DIR`` or ``_build`` in the repository."""
-    return Path(os.environ.get("REPRO_BUILD_DIR", runner.ROOT / "_build")).resolve()
+    """Where runs, the cache and the site go: ``$REPRO_BUILD_DIR`` or ``_build`` in the repository.
+
+    jupyter-book always writes into a folder named ``_build``, so a custom folder gets one inside it."""
+    build = Path(os.environ.get("REPRO_BUILD_DIR", runner.ROOT / "_build")).resolve()
+    return build if build.name == "_build" else build / "_build"
 
 
 def cmd_list(args) -> int:

@@ -185,7 +185,8 @@ def quantize_int8(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def dequantize_int8(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    return q.to(scale.dtype) * scale
+    """q * scale, in one pass (type promotion turns the int8 operand into the scale's float type)."""
+    return q * scale
 
 
 CACHE_KINDS = {"fp32": KVCache, "int8": Int8KVCache}

@@ -1,0 +1,57 @@
+"""lib.params: the parameters cell is read with its types and bounds, and overrides are checked."""
+import pytest
+
+from lib.params import ParameterError, parse_parameters_cell, parse_value, validate
+
+CELL = '''profile = "quick"  # quick or full. one of: quick, full
+seed = 0  # master random seed. range: 0..2**31-1
+n_pairs: int | None = None  # operand pairs; None takes the profile's size. range: 1_000..10_000_000
+lr = 1e-3  # learning rate. range: 1e-6..1.0
+eps = 0.5  # a floor only. range: 0..
+verbose = False  # print more
+'''
+
+
+def test_parse_types_help_and_bounds():
+    p = parse_parameters_cell(CELL)
+    assert list(p) == ["profile", "seed", "n_pairs", "lr", "eps", "verbose"]
+    assert p["profile"].choices == ("quick", "full") and p["profile"].help == "quick or full"
+    assert (p["seed"].lo, p["seed"].hi) == (0, 2**31 - 1)
+    assert p["n_pairs"].types == (int, type(None)) and p["n_pairs"].default is None
+    assert (p["n_pairs"].lo, p["n_pairs"].hi) == (1000, 10_000_000)
+    assert (p["lr"].lo, p["lr"].hi) == (1e-6, 1.0)
+    assert (p["eps"].lo, p["eps"].hi) == (0, None)
+    assert p["verbose"].types == (bool,) and p["verbose"].help == "print more"
+
+
+def test_validate_accepts_and_widens():
+    p = parse_parameters_cell(CELL)
+    assert validate(p, {"n_pairs": 5000, "lr": 1, "profile": "full", "n_pairs": None}) == {
+        "n_pairs": None, "lr": 1.0, "profile": "full"}
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"nope": 1}, "unknown parameter 'nope'; valid parameters: profile, seed, n_pairs, lr, eps, verbose"),
+    ({"seed": "x"}, "expects int"),
+    ({"seed": True}, "expects int"),
+    ({"verbose": 1}, "expects bool"),
+    ({"n_pairs": 3.5}, "expects int | None"),
+    ({"n_pairs": 10}, "out of its range: 1000..10000000"),
+    ({"lr": 2.0}, "out of its range"),
+    ({"eps": -0.1}, "out of its range: 0.."),
+    ({"profile": "huge"}, "must be one of quick, full"),
+])
+def test_validate_rejects(overrides, message):
+    with pytest.raises(ParameterError, match=message.replace("|", r"\|").replace(".", r"\.")):
+        validate(parse_parameters_cell(CELL), overrides)
+
+
+@pytest.mark.parametrize("bad", ["x = foo()  # not a literal", "x, y = 1, 2", "import os", "x = (1"])
+def test_malformed_cells_are_reported(bad):
+    with pytest.raises(ParameterError):
+        parse_parameters_cell(bad)
+
+
+def test_parse_value():
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("None") is None
+    assert parse_value("True") is True and parse_value("abc") == "abc" and parse_value("'a b'") == "a b"
