@@ -42,9 +42,13 @@ def ensure_venv():
     if not PY.exists():
         say("creating .venv")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    say("installing the pinned stack into .venv (about 2 minutes the first time)")
-    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-e", str(ROOT), "-c", str(ROOT / "requirements-lock.txt")], check=True)
+    say("installing the pinned stack into .venv (about 2 minutes the first time; log: .venv/install.log)")
+    with open(VENV / "install.log", "w") as log:
+        proc = subprocess.run([str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-e", str(ROOT),
+                               "-c", str(ROOT / "requirements-lock.txt")], stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        tail = (VENV / "install.log").read_text().splitlines()[-20:]
+        sys.exit("[tasks] installing the stack failed:\n" + "\n".join(tail))
     STAMP.write_text(fingerprint)
 
 

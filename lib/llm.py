@@ -109,6 +109,12 @@ class KVCache:
         self._check_room(new)
         self.length += new
 
+    def truncate(self, length: int):
+        """Forget every position from ``length`` on (the buffers stay allocated)."""
+        if not 0 <= length <= self.length:
+            raise ValueError(f"cannot truncate a cache of {self.length} tokens to {length}")
+        self.length = length
+
     def fill_random(self, length: int, generator: torch.Generator | None = None) -> "KVCache":
         """Fill the first ``length`` positions with standard-normal keys and values (for timing decode at a
         given context without running a prefill first)."""
@@ -126,10 +132,19 @@ class KVCache:
         return {name: t[:, :, :, :self.length] for name, t in self.buffers.items()}
 
     def copy(self) -> "KVCache":
-        """A RAM-to-RAM copy of this cache (the 'host memory' tier of a context switch)."""
+        """A new cache holding a copy of this one's buffers."""
         twin = copy.copy(self)
         twin.buffers = {name: t.clone() for name, t in self.buffers.items()}
         return twin
+
+    def copy_from(self, other: "KVCache"):
+        """Overwrite this cache with the filled part of ``other`` (same kind and shape up to capacity), in place:
+        a context switch between two preallocated memory tiers moves exactly these bytes."""
+        if other.length > self.capacity:
+            raise ValueError(f"{other.length} cached tokens do not fit a capacity of {self.capacity}")
+        for name, t in other.filled().items():
+            self.buffers[name][:, :, :, :other.length].copy_(t)
+        self.length = other.length
 
     def save(self, path: str | os.PathLike, fsync: bool = True) -> Path:
         """Write the filled part to ``path`` (an uncompressed ``.npz``); with ``fsync`` the call returns only

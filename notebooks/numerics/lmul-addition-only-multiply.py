@@ -1,0 +1,518 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+# ---
+
+# %% [markdown]
+# # Addition is all you need: L-Mul, a floating-point multiply made of one integer addition
+#
+# **Paper.** Hongyin Luo and Wei Sun (2024). *Addition is All You Need for Energy-efficient Language Models.*
+# arXiv:2410.00907. <https://arxiv.org/abs/2410.00907>
+#
+# A floating-point product multiplies the mantissas, which costs a multiplier whose area and energy grow with
+# the square of the mantissa width, while the exponents are merely added. The authors' L-Mul skips the mantissa
+# product: it adds the two mantissas, replaces the missing cross term $x_m y_m$ by a fixed small power of two,
+# and adds the exponents. On the bit patterns of the operands all of this is a single integer addition. The
+# paper argues that this approximation is as accurate as 8-bit floating-point multiplication, derives large
+# energy savings from published per-operation energies, and reports that swapping it into the attention of
+# large pretrained models costs almost no accuracy. Here we rebuild L-Mul bit by bit, measure its error against
+# fp8 multiplication, check the error against its integral, redo the energy arithmetic, and put L-Mul into the
+# attention of a small vision transformer trained for a few seconds.
+
+# %% [markdown]
+# ## Claims under test
+#
+# | Id | Claim | Paper's figure |
+# |---|---|---|
+# | C1 | L-Mul with a 4-bit mantissa is about as precise as an fp8 e4m3 multiply; with a 3-bit mantissa it is more precise than fp8 e5m2 | error of L-Mul(4) ≈ e4m3, L-Mul(3) < e5m2 (precision analysis) |
+# | C2 | The measured error of L-Mul agrees with its theoretical expectation | expected error from an integral over uniform mantissas |
+# | C3 | L-Mul could cut the energy of element-wise fp multiplication by about 95% and of dot products by about 80% | ≈95% and ≈80%, from 45 nm per-operation energies |
+# | C4a | L-Mul inside attention (QKᵀ and softmax·V) is almost lossless without retraining: vision | +0.12% average on vision tasks |
+# | C4b | The same for language tasks | −0.07% average on NLP tasks |
+# | C5 | L-Mul(3) for every multiply matches fp8 e4m3 in fine-tuning and inference | equivalent accuracy after fine-tuning |
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
+seed = 0  # master random seed (operand draws, data split, ViT init and batches). range: 0..2**31-1
+device = "cpu"  # torch device for training the tiny ViT; L-Mul itself runs in numpy on the CPU. one of: cpu, cuda
+n_pairs: int | None = None  # random operand pairs per distribution in part A; None takes the profile's size. range: 1000..10_000_000
+vit_epochs: int | None = None  # training epochs of the tiny ViT in part C; None takes the profile's count. range: 1..1000
+
+# %%
+from functools import partial
+
+import lib.profile  # noqa: F401  (starts the notebook's clock)
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+import torch.nn.functional as F
+from scipy.integrate import dblquad
+from torch import nn
+from tqdm.auto import tqdm
+
+from lib import energy
+from lib.claims import Below, Between, Claims, Near
+from lib.data import digits
+from lib.kernels import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
+from lib.numerics import E4M3, E5M2, round_bf16, round_fp8, split_fp32
+from lib.plot import subplots, use_style
+
+use_style()
+SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 30}, "full": {"n_pairs": 1_000_000, "vit_epochs": 100}}
+n_pairs = n_pairs or SIZES[profile]["n_pairs"]
+vit_epochs = vit_epochs or SIZES[profile]["vit_epochs"]
+MS = (2, 3, 4, 5, 7)  # L-Mul mantissa widths under test
+rng = np.random.default_rng(seed)
+torch.manual_seed(seed)
+print(f"profile={profile}: {n_pairs:,} operand pairs per distribution, {vit_epochs} ViT epochs, device={device}")
+
+# %% [markdown]
+# ## Method
+#
+# Write a normal float as $x = (-1)^{s_x}(1 + x_m)\,2^{x_e}$ with mantissa $x_m \in [0, 1)$ of $m$ bits. Then
+#
+# $$x\,y = (-1)^{s_x \oplus s_y}\,(1 + x_m + y_m + x_m y_m)\,2^{x_e + y_e},\qquad
+# \mathcal{L}(x, y) = (-1)^{s_x \oplus s_y}\,(1 + x_m + y_m + 2^{-l(m)})\,2^{x_e + y_e},$$
+#
+# with $l(m) = m$ for $m \le 3$, $l(4) = 3$ and $l(m) = 4$ for $m > 4$. The library (`lib.kernels`) implements it
+# twice:
+#
+# * **formula** — the closed form above, evaluated exactly in float64;
+# * **bits** — what an adder does: the magnitudes' bit patterns (exponent field, then mantissa field) are added as
+#   integers, the exponent bias is subtracted once and $2^{-l(m)}$ is added as $2^{m-l(m)}$ mantissa ulps; the sign
+#   is the XOR of the signs. If $x_m + y_m + 2^{-l}$ reaches 1 the carry moves into the exponent, and the result
+#   is $2^{x_e+y_e+1}(x_m + y_m + 2^{-l})$ instead of the closed form. The paper's hardware and energy argument is
+#   about this version, so C1 uses it.
+#
+# Operands are first rounded to nearest-even to $m$ mantissa bits with fp32's 8 exponent bits; denormals flush to
+# zero, a zero operand gives zero, and exponent overflow clamps to the largest finite value. The fp8 baselines
+# round both operands to e4m3 or e5m2, multiply exactly and round the product back to the same format (we also
+# report them without the output rounding). Relative error is $|\hat p - xy| / |xy|$ with $xy$ the exact
+# (float64) product of the original fp32 operands. A worked example of the bit-level path:
+
+# %%
+def hex_bits(v) -> str:
+    sign, exp, man = (int(f[0]) for f in split_fp32(np.float32([v])))
+    return f"0x{np.float32(v).view(np.uint32):08X} (sign {sign}, exponent {exp - 127:+d}, mantissa 0x{man:06X})"
+
+
+x_demo, y_demo, m_demo = 1.75, 1.5, 3
+for name, value in [("x", x_demo), ("y", y_demo),
+                    ("bits  L(x, y)", lmul_bits(np.float32([x_demo]), np.float32([y_demo]), m_demo)[0]),
+                    ("formula L(x, y)", lmul_formula(np.float32([x_demo]), np.float32([y_demo]), m_demo)[0]),
+                    ("exact x*y", x_demo * y_demo)]:
+    print(f"{name:>16} = {value:<6g} {hex_bits(value)}")
+print("l(m) for m = " + ", ".join(f"{m}: {offset_exponent(m)}" for m in MS))
+
+# %% [markdown]
+# Here $x_m + y_m + 2^{-3} = 0.75 + 0.5 + 0.125 = 1.375$ carries: the integer sum
+# `0x3FE00000 + 0x3FC00000 − 0x3F800000 + 0x00100000 = 0x40300000` is $2 \times 1.375 = 2.75$, while the closed
+# form gives $2.375$ and the exact product is $2.625$.
+#
+# ## Part A — the error of one multiply
+#
+# Two operand distributions, each with `n_pairs` independent pairs:
+# (i) **uniform mantissa**: random sign, exponent uniform on $\{-3, \dots, 2\}$, mantissa uniform on $[1, 2)$ — the
+# setting of the paper's error analysis, with every product inside fp8 e4m3's normal range, so that the
+# comparison measures mantissa precision and not exponent range; (ii) **N(0, 1)**, where small operands also test
+# the fp8 formats' limited range.
+
+# %%
+def uniform_mantissa_operands(rng, n: int) -> np.ndarray:
+    """±(1 + u) 2^e, u ~ U[0, 1), e uniform on -3..2: |x| in [1/8, 8), so |x y| in [2^-6, 64)."""
+    sign = rng.choice([-1.0, 1.0], n)
+    return (sign * np.ldexp(1.0 + rng.random(n), rng.integers(-3, 3, n))).astype(np.float32)
+
+
+def normal_operands(rng, n: int) -> np.ndarray:
+    return rng.standard_normal(n).astype(np.float32)
+
+
+DISTRIBUTIONS = {"uniform mantissa": uniform_mantissa_operands, "N(0,1)": normal_operands}
+operands = {name: (draw(rng, n_pairs), draw(rng, n_pairs)) for name, draw in DISTRIBUTIONS.items()}
+
+
+def fp8_multiply(x, y, fmt, round_output: bool = True) -> np.ndarray:
+    """round(round(x) * round(y)): the product of two fp8 values is exact in float64 (and fp32)."""
+    product = round_fp8(x, fmt).astype(np.float64) * round_fp8(y, fmt)
+    return round_fp8(product, fmt) if round_output else product
+
+
+def fp32_multiply(x, y) -> np.ndarray:
+    return x * y  # float32 * float32, rounded once to fp32
+
+
+def bf16_multiply(x, y) -> np.ndarray:
+    return round_bf16(round_bf16(x) * round_bf16(y))
+
+
+METHODS = {
+    "fp32": fp32_multiply,
+    "bf16": bf16_multiply,
+    "fp8 e4m3": partial(fp8_multiply, fmt=E4M3),
+    "fp8 e4m3, inputs only": partial(fp8_multiply, fmt=E4M3, round_output=False),
+    "fp8 e5m2": partial(fp8_multiply, fmt=E5M2),
+    "fp8 e5m2, inputs only": partial(fp8_multiply, fmt=E5M2, round_output=False),
+    **{f"L-Mul bits m={m}": partial(lmul_bits, m=m) for m in MS},
+    **{f"L-Mul formula m={m}": partial(lmul_formula, m=m) for m in MS},
+}
+
+
+def relative_error(approx, x, y) -> np.ndarray:
+    """|approx - x y| / |x y|, with x y exact in float64 (24-bit times 24-bit significands fit in 53 bits)."""
+    exact = x.astype(np.float64) * y.astype(np.float64)
+    return np.abs(np.asarray(approx, dtype=np.float64) - exact) / np.abs(exact)
+
+
+errors = {(dist, method): relative_error(multiply(x, y), x, y)
+          for dist, (x, y) in operands.items()
+          for method, multiply in tqdm(METHODS.items(), desc=f"multiply, {dist}")}
+
+# %%
+def error_summary(errors: dict) -> pd.DataFrame:
+    """Mean, median and 99th percentile of the relative error, one row per method, one column group per distribution."""
+    rows = {}
+    for (dist, method), err in errors.items():
+        rows.setdefault(method, {}).update({(dist, "mean"): err.mean(), (dist, "median"): np.median(err),
+                                            (dist, "p99"): np.percentile(err, 99)})
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table
+
+
+summary = error_summary(errors)
+summary.style.format("{:.3g}")
+
+# %% [markdown]
+# The distribution of the error, as $\log_{10}$ of the relative error (exact results are drawn at $10^{-9}$):
+
+# %%
+SHOWN = ["bf16", "fp8 e4m3", "fp8 e5m2", "L-Mul bits m=3", "L-Mul bits m=4", "L-Mul bits m=5"]
+plot_rng = np.random.default_rng(seed)
+long = pd.concat([
+    pd.DataFrame({"distribution": dist, "method": method,
+                  "log10 relative error": np.log10(np.maximum(plot_rng.choice(errors[dist, method], 20_000), 1e-9))})
+    for dist in DISTRIBUTIONS for method in SHOWN])
+fig, axes = subplots(1, 2, sharey=True)
+for ax, dist in zip(axes, DISTRIBUTIONS):
+    sns.ecdfplot(data=long[long.distribution == dist], x="log10 relative error", hue="method", ax=ax,
+                 legend=ax is axes[-1]);
+    ax.set_title(dist);
+    ax.set_xlim(-5, 0);
+sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.0, 1.0));
+plt.show()
+
+# %% [markdown]
+# For C1 we compare mean relative errors on the uniform-mantissa operands. The ratio of two means over the same
+# pairs has a standard error of about $\sqrt{\operatorname{var}(a - R\,b)/n}\,/\,\bar b$ (delta method), shown as
+# a 95% interval.
+
+# %%
+def mean_ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """R = mean(a) / mean(b) over paired samples, and the half-width of its 95% interval (delta method)."""
+    ratio = a.mean() / b.mean()
+    return ratio, 1.96 * np.std(a - ratio * b) / np.sqrt(len(a)) / b.mean()
+
+
+c1_pairs = {"L-Mul(3) / fp8 e5m2": ("L-Mul bits m=3", "fp8 e5m2"),
+            "L-Mul(4) / fp8 e4m3": ("L-Mul bits m=4", "fp8 e4m3")}
+c1_ratio = {}
+for label, (lmul_name, fp8_name) in c1_pairs.items():
+    ratio, half = mean_ratio(errors["uniform mantissa", lmul_name], errors["uniform mantissa", fp8_name])
+    c1_ratio[label] = ratio
+    print(f"mean error {label}: {ratio:.3f} ± {half:.3f} (95%)")
+
+# %% [markdown]
+# ### Theory against Monte Carlo (C2)
+#
+# For mantissas $x_m, y_m$ independent and uniform on $[0, 1)$, the closed form's relative error is
+#
+# $$\mathbb{E}\,e_{\text{formula}} = \int_0^1\!\!\int_0^1 \frac{|x_m y_m - c|}{(1 + x_m)(1 + y_m)}\,dx_m\,dy_m,
+# \qquad c = 2^{-l(m)}.$$
+#
+# The bit-level version agrees with it until the mantissa sum $s = x_m + y_m + c$ carries: for $1 \le s < 2$ it
+# returns $2s$ and for $s \ge 2$ (possible when $c > 2^{-m}$) $4(s - 1)$, in units of $2^{x_e+y_e}$. We integrate
+# both with `scipy.integrate.dblquad`, splitting the inner integral wherever the integrand has a kink or a branch
+# (at $y = c/x$, $1 - c - x$, $2 - c - x$, and where each carry branch crosses the exact product), and draw the
+# Monte Carlo sample from the uniform-mantissa operands with their full 23-bit mantissas (`round_inputs=False`),
+# so that the sample follows the integral's assumptions. The rule for $l(m)$ is written out again below on purpose:
+# the theory must not share code with the kernel it checks.
+
+# %%
+def paper_l(m: int) -> int:
+    """l(m) as the paper states it."""
+    return m if m <= 3 else (3 if m == 4 else 4)
+
+
+def formula_error(y, x, c):
+    """|x y - c| / ((1 + x)(1 + y)): exact minus closed form, over the exact mantissa product."""
+    return abs(x * y - c) / ((1 + x) * (1 + y))
+
+
+def bits_error(y, x, c):
+    """As formula_error, but the mantissa sum s = x + y + c carries into the exponent."""
+    s, exact = x + y + c, (1 + x) * (1 + y)
+    approx = 1 + s if s < 1 else (2 * s if s < 2 else 4 * (s - 1))
+    return abs(approx - exact) / exact
+
+
+def inner_breakpoints(x: float, c: float) -> np.ndarray:
+    """Values of y in [0, 1] where an integrand above has a kink or switches branch, for this x."""
+    candidates = [0.0, 1.0, c / x if x > 0 else 1.0, 1 - c - x, 2 - c - x,
+                  (1 - 2 * c - x) / (1 - x),  # 2s = (1 + x)(1 + y)
+                  (5 - 4 * c - 3 * x) / (3 - x)]  # 4(s - 1) = (1 + x)(1 + y)
+    return np.sort(np.clip(candidates, 0.0, 1.0))
+
+
+def expected_error(integrand, c: float) -> float:
+    """Double integral over [0, 1]^2, the inner one split into smooth pieces at the breakpoints."""
+    pieces = len(inner_breakpoints(0.5, c)) - 1
+    return sum(dblquad(integrand, 0.0, 1.0, lambda x, i=i: inner_breakpoints(x, c)[i],
+                       lambda x, i=i: inner_breakpoints(x, c)[i + 1], args=(c,), epsabs=1e-10)[0]
+               for i in range(pieces))
+
+
+x_mc, y_mc = operands["uniform mantissa"]
+theory_rows = []
+for m in tqdm(MS, desc="quadrature and Monte Carlo"):
+    c = 2.0 ** -paper_l(m)
+    for version, integrand, kernel in [("formula", formula_error, lmul_formula), ("bits", bits_error, lmul_bits)]:
+        theory = expected_error(integrand, c)
+        monte_carlo = relative_error(kernel(x_mc, y_mc, m, round_inputs=False), x_mc, y_mc).mean()
+        theory_rows.append({"m": m, "version": version, "quadrature": theory, "Monte Carlo": monte_carlo,
+                            "m-bit operands": errors["uniform mantissa", f"L-Mul {version} m={m}"].mean()})
+theory_table = pd.DataFrame(theory_rows)
+theory_table["relative gap"] = (theory_table["Monte Carlo"] - theory_table["quadrature"]).abs() / theory_table["quadrature"]
+c2_gap = theory_table.groupby("version")["relative gap"].max()
+theory_table.style.format({"quadrature": "{:.4f}", "Monte Carlo": "{:.4f}", "m-bit operands": "{:.4f}",
+                           "relative gap": "{:.2%}"}).hide(axis="index")
+
+# %%
+fig, ax = subplots()
+curves = theory_table.melt(id_vars=["m", "version"], value_vars=["quadrature", "Monte Carlo", "m-bit operands"],
+                           var_name="estimate", value_name="mean relative error")
+sns.lineplot(data=curves, x="m", y="mean relative error", hue="version", style="estimate", markers=True, ax=ax);
+for name, colour in [("fp8 e4m3", "0.2"), ("fp8 e5m2", "0.55")]:
+    ax.axhline(errors["uniform mantissa", name].mean(), color=colour, lw=1, ls=":");
+    ax.annotate(f"{name} multiply", (MS[-1], errors["uniform mantissa", name].mean()), color=colour,
+                ha="right", va="bottom", fontsize=8);
+ax.set_xticks(MS);
+ax.set_xlabel("L-Mul mantissa bits m");
+ax.set_title("Mean relative error: quadrature vs Monte Carlo");
+sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0));
+plt.show()
+
+# %% [markdown]
+# ## Part B — energy arithmetic
+#
+# This part is arithmetic on published numbers, not a measurement: the per-operation energies are Horowitz's
+# 45 nm figures (`lib.energy.ENERGY_45NM_PJ`), the same table the paper builds on. L-Mul replaces an fp
+# multiply by an integer add of the same width; in a dot product every term still needs its fp32 accumulation.
+# The fp16 rows are our own sensitivity check, under the assumption that a 16-bit L-Mul costs one int16 add.
+# Whether L-Mul hardware would reach these numbers in silicon cannot be tested here.
+
+# %%
+pj = energy.ENERGY_45NM_PJ
+ENERGY_ROWS = [
+    ("element-wise, fp32", "fp32 mul", pj["fp32_mul"], "int32 add", pj["int32_add"]),
+    ("dot-product term, fp32", "fp32 mul + fp32 add", pj["fp32_mul"] + pj["fp32_add"],
+     "int32 add + fp32 add", pj["int32_add"] + pj["fp32_add"]),
+    ("element-wise, fp16 (assumption)", "fp16 mul", pj["fp16_mul"], "int16 add", pj["int16_add"]),
+    ("dot-product term, fp16 (assumption)", "fp16 mul + fp16 add", pj["fp16_mul"] + pj["fp16_add"],
+     "int16 add + fp16 add", pj["int16_add"] + pj["fp16_add"]),
+]
+energy_table = pd.DataFrame(
+    [{"operation": op, "float path": fp_ops, "float pJ": fp_pj, "L-Mul path": l_ops, "L-Mul pJ": l_pj,
+      "saving": energy.saving(l_pj, fp_pj)}  # 1 - E_L-Mul / E_float
+     for op, fp_ops, fp_pj, l_ops, l_pj in ENERGY_ROWS])
+c3_saving = {"element-wise": 100 * energy_table.saving[0], "dot product": 100 * energy_table.saving[1]}
+energy_table.style.format({"float pJ": "{:.2f}", "L-Mul pJ": "{:.2f}", "saving": "{:.1%}"}).hide(axis="index")
+
+# %% [markdown]
+# ## Part C — L-Mul inside attention
+#
+# The paper swaps L-Mul into the attention of pretrained language and vision-language models. Our laptop-scale
+# analogue is a tiny vision transformer on scikit-learn's 8×8 digits: 2×2 patches (16 tokens plus a class token),
+# width 32, 2 heads, 2 pre-norm blocks, trained with AdamW for `vit_epochs` epochs. At inference the two attention
+# matmuls, $S = QK^\top/\sqrt{d_h}$ and $P V$, are swapped for: fp32; operands rounded to fp8 e4m3 or e5m2 (no
+# per-tensor scaling) and multiplied in fp32; or L-Mul(3) / L-Mul(4) bit-level products summed in fp32
+# ($S_{ij} = \sum_k \mathcal{L}(q_{ik}, k_{jk})$, then the $1/\sqrt{d_h}$ scale and the softmax in fp32). Every other
+# operation stays in fp32, and nothing is retrained.
+
+# %%
+class Block(nn.Module):
+    """Pre-norm transformer block whose two attention matmuls go through ``matmul``."""
+
+    def __init__(self, width: int, heads: int, hidden: int):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, width))
+
+    def forward(self, z, matmul):
+        batch, tokens, width = z.shape
+        head_dim = width // self.heads
+        q, k, v = self.qkv(self.norm1(z)).view(batch, tokens, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+        scores = matmul(q, k.transpose(-1, -2)) * head_dim**-0.5   # S = Q K^T / sqrt(d_h)
+        mixed = matmul(torch.softmax(scores, dim=-1), v)           # softmax(S) V
+        z = z + self.proj(mixed.transpose(1, 2).reshape(batch, tokens, width))
+        return z + self.mlp(self.norm2(z))
+
+
+class TinyViT(nn.Module):
+    """8x8 image -> 16 patches of 2x2 pixels -> class token + 2 blocks -> 10 logits."""
+
+    def __init__(self, width: int = 32, heads: int = 2, depth: int = 2, hidden: int = 64):
+        super().__init__()
+        self.embed = nn.Linear(4, width)
+        self.cls = nn.Parameter(torch.zeros(1, 1, width))
+        self.pos = nn.Parameter(0.02 * torch.randn(1, 17, width))
+        self.blocks = nn.ModuleList(Block(width, heads, hidden) for _ in range(depth))
+        self.norm, self.head = nn.LayerNorm(width), nn.Linear(width, 10)
+
+    def forward(self, images, matmul=torch.matmul):
+        batch = images.shape[0]
+        patches = images.view(batch, 4, 2, 4, 2).permute(0, 1, 3, 2, 4).reshape(batch, 16, 4)
+        z = torch.cat([self.cls.expand(batch, -1, -1), self.embed(patches)], dim=1) + self.pos
+        for block in self.blocks:
+            z = block(z, matmul)
+        return self.head(self.norm(z[:, 0]))
+
+
+def train(model, x, y, epochs: int, batch: int = 64, lr: float = 6e-3) -> list[float]:
+    """AdamW with a one-cycle schedule; batches drawn from a generator seeded by ``seed``."""
+    steps_per_epoch = -(-len(x) // batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    order = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in tqdm(range(epochs), desc="train tiny ViT"):
+        for idx in torch.randperm(len(x), generator=order).split(batch):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+        losses.append(loss.item())
+    return losses
+
+
+split = digits(seed=seed)
+vit = TinyViT().to(device)
+losses = train(vit, torch.from_numpy(split.x_train).to(device), torch.from_numpy(split.y_train).to(device),
+               vit_epochs)
+vit = vit.cpu().eval()
+print(f"final training-batch loss {losses[-1]:.4f}")
+
+# %%
+def numpy_matmul(kernel):
+    """Wrap a numpy (a, b) -> a @ b kernel as a torch matmul (inference only, on the CPU)."""
+    return lambda a, b: torch.from_numpy(kernel(a.numpy(), b.numpy()))
+
+
+ATTENTION = {
+    "fp32": torch.matmul,
+    "fp8 e4m3 operands": numpy_matmul(lambda a, b: round_fp8(a, E4M3) @ round_fp8(b, E4M3)),
+    "fp8 e5m2 operands": numpy_matmul(lambda a, b: round_fp8(a, E5M2) @ round_fp8(b, E5M2)),
+    "L-Mul(3)": numpy_matmul(partial(lmul_matmul, m=3)),
+    "L-Mul(4)": numpy_matmul(partial(lmul_matmul, m=4)),
+}
+x_test = torch.from_numpy(split.x_test)
+with torch.no_grad():
+    predictions = {name: vit(x_test, matmul).argmax(dim=1).numpy()
+                   for name, matmul in tqdm(ATTENTION.items(), desc="attention variants")}
+accuracy = {name: 100 * np.mean(pred == split.y_test) for name, pred in predictions.items()}
+attention_table = pd.DataFrame([
+    {"attention matmuls": name, "test accuracy (%)": acc, "change vs fp32 (points)": acc - accuracy["fp32"],
+     "same prediction as fp32 (%)": 100 * np.mean(predictions[name] == predictions["fp32"])}
+    for name, acc in accuracy.items()])
+c4_change = accuracy["L-Mul(4)"] - accuracy["fp32"]
+print(f"{len(split.y_test)} test images: one image is {100 / len(split.y_test):.2f} accuracy points")
+attention_table.style.format(precision=2).hide(axis="index")
+
+# %%
+fig, ax = subplots()
+sns.barplot(data=attention_table, y="attention matmuls", x="change vs fp32 (points)", ax=ax);
+ax.axvspan(-1, 1, color="0.9", zorder=0);
+ax.set_title("Test accuracy change when attention matmuls are swapped (no retraining)");
+plt.show()
+
+# %% [markdown]
+# ## Verdict
+#
+# Criteria, fixed before the run from the replication spec: C1 as stated there (on the uniform-mantissa
+# operands, with 200,000 pairs in the quick profile instead of 10⁶; the 95% intervals above are far narrower than
+# the criteria). C2 is sharpened: besides the closed form (the spec's check) the bit-level version must also match
+# its own carry-aware integral. C3 as in the spec. C4 is split: the vision analogue is judged by the spec's ±1 point
+# rule; the language-model part waits for the book's tiny language model. C5 needs a fine-tune with L-Mul in every
+# layer, which this notebook does not run.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims = Claims("lmul-addition-only-multiply")
+claims.check("C1", "L-Mul(4) ≈ fp8 e4m3 and L-Mul(3) beats fp8 e5m2 (mean relative error of one multiply)",
+             paper="L-Mul(4) ≈ e4m3; L-Mul(3) < e5m2",
+             ours={f"mean error {k}": v for k, v in c1_ratio.items()},
+             reproduced={"mean error L-Mul(3) / fp8 e5m2": Below(1.0),
+                         "mean error L-Mul(4) / fp8 e4m3": Between(0.67, 1.5)},
+             partial="any", note="bit-level L-Mul, uniform mantissas")
+claims.check("C2", "Measured L-Mul error agrees with its theoretical expectation",
+             paper="E[error] from an integral over uniform mantissas",
+             ours={f"max gap, {v}": 100 * c2_gap[v] for v in ("formula", "bits")},
+             reproduced={"max gap, formula": Below(3.0), "max gap, bits": Below(3.0)}, unit="%",
+             note="Monte Carlo vs dblquad, m in {2, 3, 4, 5, 7}")
+claims.check("C3", "Energy saving of L-Mul over fp32 multiplication",
+             paper="≈95% element-wise, ≈80% dot product", ours=c3_saving,
+             reproduced={"element-wise": Near(97.3, 0.1), "dot product": Near(78.3, 0.1)}, unit="%",
+             note="arithmetic on Horowitz's 45 nm energies; silicon energy not testable here")
+claims.check("C4a", "L-Mul(4) in attention is almost lossless without retraining (vision)",
+             paper="+0.12% on vision tasks", ours=c4_change, reproduced=Between(-1.0, 1.0), unit="points",
+             note="tiny ViT on 8x8 digits, test-accuracy change vs fp32 attention")
+claims.not_testable("C4b", "L-Mul in attention is almost lossless without retraining (language)",
+                    paper="−0.07% on NLP tasks",
+                    why="needs the book's tiny language model, which comes with a later notebook")
+claims.not_testable("C5", "L-Mul(3) for every multiply matches fp8 e4m3 in fine-tuning and inference",
+                    paper="equivalent to e4m3 accumulation",
+                    why="needs a fine-tune with L-Mul in every layer (straight-through gradients), not run here")
+claims.show()
+
+# %% [markdown]
+# ## What we scaled down
+#
+# | | Paper | Here |
+# |---|---|---|
+# | Precision analysis | theoretical error expectation for m = 2…7, compared with fp8 | the same integrals by quadrature, plus 2·10⁵ (quick) or 10⁶ (full) random pairs per distribution, bit-level and closed-form L-Mul |
+# | Energy | 45 nm per-operation energies (Horowitz 2014) | the same table, same arithmetic; no hardware |
+# | Models | pretrained LLMs and a vision-language model, attention swapped to L-Mul | a 2-block, width-32 ViT on 8×8 digits, trained for seconds |
+# | Data | NLP, reasoning, maths and visual QA benchmarks | scikit-learn digits (1,347 train / 450 test images) |
+# | Fine-tuning with L-Mul everywhere | yes | not run |
+# | Hardware | GPUs (L-Mul simulated) | 2 CPU cores; L-Mul simulated in numpy |
+
+# %% [markdown]
+# ## Discussion
+#
+# *Written after the first run; the verdict table above is the authority if a rerun disagrees.*
+#
+# TODO
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. `repro run lmul-addition-only-multiply -p seed=1 -p n_pairs=1_000_000` — the ratio of L-Mul(4)'s mean error to
+#    fp8 e4m3's lies close to the spec's 1.5 bound. Does its 95% interval include 1.5? What would a fairer
+#    definition of "comparable" be, and would you have to fix it before seeing the numbers?
+# 2. `repro run lmul-addition-only-multiply -p vit_epochs=100` — does a better-trained ViT tolerate L-Mul in
+#    attention better or worse? Look at the share of test predictions that change, not only the accuracy.
+# 3. In `bits_error`, drop the $s \ge 2$ branch (two carries) and rerun. How far does the bit-level theory move
+#    from the Monte Carlo for each $m$, and why does the damage grow with the offset $c = 2^{-l(m)}$?
+
+# %%
+lib.profile.run_summary()

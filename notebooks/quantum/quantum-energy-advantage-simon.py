@@ -1,0 +1,558 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Energy-consumption advantage of quantum computation, on Simon's problem
+#
+# **Paper.** Florian Meier and Hayata Yamasaki, "Energy-Consumption Advantage of Quantum Computation",
+# *PRX Energy* (2025); arXiv:2305.11212 (v3), <https://arxiv.org/abs/2305.11212>.
+#
+# Quantum algorithms are usually compared with classical ones by counting steps or oracle calls. This
+# paper asks whether a gap in calls also becomes a gap in *energy*, a physical quantity. It works in the
+# query model: the computer interacts with a black-box function (the oracle), and every call, every gate
+# and every reset of a qubit to a known state is given a physical cost. On the quantum side it proves an
+# energy bound that a real, imperfect machine can reach: it counts the queries, the qubits and the
+# precision to which each qubit is reset, and it builds a Landauer erasure (reset) protocol that uses
+# finitely many steps and reaches finite precision. On the classical side it shows that energy
+# conservation and Landauer's principle give every query a strictly positive energy cost. Simon's problem
+# needs about N quantum queries but on the order of 2^(N/2) classical ones. With the two bounds, the
+# paper proves that the quantum energy grows polynomially in N and the classical energy exponentially.
+# It ends with criteria for showing this advantage in an experiment.
+#
+# **What runs here.** The paper is a theory paper, and its bounds are proofs. We rerun what can be
+# computed. Part A runs Simon's algorithm for real on qiskit-aer, one oracle query per circuit run, and
+# counts the queries. Part B runs the classical birthday (collision) search on the very same functions.
+# Part C feeds the measured query counts into an energy model and locates the crossover problem size.
+# The research notes behind this notebook could not get the theorem's constants, only the paper's
+# abstract and introduction. **So the energy model in Part C is our stated assumption, not the paper's
+# formula.** It has the paper's ingredients: a cost per query, qubit resets by a finite-step Landauer
+# protocol, and a Landauer floor per classical query. Its constants are parameters, in units of kT.
+# Verdicts that rest on this model are labelled *model-level*.
+
+# %% [markdown]
+# ## Claims under test
+#
+# | id | Claim (our wording) | The paper's own figure |
+# |---|---|---|
+# | C1 | The energy of a quantum algorithm has an achievable upper bound in terms of its query count, its qubit count and the precision of qubit initialisation (finite-step Landauer erasure). For Simon's problem this bound is polynomial in N. | upper bound, polynomial in N (constants not retrieved) |
+# | C2 | Every classical algorithm pays a nonzero energy per query (energy conservation + Landauer's principle), so classical energy grows at least linearly in the query count: exponentially in N for Simon's problem. | nonzero per-query lower bound |
+# | C3 | Simon's problem: a quantum computer solves it with O(N) oracle queries, while a classical one needs Ω(2^(N/2)). This query gap is what feeds the energy gap. | O(N) vs Ω(2^(N/2)) queries |
+# | C4 | Therefore quantum computation has an exponential energy-consumption advantage on Simon's problem, as a rigorous physical theorem. | exponential advantage (theorem) |
+# | C5 | The advantage can be shown in an experiment once N passes the crossover at which the quantum energy falls below the classical lower bound. This crossover exists whatever the hardware overhead. | explicit demonstration criteria (no worked numbers retrieved) |
+# | C6 | Such an experiment, with measured energies, demonstrates the advantage. | proposed, not performed |
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"  # quick: ≤ 60 s on 2 cores; full: N ≤ 9 on the simulator, 200 oracles per N, N ≤ 24 classically. one of: quick, full
+seed = 0  # master random seed. range: 0..2**31-1
+device = "cpu"  # where qiskit-aer simulates (only its CPU build is installed). one of: cpu
+max_n_quantum: int | None = None  # largest N run with Simon's algorithm (2N qubits); None: 7 quick, 9 full. range: 3..10
+oracles_per_n: int | None = None  # random oracles (hidden s and relabelling) per N in Part A; None: 60 quick, 200 full. range: 1..5000
+max_n_classical: int | None = None  # largest N in the classical collision search; None: 20 quick, 24 full. range: 10..26
+classical_runs_per_n: int | None = None  # collision-search runs per N and per kind of function in Part B; None: 400 quick, 2000 full. range: 8..100_000
+noise_p: float = 0.0  # depolarising error after each 1-qubit gate in Part A (10x after each CNOT); 0 is noiseless. range: 0..0.2
+log10_r_max: int = 9  # hardware overhead ratios r = 1, 10, ..., 10**log10_r_max (quantum query cost over kT ln 2). range: 1..15
+gate_energy_kT: float = 1.0  # energy of one Hadamard or one measurement, in kT. range: 0..1e9
+init_error: float = 1e-3  # probability that a reset qubit is left in |1> (the initialisation precision). range: 1e-15..0.49
+erasure_steps: int = 100  # steps of the finite-step erasure protocol that resets each qubit. range: 1..10_000_000
+classical_bits_per_query: int | None = None  # bits a classical computer must erase per query; None: N (one stored N-bit answer). range: 1..1024
+temperature_k: float = 300.0  # bath temperature, only for reporting energies in joules. range: 1e-3..1e4
+
+# %%
+import math
+
+from matplotlib.ticker import MaxNLocator
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import display
+from tqdm import tqdm
+
+import lib.profile
+from lib.claims import AtLeast, AtMost, Between, Claims
+from lib.energy import landauer_joules
+from lib.plot import log2_axis, subplots, use_style
+from lib.quantum import (AerSampler, bit_dot, depolarizing_noise, gf2_solve_hidden_period,
+                         satisfies_simon_promise, simon_circuit, simon_function, simon_oracle)
+
+use_style()
+sizes = {"quick": dict(max_n_quantum=7, oracles_per_n=60, max_n_classical=20, classical_runs_per_n=400),
+         "full": dict(max_n_quantum=9, oracles_per_n=200, max_n_classical=24, classical_runs_per_n=2000)}[profile]
+max_n_quantum = max_n_quantum or sizes["max_n_quantum"]
+oracles_per_n = oracles_per_n or sizes["oracles_per_n"]
+max_n_classical = max_n_classical or sizes["max_n_classical"]
+classical_runs_per_n = classical_runs_per_n or sizes["classical_runs_per_n"]
+# One independent stream per part, so that resizing one part leaves the draws of the others unchanged.
+rng_quantum, rng_classical = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+noise_model = depolarizing_noise(noise_p) if noise_p > 0 else None
+
+# %% [markdown]
+# ## Method
+#
+# **Simon's problem.** An oracle computes f: {0,1}^N → {0,1}^N with a promise: f(x) = f(y) exactly
+# when y ∈ {x, x ⊕ s}, for a hidden nonzero s. The task is to find s.
+#
+# **Oracles** (`lib.quantum.simon_oracle`). They use only CNOT and X gates on 2N qubits. The input x is
+# copied into the output register. Then, with the pivot p = the lowest set bit of s, the register is
+# XORed with s whenever x_p = 1. This gives h(x) = x ⊕ x_p·s, which takes the same value on x and x ⊕ s
+# and different values on different pairs. Last, a random invertible CNOT circuit and random X gates
+# relabel the outputs. The result is f(x) = A·h(x) ⊕ b, and it keeps the promise. The relabelling is
+# undone on the output register before the copy, so the circuit is the standard query
+# U|x⟩|z⟩ = |x⟩|z ⊕ f(x)⟩ for every z. The classical side reads the lookup table of f from the same
+# gates, so both algorithms query the very same f. The unit tests check the circuit's unitary against
+# that table on every basis state.
+#
+# **Quantum algorithm** (Simon 1994). Each circuit run applies H^⊗N to |0…0⟩, makes **one** oracle
+# query, applies H^⊗N again and measures the input register once (one shot). The outcome y is uniform
+# over {y : y·s = 0 mod 2}. We keep running until the y span an (N−1)-dimensional space over GF(2).
+# Their null space is then {0, s}, and Gaussian elimination reads s off it
+# (`lib.quantum.gf2_solve_hidden_period`). The number of runs is the quantum query count Q_q. While the
+# rank is k, a new y raises it with probability 1 − 2^(k−N+1), so
+# E[Q_q] = Σ_{k=0}^{N−2} 1/(1 − 2^(k−N+1)) < N + 1. This formula gives the exact reference line below.
+#
+# **Classical algorithm** (birthday search). Query fresh random inputs until two of them give the same
+# output. Then s = x ⊕ x'. After i queries without a collision, the next fresh input collides with
+# probability i/(2^N − i). So P(Q_c > k) = Π_{i=1}^{k−1} (1 − i/(2^N − i)) and
+# E[Q_c] ≈ √(π·2^(N−1)). No classical algorithm can do better than Ω(2^(N/2)) queries on a generic f.
+#
+# **Energy model (our assumption; units of kT).** These are the equations of Part C.
+# - Resetting a qubit: a finite-step Landauer erasure. The energy E of the level |1⟩ is raised from 0 to
+#   E_max = ln((1−ε)/ε) in M equal steps, and the qubit thermalises after each step. Raising the level by
+#   dE costs p₁·dE of work, where p₁ = 1/(1+e^E) is the population of |1⟩. So
+#   W(ε, M) = Σ_{k=0}^{M−1} p₁(E_k)·E_max/M. As M → ∞ this tends to ln 2 + ln(1−ε) ≈ ln 2 (Landauer). A
+#   finite M costs about E_max/(4M) more. The residual error is exactly ε.
+# - One quantum run: E_run(N) = r·ln 2 + e_gate·(2N Hadamards + N measurements) + 2N·W(ε, M). Here r is
+#   the hardware overhead of one quantum query over the Landauer cost kT ln 2 of one bit.
+#   E_Q(N) = Q_q(N)·E_run(N), since each run makes one query.
+# - Classical lower bound: E_C(N) = Q_c(N)·b·ln 2, with b bits erased per query (default b = N: the
+#   answer of each query must be stored and later erased).
+# - Crossover: N*(r) is the smallest N from which E_Q < E_C holds for every larger N. Beyond the
+#   measured N, Q_q and Q_c come from fits to our measurements (linear in N and exponential in N).
+
+# %% [markdown]
+# ## Part A: Simon's algorithm on qiskit-aer
+#
+# For every N, `oracles_per_n` random oracles, each with its own hidden s. Every circuit run is one
+# oracle query and one shot. We never estimate y from many shots.
+
+# %%
+def simon_run(oracle, sampler, rng, max_queries):
+    """Simon's algorithm on one oracle: one circuit run = one query = one shot, until s is determined."""
+    ys, s_found = [], None
+    while s_found is None and len(ys) < max_queries:
+        ys.append(int(sampler.sample(shots=1, seed=rng.integers(2**31))[0]))
+        s_found = gf2_solve_hidden_period(ys, oracle.n)  # None until rank(ys) = N - 1
+    return ys, s_found
+
+
+def expected_simon_queries(n):
+    """E[Q_q] = sum_{k=0}^{n-2} 1 / (1 - 2^(k-n+1)): waiting times for each rank increase."""
+    return sum(1 / (1 - 2.0 ** (k - n + 1)) for k in range(n - 1))
+
+
+oracles, quantum_rows = {}, []
+jobs = [(n, k) for n in range(2, max_n_quantum + 1) for k in range(oracles_per_n)]
+for n, k in tqdm(jobs, desc="Simon runs (oracles)", mininterval=2):
+    s = int(rng_quantum.integers(1, 2**n))
+    oracle = simon_oracle(n, s, seed=int(rng_quantum.integers(2**31)))
+    oracles[n, k] = oracle
+    sampler = AerSampler(simon_circuit(n, oracle.circuit), noise_model=noise_model)
+    ys, s_found = simon_run(oracle, sampler, rng_quantum, max_queries=10 * n + 10)
+    quantum_rows.append(dict(N=n, oracle=k, s=s, queries=len(ys), recovered=s_found == s,
+                             orthogonal=float(np.mean(bit_dot(ys, s) == 0)),
+                             promise=satisfies_simon_promise(oracle.table, s)))
+quantum = pd.DataFrame(quantum_rows)
+
+# %% [markdown]
+# One of the circuits (N = 3): Hadamards, the oracle's CNOT/X gates between the barriers, Hadamards and
+# measurement of the input register.
+
+# %%
+print(simon_circuit(3, oracles[3, 0].circuit).draw(output="text", fold=120))
+
+# %%
+def mean_ci(values):
+    """Mean and half-width of its normal-approximation 95% confidence interval."""
+    values = np.asarray(values, dtype=float)
+    return values.mean(), 1.96 * values.std(ddof=1) / math.sqrt(values.size) if values.size > 1 else np.nan
+
+
+quantum_summary = quantum.groupby("N").agg(
+    oracles=("queries", "size"), mean_queries=("queries", "mean"),
+    ci95=("queries", lambda q: mean_ci(q)[1]), y_orthogonal=("orthogonal", "mean"),
+    s_recovered=("recovered", "mean"), promise_ok=("promise", "mean")).reset_index()
+quantum_summary["exact E[Q_q]"] = quantum_summary["N"].map(expected_simon_queries)
+quantum_summary["z vs exact"] = 1.96 * (quantum_summary.mean_queries - quantum_summary["exact E[Q_q]"]) / quantum_summary.ci95
+quantum_summary["N + 3"] = quantum_summary["N"] + 3
+display(quantum_summary.round(3))
+
+# %% [markdown]
+# ## Part B: classical collision search on the same functions
+#
+# The search draws inputs uniformly with replacement and queries each new input once; a repeated draw
+# costs nothing, since the searcher remembers the answer. This gives a uniformly random order of
+# distinct inputs. All runs of one N are done at once as numpy arrays. We run it on two kinds of
+# function with the same promise:
+# - **the oracle's f**, the lookup table of the CNOT/X circuits (for N ≤ `max_n_quantum` these are the
+#   oracles of Part A, each with its own s);
+# - **a random f**, from `simon_function`: f(x) = g(min(x, x⊕s)) with g a random injection, which has
+#   no structure beyond the promise.
+
+# %%
+def first_occurrence(values):
+    """Per row, True where the value has not appeared earlier in that row (stable sort keeps order)."""
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    first_sorted = np.ones(values.shape, dtype=bool)
+    first_sorted[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.empty_like(first_sorted)
+    np.put_along_axis(first, order, first_sorted, axis=1)
+    return first
+
+
+def collision_search(table, runs, rng, max_cells=2**21):
+    """Birthday search on f = table, ``runs`` times: distinct queries until a collision, and x ⊕ x'."""
+    size = table.size
+    # Enough draws that P(no collision) ~ exp(-(5 sqrt(2^N))^2 / 2^(N+1)) = e^-12.5; rows without one redraw.
+    draws = int(5 * math.sqrt(size)) + 2 * int(math.log2(size)) + 8
+    queries, found = np.zeros(runs, dtype=np.int64), np.zeros(runs, dtype=np.int64)
+    todo = np.arange(runs)
+    while todo.size:
+        rows = todo[: max(1, max_cells // draws)]
+        x = rng.integers(size, size=(rows.size, draws))
+        fresh = first_occurrence(x)  # repeated inputs are not queried again
+        answers = np.where(fresh, table[x], -1 - np.arange(draws))  # repeats get unique dummy answers
+        hit = fresh & ~first_occurrence(answers)  # a fresh input whose answer was seen before
+        done = np.flatnonzero(hit.any(axis=1))
+        col = hit[done].argmax(axis=1)
+        partner = (answers[done] == answers[done, col][:, None]).argmax(axis=1)  # the earlier input
+        queries[rows[done]] = np.cumsum(fresh[done], axis=1)[np.arange(done.size), col]
+        found[rows[done]] = x[done, col] ^ x[done, partner]
+        todo = np.concatenate([np.setdiff1d(rows, rows[done]), todo[rows.size:]])
+    return queries, found
+
+
+def expected_collision_queries(n):
+    """E[Q_c] = sum_k P(Q_c > k), with P(Q_c > k) = prod_{i=1}^{k-1} (1 - i/(2^n - i))."""
+    size = 2**n
+    i = np.arange(1, min(size // 2, int(12 * math.sqrt(size)) + 8) + 1, dtype=float)  # later terms < e^-70
+    survival = np.concatenate([[1.0, 1.0], np.cumprod(1 - i / (size - i))])
+    return float(survival.sum())
+
+
+functions_per_n = 4
+classical_rows = []
+for n in tqdm(range(2, max_n_classical + 1), desc="collision search (N)", mininterval=2):
+    for j in range(functions_per_n):
+        if n <= max_n_quantum and j < oracles_per_n:
+            oracle = oracles[n, j]  # the very functions Simon's algorithm queried in Part A
+        else:
+            oracle = simon_oracle(n, int(rng_classical.integers(1, 2**n)), seed=int(rng_classical.integers(2**31)))
+        random_f = simon_function(n, oracle.s, seed=int(rng_classical.integers(2**31)))
+        runs = classical_runs_per_n // functions_per_n
+        for kind, table in (("oracle's f", oracle.table), ("random f", random_f)):
+            queries, found = collision_search(table, runs, rng_classical)
+            classical_rows += [dict(N=n, function=kind, queries=q, recovered=f == oracle.s)
+                               for q, f in zip(queries.tolist(), found.tolist())]
+classical = pd.DataFrame(classical_rows)
+
+classical_summary = classical.groupby(["N", "function"]).agg(
+    runs=("queries", "size"), mean_queries=("queries", "mean"), ci95=("queries", lambda q: mean_ci(q)[1]),
+    s_recovered=("recovered", "mean")).reset_index()
+classical_table = classical_summary.pivot(index="N", columns="function", values=["mean_queries", "ci95", "s_recovered"])
+classical_table["exact E[Q_c]"] = classical_table.index.map(expected_collision_queries)
+classical_table["√(π 2^(N-1))"] = np.sqrt(np.pi * 2.0 ** (classical_table.index - 1))
+display(classical_table.round(2))
+
+# %% [markdown]
+# ### Query scaling
+#
+# Fits on our measured means. Quantum: a straight line in N over every N we ran. Classical: a straight
+# line in log2(queries) over N ∈ [8, `max_n_classical`], on the oracle's f. For the classical search the
+# theory gives a slope of ½.
+
+# %%
+q_means = quantum_summary.set_index("N")["mean_queries"]
+quantum_slope, quantum_intercept = np.polyfit(q_means.index, q_means.values, 1)
+c_means = classical_summary[classical_summary.function == "oracle's f"].set_index("N")["mean_queries"]
+c_fit = c_means[c_means.index >= 8]
+classical_slope, classical_intercept = np.polyfit(c_fit.index, np.log2(c_fit.values), 1)
+random_means = classical_summary[classical_summary.function == "random f"].set_index("N")["mean_queries"]
+random_slope = np.polyfit(c_fit.index, np.log2(random_means[c_fit.index].values), 1)[0]
+print(f"quantum:   mean Q_q ≈ {quantum_slope:.3f}·N + {quantum_intercept:.3f}  (N = 2..{max_n_quantum})")
+print(f"classical: log2 mean Q_c ≈ {classical_slope:.3f}·N + {classical_intercept:.3f}  (oracle's f, N = 8..{max_n_classical});"
+      f" random f: slope {random_slope:.3f}")
+ci = classical_summary.pivot(index="N", columns="function", values="ci95")
+z_kinds = (random_means - c_means) / np.hypot(ci["random f"], ci["oracle's f"]) * 1.96
+print(f"oracle's f vs random f: largest |difference of means| = {np.abs(z_kinds).max():.2f} standard errors "
+      f"over {len(z_kinds)} sizes (the search only compares outputs, so the two should agree)")
+
+# %%
+plot_data = pd.concat([quantum.assign(algorithm="Simon (quantum, qiskit-aer)")[["N", "queries", "algorithm"]],
+                       classical.assign(algorithm="collision search, " + classical.function)
+                       [["N", "queries", "algorithm"]]], ignore_index=True)
+fig, ax = subplots()
+sns.lineplot(data=plot_data, x="N", y="queries", hue="algorithm", style="algorithm", markers=True,
+             dashes=False, errorbar=("ci", 95), seed=seed, ax=ax);
+grid = np.arange(2, max_n_classical + 1)
+ax.plot(grid, np.sqrt(np.pi * 2.0 ** (grid - 1)), color="grey", ls="--", lw=1, label="√(π·2^(N−1))");
+ax.plot(grid[grid <= max_n_quantum], grid[grid <= max_n_quantum] + 1, color="grey", ls=":", lw=1, label="N + 1");
+ax.plot(grid[grid <= max_n_quantum], [expected_simon_queries(n) for n in grid[grid <= max_n_quantum]],
+        color="black", ls="none", marker="_", ms=12, label="exact E[Q_q]");
+log2_axis(ax)
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+ax.set(xlabel="problem size N (bits)", ylabel="oracle queries until s is found",
+       title="Queries to solve Simon's problem (means, 95% CI)");
+ax.legend(fontsize=8);
+
+# %% [markdown]
+# ## Part C: energy under the stated model
+#
+# First the building block of every quantum run: resetting a qubit. The table shows the work W(ε, M) of
+# the finite-step erasure protocol against Landauer's kT ln 2, the work to erase one full bit. Joule
+# values come from `lib.energy.landauer_joules` at `temperature_k`.
+
+# %%
+LN2 = math.log(2)
+
+
+def erasure_work(eps, steps):
+    """W(ε, M) in kT: raise E(|1>) to ln((1-ε)/ε) in M steps, thermalising after each; sum_k p1(E_k) dE."""
+    e_max = math.log((1 - eps) / eps)
+    levels = np.arange(steps) * e_max / steps  # E_0 .. E_{M-1}: the level before each raise
+    return float(np.sum(1 / (1 + np.exp(levels))) * e_max / steps)
+
+
+def to_joules(energy_kT):
+    """kT -> J at temperature_k, via the Landauer cost of energy_kT / ln 2 bits."""
+    return landauer_joules(bits=energy_kT / LN2, temperature_k=temperature_k)
+
+
+erasure_table = pd.DataFrame([dict(ε=eps, M=m, W_kT=erasure_work(eps, m), W_over_kTln2=erasure_work(eps, m) / LN2)
+                              for eps in (1e-2, init_error, 1e-9) for m in (1, 10, erasure_steps, 10**5)])
+display(erasure_table.drop_duplicates().round(4))
+print(f"one qubit reset at ε = {init_error:g}, M = {erasure_steps}: {erasure_work(init_error, erasure_steps):.4f} kT "
+      f"= {to_joules(erasure_work(init_error, erasure_steps)):.3e} J at {temperature_k:g} K")
+
+# %%
+reset_work = erasure_work(init_error, erasure_steps)
+
+
+def run_energy(n, r, reset=reset_work):
+    """E_run(N) = r ln2 + e_gate (2N + N) + 2N W(ε, M): one query, the gates, resetting 2N qubits."""
+    return r * LN2 + gate_energy_kT * 3 * n + 2 * n * reset
+
+
+def bits_per_query(n):
+    """b: bits a classical computer erases per query (default N: one stored N-bit answer)."""
+    return classical_bits_per_query or n
+
+
+def quantum_queries(n):
+    """Q_q(N): our measured mean where we ran it, the linear fit beyond."""
+    return q_means.get(n, quantum_slope * n + quantum_intercept)
+
+
+def classical_queries(n):
+    """Q_c(N): our measured mean (oracle's f) where we ran it, the fit 2^(a N + b) beyond."""
+    return c_means.get(n, 2.0 ** (classical_slope * n + classical_intercept))
+
+
+def crossover(ns, e_quantum, e_classical):
+    """N*: the smallest N from which E_Q < E_C for every larger N on the grid (NaN if none)."""
+    below = np.asarray(e_quantum) < np.asarray(e_classical)
+    if not below[-1]:
+        return np.nan
+    last_above = np.flatnonzero(~below)
+    return int(ns[last_above[-1] + 1]) if last_above.size else int(ns[0])
+
+
+ns = np.arange(2, 513)
+ratios = 10.0 ** np.arange(log10_r_max + 1)
+e_classical = np.array([classical_queries(n) * bits_per_query(n) * LN2 for n in ns])  # E_C = Q_c b ln2
+energy = pd.DataFrame([dict(N=n, r=r, E_Q=quantum_queries(n) * run_energy(n, r), E_C=ec)  # E_Q = Q_q E_run
+                       for r in ratios for n, ec in zip(ns, e_classical)])
+crossovers = pd.DataFrame([dict(r=r, log2_r=math.log2(r),
+                                N_star=crossover(ns, energy[energy.r == r].E_Q, energy[energy.r == r].E_C))
+                           for r in ratios])
+n_star_slope, n_star_intercept = np.polyfit(crossovers.log2_r, crossovers.N_star, 1) \
+    if crossovers.N_star.notna().all() else (np.nan, np.nan)
+at_star = energy.merge(crossovers, on="r")
+at_star = at_star[at_star.N == at_star.N_star].assign(E_Q_J=lambda d: d.E_Q.map(to_joules),
+                                                      E_C_J=lambda d: d.E_C.map(to_joules))
+display(at_star[["r", "N_star", "E_Q", "E_C", "E_Q_J", "E_C_J"]].rename(
+    columns={"E_Q": "E_Q [kT]", "E_C": "E_C floor [kT]", "E_Q_J": "E_Q [J]", "E_C_J": "E_C floor [J]"}))
+print(f"N* ≈ {n_star_slope:.3f}·log2(r) + {n_star_intercept:.3f}")
+
+# %%
+shown = ratios[np.unique(np.linspace(0, len(ratios) - 1, 4).round().astype(int))]  # e.g. 1, 1e3, 1e6, 1e9
+x_max = int(np.nanmax(crossovers.N_star)) + 8 if crossovers.N_star.notna().any() else 80
+view = energy[(energy.N <= x_max) & energy.r.isin(shown)].assign(r=lambda d: d.r.map(lambda r: f"r = {r:.0e}"))
+fig, ax = subplots()
+sns.lineplot(data=view, x="N", y="E_Q", hue="r", palette="viridis", ax=ax);
+classical_view = view.drop_duplicates("N")
+ax.plot(classical_view.N, classical_view.E_C, color="black", lw=2, label="classical lower bound");
+stars = at_star[at_star.r.isin(shown)]
+ax.scatter(stars.N_star, stars.E_Q, marker="*", s=160, color="#D55E00", zorder=5, label="crossover N*");
+ax.axvspan(max_n_quantum, x_max, color="grey", alpha=0.1, lw=0, label="N > measured: Q_q from its fit");
+ax.axvline(max_n_classical, color="grey", ls=":", lw=1.5, label="N > measured: Q_c from its fit");
+log2_axis(ax)
+ax.set(xlabel="problem size N (bits)", ylabel="energy to solve [kT]",
+       title="Quantum energy vs classical lower bound (stated model)");
+ax.legend(fontsize=8);
+
+# %% [markdown]
+# The crossover against the overhead ratio, and how little it depends on the reset precision ε: the
+# heat map recomputes N* for other ε with everything else fixed.
+
+# %%
+def crossover_for(r, eps):
+    """N*(r) with the qubit resets done to precision eps (other costs as set above)."""
+    reset = erasure_work(eps, erasure_steps)
+    e_q = [quantum_queries(n) * run_energy(n, r, reset) for n in ns]
+    return crossover(ns, e_q, e_classical)
+
+
+epsilons = 10.0 ** -np.arange(1, 13, 2)
+heat = pd.DataFrame([[crossover_for(r, eps) for r in ratios] for eps in epsilons],
+                    index=[f"{e:.0e}" for e in epsilons], columns=[f"{r:.0e}" for r in ratios])
+fig, (ax1, ax2) = subplots(1, 2, width=11)
+sns.scatterplot(data=crossovers, x="log2_r", y="N_star", s=60, ax=ax1);
+ax1.plot(crossovers.log2_r, n_star_slope * crossovers.log2_r + n_star_intercept, color="grey", ls="--",
+         label=f"fit: slope {n_star_slope:.2f}");
+ax1.set(xlabel="log2 r (quantum query cost / kT ln 2)", ylabel="crossover N*", title="N* vs overhead");
+ax1.legend();
+sns.heatmap(heat, annot=True, fmt=".0f", cmap="mako_r", cbar_kws={"label": "N*"}, ax=ax2);
+ax2.set(xlabel="overhead ratio r", ylabel="reset error ε", title="N* over (r, ε)");
+
+# %% [markdown]
+# ### The numbers behind the verdict
+#
+# - C1 (model-level): the log-log slope of E_Q against N over the N we ran, for every r; we report the
+#   steepest. Polynomial growth of degree ≤ 3 passes.
+# - C2 (model-level): the slope of log2 E_C against N over N ∈ [8, `max_n_classical`], from measured Q_c.
+# - C3: every measured y satisfies y·s = 0, s is recovered in ≥ 99% of noiseless runs, the mean Q_q stays
+#   ≤ N + 3 at every N, the slope of Q_q in N lies in [0.8, 1.3], and the slope of log2 Q_c in N lies in
+#   [0.45, 0.55]. A wrong oracle, circuit or solver fails the first two.
+# - C5 (model-level): a crossover exists for every r on the grid, and N* grows like 2·log2 r (fitted
+#   slope in [1.5, 2.5]), as a √(2^N) classical cost against a polynomial quantum one implies.
+
+# %%
+measured_n = q_means.index.to_numpy()
+loglog_slopes = [np.polyfit(np.log(measured_n), np.log([q_means[n] * run_energy(n, r) for n in measured_n]), 1)[0]
+                 for r in ratios]
+floor_n = c_fit.index.to_numpy()
+floor_slope = np.polyfit(floor_n, np.log2([c_means[n] * bits_per_query(n) * LN2 for n in floor_n]), 1)[0]
+y_orthogonal_share = float(quantum.orthogonal.mean())
+s_recovered_share = float(quantum.recovered.mean())
+worst_excess = float((quantum_summary.mean_queries - (quantum_summary.N + 3)).max())
+crossover_share = float(crossovers.N_star.notna().mean())
+print(f"steepest log-log slope of E_Q: {max(loglog_slopes):.3f}; log2 slope of E_C floor: {floor_slope:.3f}")
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims = Claims("quantum-energy-advantage-simon")
+model_level = "model-level: a consequence of our stated energy model fed with our measured query counts"
+claims.check("C1", "Quantum energy is bounded by a polynomial in N (queries × per-run cost incl. finite-step resets)",
+             paper="upper bound polynomial in N", ours=max(loglog_slopes), reproduced=AtMost(3.0),
+             unit="(steepest log-log slope of E_Q)", note=model_level)
+claims.check("C2", "Nonzero per-query classical floor makes classical energy exponential in N for Simon",
+             paper="nonzero per-query lower bound", ours=floor_slope, reproduced=AtLeast(0.45),
+             unit="(log2 slope of E_C floor)", note=model_level)
+claims.check("C3", "Simon's problem: O(N) quantum queries vs Ω(2^(N/2)) classical queries",
+             paper="O(N) vs Ω(2^(N/2))",
+             ours={"y·s=0 share": y_orthogonal_share, "s recovered share": s_recovered_share,
+                   "max(mean Q_q − (N+3))": worst_excess, "Q_q slope": quantum_slope,
+                   "log2 Q_c slope": classical_slope},
+             reproduced={"y·s=0 share": AtLeast(1.0), "s recovered share": AtLeast(0.99),
+                         "max(mean Q_q − (N+3))": AtMost(0.0), "Q_q slope": Between(0.8, 1.3),
+                         "log2 Q_c slope": Between(0.45, 0.55)})
+claims.not_testable("C4", "Exponential energy advantage as a rigorous physical theorem",
+                    paper="proved for Simon's problem",
+                    why="a proof about physical energy (energy conservation, Landauer, a concrete erasure "
+                        "protocol); our energy model assumes per-query costs instead of deriving them, and the "
+                        "theorem's constants were not available to us")
+claims.check("C5", "A crossover N* exists for any hardware overhead r, growing like 2·log2 r",
+             paper="demonstration criteria: advantage past the crossover",
+             ours={"share of r with N*": crossover_share, "dN*/dlog2 r": n_star_slope},
+             reproduced={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)},
+             note=model_level)
+claims.not_testable("C6", "An experiment with measured energies demonstrates the advantage",
+                    paper="proposed, not performed",
+                    why="needs a quantum device and a classical machine with energy metering (calorimetry); "
+                        "a simulator has no physical energy to measure")
+claims.show()
+
+# %% [markdown]
+# ## What we scaled down
+#
+# | | Paper | Here |
+# |---|---|---|
+# | Problem sizes | any N (asymptotic theorems) | quantum N = 2…7 (quick; 9 full); classical N = 2…20 (quick; 24 full) |
+# | Quantum computer | abstract model with physical costs, imperfect resets | qiskit-aer statevector simulation, noiseless by default (`noise_p` adds depolarising noise), 2N ≤ 14 qubits in quick |
+# | Oracles | any f with Simon's promise | random CNOT/X oracles (affine f) with their lookup tables; random unstructured f for the classical comparison |
+# | Samples | — | quick: 60 oracles per N (quantum), 400 + 400 collision searches per N (classical) |
+# | Classical algorithm | lower bound for every algorithm | the birthday collision search (the best generic algorithm), measured |
+# | Energy | proven bounds from energy conservation and Landauer's principle | a stated model in units of kT (per-query overhead r, gate energy, finite-step erasure W(ε, M), b bits per classical query); Q beyond measured N from fits |
+# | Hardware | none (theory) | 2 CPU cores, no energy measurement |
+
+# %% [markdown]
+# ## Discussion
+#
+# **What carried over.** The query side of the argument is measured here, not assumed. In noiseless
+# runs Simon's circuit can only return y with y·s = 0, and C3 checks that every sampled y does and that
+# the GF(2) solver returns the hidden s. The Part A table compares the mean query count with the exact
+# expectation Σ 1/(1 − 2^(k−N+1)), column `z vs exact`. That expectation stays below N + 1, so it grows
+# linearly in N. The collision search is compared with its own exact expectation and with √(π·2^(N−1)),
+# and its fitted log2 slope is set against the theoretical ½. Any energy model that puts a positive
+# floor on each classical query and a polynomial cost on each quantum run turns these counts into the
+# paper's qualitative picture. Quantum energy grows polynomially, the classical lower bound grows
+# exponentially, and for every hardware overhead r there is a crossover N*. Far from the crossover,
+# matching a quantum cost of about r·N against a classical √(2^N)·N gives N* ≈ 2·log2 r, a slope of 2.
+# For small r the per-run energy is dominated by the gates and the qubit resets instead, so N* moves
+# little with r there. This flattens the slope fitted over the whole grid. The reset precision ε hardly
+# matters (heat map). The finite-step erasure costs kT ln 2 plus roughly ln(1/ε)/(4M), and only the
+# logarithm of 1/ε enters.
+#
+# **What did not, and why.** What the paper contributes is its *proofs*. It proves that the quantum
+# cost can be reached with finite-precision, finite-step resets, and that no classical machine can go
+# below its energy floor. A numerical study cannot check a proof. Our energy model takes its structure
+# from the paper's abstract and introduction, and its constants are our assumptions. So C1, C2 and C5
+# show only that this model behaves as the paper claims. For large N the model's quantum energy also
+# extrapolates the query counts we measured, and those counts come from noiseless runs. The physical
+# energy of a real device is out of reach here (C4, C6).
+#
+# **A caveat on the oracles.** Oracles built from CNOT and X gates compute *affine* functions,
+# f(x) = M·x ⊕ b. For these, a classical algorithm that knows the structure finds s in N + 1 queries: it
+# queries 0 and the unit vectors, then solves M·s = 0. The Ω(2^(N/2)) lower bound holds for generic f.
+# The collision search ignores structure, so it should need the same number of queries on the oracle's
+# affine f as on an unstructured random f. Part B checks this. Simon's algorithm ignores structure too.
+# An experiment of the kind the paper proposes would need oracles that are hard classically, and such
+# oracle circuits are much deeper.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Rerun with noise: `repro run quantum-energy-advantage-simon -p noise_p=0.005`, then `-p noise_p=0.02`.
+#    What share of the measured y now violates y·s = 0, and how often is the recovered s wrong? Which
+#    verdict changes, and what classical check (two extra queries) would catch a wrong s?
+# 2. Make the classical floor as weak as Landauer allows: `-p classical_bits_per_query=1`. How far does
+#    N*(r) move, and why is the slope of N* against log2 r still close to 2?
+# 3. Make the quantum hardware expensive: `-p gate_energy_kT=1e6 -p erasure_steps=1 -p init_error=1e-12`.
+#    Which term of E_run dominates now? Does the crossover still exist, and how does its scaling change?
+
+# %%
+lib.profile.run_summary()

@@ -1,0 +1,662 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Challenges in deploying long-context transformers: a theoretical peak performance analysis
+#
+# **Paper.** Yao Fu. *Challenges in Deploying Long-Context Transformers: A Theoretical Peak Performance
+# Analysis.* arXiv:2405.08944, 2024. <https://arxiv.org/abs/2405.08944>
+#
+# Serving a model with a 50K-token prompt costs far more than serving it with a 4K one, and the paper asks
+# where the difference comes from. It models a server as a concurrent program that interleaves four kinds of
+# work for many users under a fixed amount of GPU memory: prefilling prompts (limited by arithmetic),
+# generating tokens (limited by how fast memory can be read), keeping sessions resident (limited by how
+# much memory there is) and moving sessions in and out of the GPU (limited by the PCIe link). With
+# back-of-the-envelope roofline arithmetic for a 34B model on an A100 it argues that every one of these
+# costs grows with a single quantity, the size of the key/value (KV) cache, and that compressing the cache
+# along its layer, head, token and precision axes is the way to make a million-token context about as cheap
+# as a 4K one. The paper is analytical: it reports no measurements of its own.
+#
+# We redo the arithmetic (part A) with a small reusable cost model, and then test the same mechanisms on a
+# real, if tiny, transformer on this CPU (part B): does prefill time grow quadratically, does decode time
+# grow with the bytes of cache read, does the number of resident sessions fall as 1/context, is moving a
+# session's cache cheaper than recomputing it, and do the metrics move in proportion when the cache shrinks.
+
+# %% [markdown]
+# ## Claims under test
+#
+# The paper's worked example is a 34B model (Yi-34B-200K shape: 60 layers, hidden size 7168, 56 query heads,
+# 8 KV heads of dimension 128, bf16) on one A100-80GB. Figures marked "reported (secondary)" come from the
+# summary in the replication spec and were not checked against the paper's text.
+#
+# | id | Claim | Paper's figure |
+# |---|---|---|
+# | C1 | Every extra cost of a long context over 4K traces back to one source: the size of the KV cache. | analytical argument |
+# | C2 | Prefill of a long prompt takes much more compute time (and memory). | 14.1 s at 50K vs 0.89 s at 4K, reported (secondary) |
+# | C3 | The KV cache left in HBM after prefill severely limits how many users can be served at once. | about 20 users at 4K, 1 at 50K, reported (secondary) |
+# | C4 | Decoding re-reads the whole KV cache from HBM at every step, which raises latency. | 250 tokens in 9.8 s at 50K vs 8.5 s at 4K, reported (secondary) |
+# | C5 | When the KV cache overflows HBM, swapping it to and from host memory over PCIe adds a large context-switch latency. | bounded by PCIe bandwidth |
+# | C6 | Combining KV compression along layers, heads, tokens and precision could make a 1M-token context about as cheap to serve as 4K. | direction, no number |
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
+seed = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
+device = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
+max_context: int | None = None  # longest prompt of the measured prefill and context-switch sweeps; None: 4096 (quick), 8192 (full). range: 512..16384
+max_decode_context: int | None = None  # longest cached context of the decode and concurrency sweeps; None: 16384 (quick), 65536 (full). range: 2048..131072
+repeats: int | None = None  # timed repeats per point, the median is kept; None: 3 (quick), 5 (full). range: 1..20
+ram_budget_mib = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 64..65536
+n_threads = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
+workspace_gb = 0.0  # activation workspace reserved per GPU in the analytic concurrency, GB. range: 0..40
+
+# %%
+import math
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+from IPython.display import Markdown, display
+from tqdm.auto import tqdm
+
+import lib.profile
+from lib import costmodel as cm
+from lib.claims import AtLeast, AtMost, Above, Between, Claims, IsTrue, Near
+from lib.llm import GPTConfig, TinyGPT
+from lib.plot import subplots, use_style
+
+use_style()
+PROFILES = {"quick": dict(max_context=4096, max_decode_context=16384, repeats=3, extra_variants=False),
+            "full": dict(max_context=8192, max_decode_context=65536, repeats=5, extra_variants=True)}
+settings = PROFILES[profile]
+max_context = max_context or settings["max_context"]
+max_decode_context = max_decode_context or settings["max_decode_context"]
+repeats = repeats or settings["repeats"]
+torch.manual_seed(seed)
+rng = np.random.default_rng(seed)
+
+# %% [markdown]
+# ## Method
+#
+# **The cost model** (`lib.costmodel`) is a roofline: each metric is the work divided by the peak rate of
+# the one resource that bounds it. With N parameters, L layers, hidden size d, n_kv KV heads of dimension
+# d_h, b bytes per weight and per cached element, s context tokens, peak compute F, memory bandwidth B,
+# memory M per GPU, g GPUs and host-link bandwidth B_pcie:
+#
+# | metric | bound by | formula |
+# |---|---|---|
+# | KV bytes per token | model shape | kv = 2 L n_kv d_h b |
+# | prefill | compute | T_pre(s) = (2 N s + a L s² d) / F |
+# | decode, per token | HBM bandwidth | T_dec(s) = (N b + u s kv) / B for u users |
+# | concurrency | HBM size | u_max(s) = floor((g M − N b − W) / (s kv)) |
+# | context switch | PCIe | T_swap(s) = s kv / B_pcie |
+#
+# The attention term of prefill needs a counting convention. Causal attention does s²d/2 multiply-adds per
+# layer for QKᵀ and as many for PV, s²d in all; **a = 1** counts those multiply-adds (with the dense part
+# in FLOPs, 2 per multiply-add), **a = 2** counts FLOPs throughout. The paper's 14.1 s at 50K comes out
+# only with a = 1, so we compare with the paper under a = 1 and show a = 2 next to it.
+#
+# We take "4K" as 4,096 tokens, "50K" as 50,000 (the paper's 12.3 GB of KV at 50K implies it), "1M" as
+# 2²⁰ = 256 × 4K, and an 80 GB A100 as 80 GiB (nvidia-smi reports 81,920 MiB).
+#
+# **The measured model** (`lib.llm.TinyGPT`) is a 4-layer decoder (d = 256, 8 query heads of dimension 32,
+# rotary positions, random seeded weights: timing does not depend on what the weights learned) with a
+# preallocated KV cache that a decode step appends to without copying. We measure, on one CPU thread:
+# prefill time against prompt length and fit T(s) = α + βs + γs²; decode time per token against cached
+# context and fit T(s) = t₀ + κs; resident sessions in a RAM budget from the measured cache sizes; and the
+# time to move one session's cache to another RAM buffer and back, or to disk (with `fsync`, and the
+# file dropped from the page cache before reading it back), against recomputing it by prefill. Then we
+# shrink the cache two ways, halving the KV heads (grouped-query attention, 8 → 4) and storing it in int8
+# with one scale per token and head, and check that each metric moves by the factor the cache size predicts.
+
+# %%
+YI = cm.MODELS["34b-yi-200k"]
+A100 = cm.HARDWARE["a100-80gb"]
+S_4K, S_50K, S_1M = 4096, 50_000, 2**20
+NEW_TOKENS = 250  # the paper's decode example generates 250 tokens
+workspace = workspace_gb * cm.GB
+
+# The paper's summary numbers (reported, secondary): shown next to ours, never used as ours.
+PAPER = {"prefill_s": {S_4K: 0.89, S_50K: 14.1}, "decode_s": {S_4K: 8.5, S_50K: 9.8},
+         "concurrency": {S_4K: 20, S_50K: 1}}
+
+
+def metrics_at(context, n_gpus=1, a=1.0, kv=cm.NO_COMPRESSION):
+    """The paper's four metrics for the 34B on A100s at one context length."""
+    return cm.serving_metrics(YI, A100, context, new_tokens=NEW_TOKENS, a=a, n_gpus=n_gpus,
+                              workspace_bytes=workspace, kv=kv)
+
+
+# %% [markdown]
+# ## Part A: the 34B model on an A100, analytically
+#
+# ### A1. The worked example: 4K against 50K
+
+# %%
+def worked_example_table():
+    rows = []
+    for s in (S_4K, S_50K):
+        one, four = metrics_at(s), metrics_at(s, n_gpus=4)
+        rows.append({
+            "context": f"{s:,}",
+            "KV cache (GB)": one["kv_cache_bytes"] / cm.GB,
+            "prefill, a=1 (s)": one["prefill_s"],
+            "prefill, a=2 (s)": metrics_at(s, a=2)["prefill_s"],
+            f"decode {NEW_TOKENS} tokens (s)": one["decode_s"],
+            "users, 1 GPU": one["concurrency"],
+            "users, 4 GPUs": four["concurrency"],
+            "swap over PCIe (s)": one["swap_s"],
+            "paper: prefill / decode / users (reported, secondary)":
+                f"{PAPER['prefill_s'][s]} s / {PAPER['decode_s'][s]} s / {PAPER['concurrency'][s]}",
+        })
+    return pd.DataFrame(rows).set_index("context")
+
+
+example = worked_example_table()
+print(f"KV bytes per token: 2 x {YI.n_layers} x {YI.n_kv_heads} x {YI.head_dim} x {YI.kv_bytes:g} "
+      f"= {cm.kv_bytes_per_token(YI):,.0f} B; weights N b = {YI.weight_bytes / cm.GB:.0f} GB; "
+      f"HBM next to the weights: {(A100.mem_bytes - YI.weight_bytes - workspace) / cm.GB:.1f} GB")
+example.T
+
+# %% [markdown]
+# Prefill (a = 1) and the 250-token decode land on the paper's summary figures. Concurrency does not on
+# one GPU: even with no activation workspace, 17.9 GB of free HBM holds 17 caches of 4K tokens (1.0 GB
+# each), not about 20; and one 50K cache (12.3 GB) fits once. On four GPUs the 50K count comes out near 20,
+# which may be where the summary's "20" comes from, but we could not confirm the paper's own assumption.
+# How much concurrency depends on the bookkeeping shows below: reading "80 GB" as 80·10⁹ bytes instead of
+# 80 GiB leaves 12 GB free, 11 users at 4K and none at 50K.
+
+# %%
+decimal_a100 = cm.Hardware("A100, 80e9 bytes", A100.peak_flops, A100.mem_bandwidth, 80e9, A100.link_bandwidth)
+pd.DataFrame({f"{s:,} tokens": {"80 GiB (datasheet)": cm.max_concurrency(YI, A100, s, workspace_bytes=workspace),
+                                "80e9 bytes": cm.max_concurrency(YI, decimal_a100, s, workspace_bytes=workspace)}
+              for s in (S_4K, S_50K)}).rename_axis("HBM read as")
+
+# %% [markdown]
+# ### A2. The four metrics from 1K to 1M tokens
+
+# %%
+contexts_a = np.unique(np.round(np.logspace(10, 20, 61, base=2)).astype(int))
+
+
+def sweep_table():
+    rows = []
+    for s in contexts_a:
+        for n_gpus in (1, 4):
+            m = metrics_at(s, n_gpus=n_gpus)
+            rows.append({"context": s, "GPUs": n_gpus, "users": m["concurrency"]})
+        m, m2 = metrics_at(s), metrics_at(s, a=2)
+        rows += [{"context": s, "series": "prefill, a=1", "seconds": m["prefill_s"]},
+                 {"context": s, "series": "prefill, a=2", "seconds": m2["prefill_s"]},
+                 {"context": s, "series": f"decode {NEW_TOKENS} tokens", "seconds": m["decode_s"]},
+                 {"context": s, "series": "swap (PCIe, one way)", "seconds": m["swap_s"]}]
+    return pd.DataFrame(rows)
+
+
+sweep = sweep_table()
+
+
+def plot_sweep(sweep):
+    fig, axes = subplots(2, 2)
+    times = sweep.dropna(subset=["seconds"])
+    panels = [(axes[0, 0], ["prefill, a=1", "prefill, a=2"], "prefill time (s)", "prefill_s"),
+              (axes[0, 1], [f"decode {NEW_TOKENS} tokens"], f"time to decode {NEW_TOKENS} tokens (s)", "decode_s"),
+              (axes[1, 1], ["swap (PCIe, one way)", "prefill, a=1"], "seconds", None)]
+    for ax, series, ylabel, paper_key in panels:
+        sns.lineplot(data=times[times.series.isin(series)], x="context", y="seconds", hue="series", ax=ax)
+        if paper_key:
+            ax.scatter(list(PAPER[paper_key]), list(PAPER[paper_key].values()), marker="X", s=70, color="black",
+                       zorder=3, label="paper (reported, secondary)")
+        ax.set(xscale="log", yscale="log", ylabel=ylabel, xlabel="context (tokens)")
+        ax.legend(fontsize=8);
+    axes[1, 1].set_title("context switch vs recompute");
+    users = sweep.dropna(subset=["users"]).query("users > 0")
+    ax = axes[1, 0]
+    sns.lineplot(data=users, x="context", y="users", hue="GPUs", palette="colorblind", ax=ax)
+    ax.scatter(list(PAPER["concurrency"]), list(PAPER["concurrency"].values()), marker="X", s=70, color="black",
+               zorder=3, label="paper (reported, secondary)")
+    ax.set(xscale="log", yscale="log", ylabel="concurrent users (KV fits in HBM)", xlabel="context (tokens)")
+    ax.legend(fontsize=8, title="GPUs");
+    axes[0, 0].set_title("prefill (compute-bound)");
+    axes[0, 1].set_title("decode (HBM-bandwidth-bound)");
+    axes[1, 0].set_title("concurrency (HBM-size-bound)");
+    fig.suptitle("34B model on A100-80GB: theoretical peak, 1K to 1M tokens");
+    return fig
+
+
+plot_sweep(sweep);
+
+# %% [markdown]
+# ### A3. KV compression: how far do 1M-token costs fall towards 4K?
+#
+# One knob per axis, at values typical of published methods: multi-query attention (8 → 1 KV heads),
+# one KV cache shared by each pair of adjacent layers, keeping a quarter of the tokens (eviction), and
+# 4-bit KV entries. Together they shrink the cache 8 × 2 × 4 × 4 = 256-fold, exactly the ratio of 1M to 4K
+# tokens. Prefill is compared per prompt token (a 1M prompt is 256 times longer, so its total can never
+# match); compressing the stored cache does not remove the attention FLOPs of the prompt, so prefill keeps
+# its quadratic term (a = 1).
+
+# %%
+KNOBS = {
+    "none": cm.NO_COMPRESSION,
+    "MQA (8 → 1 KV heads)": cm.KVCompression(kv_heads=1),
+    "layer sharing (1 in 2)": cm.KVCompression(layer_share=2),
+    "keep 25% of tokens": cm.KVCompression(token_keep=0.25),
+    "int4 KV": cm.KVCompression(kv_bytes=0.5),
+    "all four combined": cm.KVCompression(kv_heads=1, layer_share=2, token_keep=0.25, kv_bytes=0.5),
+}
+
+
+def compression_table():
+    base = metrics_at(S_4K)
+    rows = []
+    for name, kv in KNOBS.items():
+        m = metrics_at(S_1M, kv=kv)
+        rows.append({
+            "knob at 1M tokens": name,
+            "KV per session (GB)": m["kv_cache_bytes"] / cm.GB,
+            "users, 1 GPU": m["concurrency"],
+            "× KV memory of 4K": m["kv_cache_bytes"] / base["kv_cache_bytes"],
+            "× decode time of 4K": m["decode_s"] / base["decode_s"],
+            "× swap time of 4K": m["swap_s"] / base["swap_s"],
+            "× prefill per token of 4K": (m["prefill_s"] / S_1M) / (base["prefill_s"] / S_4K),
+            "4K users ÷ 1M users": base["concurrency"] / m["concurrency"] if m["concurrency"] else math.inf,
+        })
+    return pd.DataFrame(rows).set_index("knob at 1M tokens")
+
+
+compression = compression_table()
+compression.style.format("{:.3g}")
+
+# %%
+def plot_compression(compression):
+    cols = ["× KV memory of 4K", "× decode time of 4K", "× swap time of 4K", "× prefill per token of 4K"]
+    tidy = compression[cols].reset_index().melt(id_vars="knob at 1M tokens", var_name="metric",
+                                                value_name="1M cost ÷ 4K cost")
+    fig, ax = subplots(width=8, height=4)
+    sns.barplot(data=tidy, x="metric", y="1M cost ÷ 4K cost", hue="knob at 1M tokens", ax=ax)
+    ax.axhline(1, color="black", lw=1, ls="--")
+    ax.set(yscale="log", xlabel="", title="1M-token session cost relative to an uncompressed 4K session");
+    ax.legend(fontsize=8, ncols=2);
+    return fig
+
+
+plot_compression(compression);
+
+# %% [markdown]
+# ## Part B: the same mechanisms measured on this CPU
+#
+# Variants of TinyGPT differ only in how big their KV cache is. Caches for decode timing are filled with
+# seeded random keys and values (decode time does not depend on their values), so we can time long contexts
+# without prefilling them first.
+
+# %%
+BASE = GPTConfig(vocab_size=256, n_layers=4, d_model=256, n_heads=8)
+VARIANTS = {"MHA fp32 (8 KV heads)": (8, "fp32"), "GQA fp32 (4 KV heads)": (4, "fp32"),
+            "MHA int8": (8, "int8")}
+if settings["extra_variants"]:
+    VARIANTS |= {"GQA fp32 (2 KV heads)": (2, "fp32"), "MQA fp32 (1 KV head)": (1, "fp32")}
+MHA, GQA, INT8 = "MHA fp32 (8 KV heads)", "GQA fp32 (4 KV heads)", "MHA int8"
+DECODE_STEPS = 8  # decode steps per timed repeat
+
+models = {name: TinyGPT(replace(BASE, n_kv_heads=h), seed=seed).eval().to(device)
+          for name, (h, _) in VARIANTS.items()}
+prefill_contexts = [2**k for k in range(7, int(math.log2(max_context)) + 1)]
+decode_contexts = [2**k for k in range(10, int(math.log2(max_decode_context)) + 1)]
+weight_bytes = models[MHA].weight_bytes
+with lib.profile.threads(n_threads):
+    copy_bw = cm.measure_copy_bandwidth(repeats=repeats + 2)
+print(f"TinyGPT: {weight_bytes / 2**20:.1f} MiB of fp32 weights; prompts {prefill_contexts[0]}..{prefill_contexts[-1]}, "
+      f"decode contexts {decode_contexts[0]}..{decode_contexts[-1]}; {n_threads} thread(s); "
+      f"measured RAM copy bandwidth {copy_bw / 1e9:.2f} GB/s")
+
+# %% [markdown]
+# ### B1. Prefill time against prompt length
+
+# %%
+def time_prefills(model, contexts):
+    prompts = {s: torch.from_numpy(rng.integers(0, BASE.vocab_size, (1, s))).to(device) for s in contexts}
+    seconds = {}
+    with lib.profile.threads(n_threads):
+        for s in tqdm(contexts, desc="prefill"):
+            seconds[s] = lib.profile.median_time(model.prefill, prompts[s], repeats=repeats)
+    return pd.Series(seconds, name="prefill (s)").rename_axis("context")
+
+
+def fit_quadratic(series):
+    """Least-squares T(s) = α + βs + γs²; returns (α, β, γ)."""
+    s = series.index.to_numpy(float)
+    design = np.stack([np.ones_like(s), s, s**2], axis=1)
+    return np.linalg.lstsq(design, series.to_numpy(), rcond=None)[0]
+
+
+prefill_cpu = time_prefills(models[MHA], prefill_contexts)
+alpha, beta, gamma = fit_quadratic(prefill_cpu)
+s_top = prefill_contexts[-1]
+quadratic_share = gamma * s_top**2 / (alpha + beta * s_top + gamma * s_top**2)  # share of γs² in T(s_max)
+print(f"fit: T(s) = {alpha * 1e3:.2f} ms + {beta * 1e6:.2f} µs·s + {gamma * 1e9:.4f} ns·s²; "
+      f"γs² is {quadratic_share:.0%} of the fitted time at s = {s_top}")
+
+# %% [markdown]
+# ### B2. Decode time per token against cached context
+
+# %%
+def time_decode(model, kind, contexts):
+    """Median seconds per decode step with the cache held at each context length."""
+    token = torch.tensor([int(rng.integers(BASE.vocab_size))], device=device)
+    generator = torch.Generator().manual_seed(seed)
+    seconds, bytes_per_token = {}, None
+    with lib.profile.threads(n_threads):
+        for s in contexts:
+            cache = model.new_cache(1, s + DECODE_STEPS, kind).fill_random(s, generator)
+            bytes_per_token = cache.bytes_per_token
+
+            def steps():
+                cache.truncate(s)  # every repeat decodes from the same context length
+                for _ in range(DECODE_STEPS):
+                    model.decode_step(token, cache)
+
+            seconds[s] = lib.profile.median_time(steps, repeats=repeats) / DECODE_STEPS
+            del cache
+    return seconds, bytes_per_token
+
+
+decode_rows, kv_per_token = [], {}
+for name, (_, kind) in tqdm(VARIANTS.items(), desc="decode sweeps"):
+    seconds, kv_per_token[name] = time_decode(models[name], kind, decode_contexts)
+    decode_rows += [{"variant": name, "context": s, "ms per token": t * 1e3} for s, t in seconds.items()]
+decode_cpu = pd.DataFrame(decode_rows)
+
+
+def decode_slope(variant):
+    """κ in T(s) = t₀ + κ s, seconds per cached token, least squares over the decode sweep."""
+    d = decode_cpu[decode_cpu.variant == variant]
+    return np.polyfit(d.context, d["ms per token"] / 1e3, 1)[0]
+
+
+slopes = {name: decode_slope(name) for name in VARIANTS}
+mha_decode = decode_cpu[decode_cpu.variant == MHA]["ms per token"].to_numpy()
+decode_monotonic = bool(np.all(np.diff(mha_decode) > 0))
+slope_vs_copy = slopes[MHA] / (kv_per_token[MHA] / copy_bw)  # measured κ over kv bytes / copy bandwidth
+pd.DataFrame({"KV bytes per token": kv_per_token,
+              "κ: decode ns per cached token": {k: v * 1e9 for k, v in slopes.items()},
+              "kv / copy bandwidth (ns)": {k: v / copy_bw * 1e9 for k, v in kv_per_token.items()}})
+
+# %% [markdown]
+# ### B3. Resident sessions in a RAM budget
+#
+# The CPU analogue of the HBM bound: sessions = floor((budget − weights) / (s × measured cache bytes per
+# token)), with the cache bytes read from the allocated buffers (int8 includes its fp32 scales).
+
+# %%
+budget = ram_budget_mib * 2**20
+concurrency_cpu = pd.DataFrame([
+    {"variant": name, "context": s, "sessions": math.floor((budget - weight_bytes) / (s * kv_per_token[name]))}
+    for name in VARIANTS for s in decode_contexts])
+mha_sessions = concurrency_cpu[concurrency_cpu.variant == MHA].query("sessions > 0")
+concurrency_slope = np.polyfit(np.log(mha_sessions.context), np.log(mha_sessions.sessions), 1)[0]
+concurrency_cpu.pivot(index="context", columns="variant", values="sessions")
+
+# %% [markdown]
+# ### B4. Context switch: move the cache, or recompute it?
+#
+# For each prompt length we move one session's cache out and back: to a preallocated second RAM buffer
+# (memory-bandwidth-bound, the analogue of the paper's HBM ↔ DDR copy) and to disk (`save` with `fsync`, the
+# file dropped from the page cache, then `load`). Recomputing means prefilling the prompt again (B1).
+
+# %%
+def drop_from_page_cache(path):
+    """Ask the kernel to forget a file's cached pages, so the next read comes from the device."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def time_switches(model, kind, contexts, folder):
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    with lib.profile.threads(n_threads):
+        for s in contexts:
+            cache = model.new_cache(1, s, kind).fill_random(s, generator)
+            host = model.new_cache(1, s, kind)
+            path = Path(folder) / f"session-{kind}-{s}.npz"
+
+            def via_ram():
+                host.copy_from(cache)
+                cache.copy_from(host)
+
+            def via_disk():
+                cache.save(path, fsync=True)
+                drop_from_page_cache(path)
+                cache.load(path)
+
+            rows.append({"context": s, "RAM copy out+in (s)": lib.profile.median_time(via_ram, repeats=repeats),
+                         "disk out+in (s)": lib.profile.median_time(via_disk, repeats=repeats)})
+    return pd.DataFrame(rows)
+
+
+switch_rows = []
+with tempfile.TemporaryDirectory() as folder:
+    for name, (_, kind) in tqdm(VARIANTS.items(), desc="context switches"):
+        switch_rows.append(time_switches(models[name], kind, prefill_contexts, folder).assign(variant=name))
+switch_cpu = pd.concat(switch_rows, ignore_index=True)
+mha_switch = switch_cpu[switch_cpu.variant == MHA].set_index("context")
+mha_switch["re-prefill (s)"] = prefill_cpu
+mha_switch["re-prefill ÷ RAM"] = mha_switch["re-prefill (s)"] / mha_switch["RAM copy out+in (s)"]
+mha_switch["re-prefill ÷ disk"] = mha_switch["re-prefill (s)"] / mha_switch["disk out+in (s)"]
+long_prompts = mha_switch.index >= 1024
+mha_switch.style.format("{:.3g}")
+
+# %% [markdown]
+# ### B5. The measured metrics against context length
+
+# %%
+def plot_measured():
+    fig, axes = subplots(2, 2)
+    ax = axes[0, 0]
+    s_fit = np.linspace(prefill_contexts[0], s_top, 200)
+    ax.plot(prefill_cpu.index, prefill_cpu.values, "o", label="measured (median)")
+    ax.plot(s_fit, alpha + beta * s_fit + gamma * s_fit**2, label="α + βs + γs²")
+    ax.plot(s_fit, alpha + beta * s_fit, ls="--", label="α + βs alone")
+    ax.set(xlabel="prompt tokens", ylabel="prefill (s)", title="prefill");
+    ax.legend(fontsize=8);
+    ax = axes[0, 1]
+    sns.lineplot(data=decode_cpu, x="context", y="ms per token", hue="variant", marker="o", ax=ax)
+    ax.set(xscale="log", yscale="log", xlabel="cached tokens", title="decode step");
+    ax.legend(fontsize=7);
+    ax = axes[1, 0]
+    sns.lineplot(data=concurrency_cpu.query("sessions > 0"), x="context", y="sessions", hue="variant",
+                 marker="o", ax=ax)
+    ax.set(xscale="log", yscale="log", xlabel="cached tokens per session",
+           title=f"sessions in {ram_budget_mib} MiB");
+    ax.legend(fontsize=7);
+    ax = axes[1, 1]
+    tidy = mha_switch[["RAM copy out+in (s)", "disk out+in (s)", "re-prefill (s)"]].reset_index().melt(
+        id_vars="context", var_name="how", value_name="seconds")
+    sns.lineplot(data=tidy, x="context", y="seconds", hue="how", marker="o", ax=ax)
+    ax.set(xscale="log", yscale="log", xlabel="prompt tokens", title="context switch, MHA fp32");
+    ax.legend(fontsize=7);
+    fig.suptitle(f"TinyGPT on this CPU ({n_threads} thread)");
+    return fig
+
+
+plot_measured();
+
+# %% [markdown]
+# ### B6. Shrinking the cache: do the metrics move by the factor the cache size predicts?
+#
+# For each variant against MHA fp32: the ratio of KV bytes per token (the prediction), of the decode slope κ
+# (the part of decode time that reads the cache), of resident sessions at the shortest decode context (the
+# most sessions, so the least rounding), and of the RAM context-switch time at the longest prompt.
+
+# %%
+def ratio_table():
+    top = switch_cpu[switch_cpu.context == s_top].set_index("variant")["RAM copy out+in (s)"]
+    shortest = concurrency_cpu[concurrency_cpu.context == decode_contexts[0]].set_index("variant")["sessions"]
+    return pd.DataFrame({
+        "KV bytes ratio (prediction)": {n: kv_per_token[n] / kv_per_token[MHA] for n in VARIANTS},
+        "decode κ ratio": {n: slopes[n] / slopes[MHA] for n in VARIANTS},
+        "RAM switch time ratio": {n: top[n] / top[MHA] for n in VARIANTS},
+        "sessions ratio (inverse prediction)": {n: shortest[n] / shortest[MHA] for n in VARIANTS},
+    })
+
+
+ratios = ratio_table()
+ratios.style.format("{:.3f}")
+
+# %% [markdown]
+# ## Verdict
+#
+# Criteria, fixed before the runs: the analytic numbers within about ±5-10% of the paper's summary (the
+# spec's bands); measured checks with the spec's margins. For shrunken caches, "moves as the cache size
+# predicts" means the measured ratio lies within ±25% of the KV bytes ratio r (decode κ, switch time) or of
+# 1/r (sessions). Wall-clock values are marked timed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims = Claims("long-context-kv-analysis")
+m4k, m50k = metrics_at(S_4K), metrics_at(S_50K)
+
+
+def within_quarter(prediction):
+    """A measured ratio that KV-size proportionality predicts to be `prediction`, ±25%."""
+    return Between(0.75 * prediction, 1.25 * prediction)
+
+
+r_gqa = ratios.loc[GQA, "KV bytes ratio (prediction)"]
+claims.check("C1", "Extra long-context cost follows KV size (halve the KV heads, 8 → 4, on the CPU)",
+             paper="all extra cost traces to KV size",
+             ours={"decode κ ratio": ratios.loc[GQA, "decode κ ratio"],
+                   "RAM switch ratio": ratios.loc[GQA, "RAM switch time ratio"],
+                   "sessions ratio": ratios.loc[GQA, "sessions ratio (inverse prediction)"]},
+             reproduced={"decode κ ratio": within_quarter(r_gqa), "RAM switch ratio": within_quarter(r_gqa),
+                         "sessions ratio": within_quarter(1 / r_gqa)},
+             timed=True, note="scaled: measured TinyGPT, GQA vs MHA")
+
+claims.check("C2", "Long prompts take much longer to prefill",
+             paper="0.89 s at 4K, 14.1 s at 50K (reported (secondary))",
+             ours={"T_pre(4K)": m4k["prefill_s"], "T_pre(50K), a=1": m50k["prefill_s"],
+                   "CPU fit γ": gamma, "CPU γs² share at s_max": quadratic_share},
+             reproduced={"T_pre(4K)": Between(0.85, 0.95), "T_pre(50K), a=1": Between(13, 15.5),
+                         "CPU fit γ": Above(0), "CPU γs² share at s_max": AtLeast(0.2)},
+             unit="", timed=True,
+             note=f"a=2 gives {metrics_at(S_50K, a=2)['prefill_s']:.1f} s at 50K")
+
+claims.check("C3", "KV cache limits concurrent users",
+             paper="about 20 users at 4K, 1 at 50K, one A100 (reported (secondary))",
+             ours={"users(4K), 1 GPU": m4k["concurrency"], "users(50K), 1 GPU": m50k["concurrency"],
+                   "CPU log-log slope": concurrency_slope},
+             reproduced={"users(4K), 1 GPU": Near(20, 2), "users(50K), 1 GPU": Between(1, 1),
+                         "CPU log-log slope": Between(-1.1, -0.9)},
+             partial={"users(50K), 1 GPU": Between(1, 1), "CPU log-log slope": Between(-1.1, -0.9)},
+             note=f"4 GPUs: {metrics_at(S_4K, 4)['concurrency']} at 4K, {metrics_at(S_50K, 4)['concurrency']} at 50K")
+
+claims.check("C4", "Decoding slows as the cache it re-reads grows",
+             paper="250 tokens: 8.5 s at 4K, 9.8 s at 50K (reported (secondary))",
+             ours={"T_dec(4K)": m4k["decode_s"], "T_dec(50K)": m50k["decode_s"],
+                   "CPU rises with s": decode_monotonic, "CPU κ ÷ (kv / copy bw)": slope_vs_copy},
+             reproduced={"T_dec(4K)": Near(8.5, 0.3), "T_dec(50K)": Near(9.8, 0.4),
+                         "CPU rises with s": IsTrue(), "CPU κ ÷ (kv / copy bw)": Between(0.5, 2)},
+             timed=True)
+
+contexts_4k_up = [s for s in contexts_a if s >= S_4K]
+analytic_switch_margin = min(metrics_at(s)["prefill_s"] / metrics_at(s)["swap_s"] for s in contexts_4k_up)
+claims.check("C5", "Moving a session's KV is costly, yet cheaper than recomputing it",
+             paper="context switch bounded by PCIe bandwidth",
+             ours={"min T_pre/T_swap, A100, s ≥ 4K": analytic_switch_margin,
+                   "min re-prefill/RAM switch, CPU, s ≥ 1K": mha_switch.loc[long_prompts, "re-prefill ÷ RAM"].min()},
+             reproduced={"min T_pre/T_swap, A100, s ≥ 4K": AtLeast(10),
+                         "min re-prefill/RAM switch, CPU, s ≥ 1K": Above(1)},
+             timed=True, note=f"A100 swap at 50K: {m50k['swap_s']:.2f} s, "
+                              f"{m50k['swap_s'] / (m50k['decode_s'] / NEW_TOKENS):.0f} decode steps")
+
+combined = compression.loc["all four combined"]
+r_int8 = ratios.loc[INT8, "KV bytes ratio (prediction)"]
+claims.check("C6", "Combined KV compression brings 1M-token serving to 4K cost",
+             paper="direction: 1M as cheap as 4K",
+             ours={"A100 4K÷1M users": combined["4K users ÷ 1M users"],
+                   "A100 decode ×4K": combined["× decode time of 4K"],
+                   "A100 swap ×4K": combined["× swap time of 4K"],
+                   "A100 prefill/token ×4K": combined["× prefill per token of 4K"],
+                   "CPU int8 sessions ratio": ratios.loc[INT8, "sessions ratio (inverse prediction)"],
+                   "CPU int8 decode κ ratio": ratios.loc[INT8, "decode κ ratio"]},
+             reproduced={"A100 4K÷1M users": AtMost(2), "A100 decode ×4K": AtMost(2), "A100 swap ×4K": AtMost(2),
+                         "A100 prefill/token ×4K": AtMost(2),
+                         "CPU int8 sessions ratio": within_quarter(1 / r_int8),
+                         "CPU int8 decode κ ratio": within_quarter(r_int8)},
+             partial={"A100 4K÷1M users": AtMost(2), "A100 decode ×4K": AtMost(2), "A100 swap ×4K": AtMost(2),
+                      "CPU int8 sessions ratio": within_quarter(1 / r_int8)},
+             timed=True, note="knobs: MQA, 2-layer sharing, 25% tokens, int4")
+claims.show()
+
+# %% [markdown]
+# ## What we scaled down
+#
+# | | Paper | Here |
+# |---|---|---|
+# | Model | 34B, Yi-34B-200K shape, bf16 | part A: the same shape, analytically; part B: TinyGPT, 4 layers, d = 256, 8 heads, 3.2M parameters, fp32, random weights |
+# | Hardware | A100-80GB (312 TFLOP/s, 2.04 TB/s, PCIe 4 to DDR) | part A: the same datasheet numbers; part B: one thread of this CPU, its RAM and local disk |
+# | Contexts | 4K, 50K; direction to 1M | part A: 1K to 1M; part B: prompts 128 to `max_context`, cached contexts 1K to `max_decode_context` |
+# | KV compression | survey of layer, head, token and precision methods | part A: one knob per axis and all combined; part B: GQA (8 → 4 KV heads) and int8 KV, measured |
+# | Context switch | HBM ↔ DDR over PCIe | RAM ↔ RAM copy and RAM ↔ disk with fsync |
+# | Concurrency | KV caches fitting in HBM | KV caches fitting in a fixed RAM budget |
+
+# %% [markdown]
+# ## Discussion
+#
+# **What carried over.** The paper's arithmetic is simple enough to redo exactly, and with its attention
+# convention (a = 1: causal attention counted in multiply-adds) the prefill and decode figures come out of
+# the formulas. The convention matters: counting attention in FLOPs adds about 3.4 s at 50K. On the CPU
+# the same mechanisms are visible at 3M parameters: prefill gains a quadratic term once the prompt is a few
+# thousand tokens long (for TinyGPT the attention FLOPs equal the dense FLOPs near s ≈ 3K, for the 34B near
+# 160K, which is why the 34B's 50K prefill is still mostly linear); each decode step costs a fixed part plus
+# a part that grows with the bytes of cache it reads, at close to the machine's copy bandwidth; resident
+# sessions fall as 1/s; and a copy of the cache is far cheaper than recomputing it. Halving the KV heads
+# moves the cache-dependent parts by half, as the paper's single-cause argument predicts.
+#
+# **What did not.** The summary's "about 20 users at 4K" does not come out of the single-GPU formula under
+# any bookkeeping we tried (17 at most, with zero workspace); the 50K figure of one user does. Four GPUs
+# give about 20 users at 50K, not at 4K. Second, int8 KV shrinks the cache by 3.6× (int8 values plus one
+# fp32 scale per 32 values), and sessions and switch time follow, but eager PyTorch has to expand the int8
+# cache back to fp32 before attention, so a decode step reads more bytes, not fewer: the paper's bandwidth
+# saving needs a kernel that dequantizes inside the attention loop. Third, compression fixes the three
+# KV-bound metrics at 1M but not prefill: the attention FLOPs of a 1M prompt stay, so per prompt token a 1M
+# prefill still costs several times a 4K one. "1M as cheap as 4K" holds for memory, bandwidth and PCIe, not
+# for compute, which needs sparse or linear attention, not a smaller cache.
+#
+# **Caveats.** Part A is a peak-performance bound: real A100s reach perhaps 50-70% of peak FLOPs and
+# bandwidth, which scales the times but not the ratios. Part B runs on one CPU thread so that another
+# process on the second core cannot stall it; its absolute times are this machine's, and the verdicts use
+# ratios and shapes, not absolute speeds.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Rerun with `repro run long-context-kv-analysis -p workspace_gb=5`. How many 4K and 50K users fit now,
+#    and what workspace would make even one 50K user impossible? Which of the paper's two concurrency
+#    figures is more sensitive to it, and why?
+# 2. Rerun with `-p max_context=8192` (and `-p profile=full` for the GQA-2 and MQA variants). Does the share
+#    of the quadratic term at the longest prompt grow as T(s) = α + βs + γs² predicts? From the fitted γ and
+#    β, at what prompt length do attention and the dense layers cost the same on this CPU?
+# 3. Rerun with `-p n_threads=2` (twice, and with another program busy on the machine). Which measured
+#    ratios stay put and which absolute times move? What does that say about using wall-clock times, rather
+#    than ratios, in a verdict?
+
+# %%
+lib.profile.run_summary()
