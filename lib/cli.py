@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from lib import runner
+from lib.claims import VERDICTS
 
 
 def build_dir() -> Path:
@@ -46,6 +47,7 @@ def _report(outcomes) -> int:
             continue
         results = o.entry / "results.json"
         counts = json.loads(results.read_text())["counts"] if results.exists() else {}
+        counts = {v: counts.get(v, 0) for v in VERDICTS}
         tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no verdicts"
         print(f"  {o.job.nb.slug}: {tally}; executed notebook: {o.entry / 'notebook.ipynb'}")
     if failed:

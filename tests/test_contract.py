@@ -33,6 +33,8 @@ def test_there_are_notebooks():
 
 def test_title_citation_and_sections_in_order(nb):
     src = nb.source()
+    if src.startswith("# ---\n"):  # jupytext's YAML header
+        src = src.split("\n# ---\n", 1)[1].lstrip("\n")
     assert src.startswith("# %% [markdown]\n# # "), "the notebook opens with a markdown cell and its title"
     assert "**Paper.**" in src, "the full citation follows the title"
     text = markdown_text(src)
@@ -87,8 +89,11 @@ def test_ends_with_the_run_block(nb):
 
 
 def test_exercises_are_reruns(nb):
-    exercises = nb.source().split("## Exercises", 1)[1]
-    assert exercises.count(f"repro run {nb.slug}") >= 2
+    exercises = markdown_text(nb.source().split("## Exercises", 1)[1])
+    items = re.split(r"\n# \d+\. ", "\n" + exercises)[1:]
+    assert len(items) >= 2, "2-3 numbered exercises"
+    assert f"repro run {nb.slug}" in exercises
+    assert sum("-p " in item for item in items) >= 2, "at least two exercises are reruns with parameters"
 
 
 def test_listed_in_toc_and_paper_index(nb):

@@ -1,13 +1,3 @@
-# ---
-# jupyter:
-#   jupytext:
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#       format_version: '1.3'
-#       jupytext_version: 1.19.6
-# ---
-
 # %% [markdown]
 # # Addition is all you need: L-Mul, a floating-point multiply made of one integer addition
 #
@@ -46,7 +36,7 @@ vit_epochs: int | None = None  # training epochs of the tiny ViT in part C; None
 # %%
 from functools import partial
 
-import lib.profile  # noqa: F401  (starts the notebook's clock)
+import lib.profile  # importing it starts the notebook's clock
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -55,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from scipy.integrate import dblquad
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from lib import energy
 from lib.claims import Below, Between, Claims, Near
@@ -65,7 +55,7 @@ from lib.numerics import E4M3, E5M2, round_bf16, round_fp8, split_fp32
 from lib.plot import subplots, use_style
 
 use_style()
-SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 30}, "full": {"n_pairs": 1_000_000, "vit_epochs": 100}}
+SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 40}, "full": {"n_pairs": 1_000_000, "vit_epochs": 150}}
 n_pairs = n_pairs or SIZES[profile]["n_pairs"]
 vit_epochs = vit_epochs or SIZES[profile]["vit_epochs"]
 MS = (2, 3, 4, 5, 7)  # L-Mul mantissa widths under test
@@ -238,7 +228,8 @@ for label, (lmul_name, fp8_name) in c1_pairs.items():
 # \qquad c = 2^{-l(m)}.$$
 #
 # The bit-level version agrees with it until the mantissa sum $s = x_m + y_m + c$ carries: for $1 \le s < 2$ it
-# returns $2s$ and for $s \ge 2$ (possible when $c > 2^{-m}$) $4(s - 1)$, in units of $2^{x_e+y_e}$. We integrate
+# returns $2s$ and for $s \ge 2$ (a double carry, when both mantissas are close to 1) $4(s - 1)$, in units of
+# $2^{x_e+y_e}$. We integrate
 # both with `scipy.integrate.dblquad`, splitting the inner integral wherever the integrand has a kink or a branch
 # (at $y = c/x$, $1 - c - x$, $2 - c - x$, and where each carry branch crosses the exact product), and draw the
 # Monte Carlo sample from the uniform-mantissa operands with their full 23-bit mantissas (`round_inputs=False`),
@@ -299,10 +290,10 @@ fig, ax = subplots()
 curves = theory_table.melt(id_vars=["m", "version"], value_vars=["quadrature", "Monte Carlo", "m-bit operands"],
                            var_name="estimate", value_name="mean relative error")
 sns.lineplot(data=curves, x="m", y="mean relative error", hue="version", style="estimate", markers=True, ax=ax);
-for name, colour in [("fp8 e4m3", "0.2"), ("fp8 e5m2", "0.55")]:
+for name, colour, x_label, align in [("fp8 e4m3", "0.2", MS[0], "left"), ("fp8 e5m2", "0.55", MS[-1], "right")]:
     ax.axhline(errors["uniform mantissa", name].mean(), color=colour, lw=1, ls=":");
-    ax.annotate(f"{name} multiply", (MS[-1], errors["uniform mantissa", name].mean()), color=colour,
-                ha="right", va="bottom", fontsize=8);
+    ax.annotate(f"{name} multiply", (x_label, errors["uniform mantissa", name].mean()), color=colour,
+                ha=align, va="top", fontsize=8);
 ax.set_xticks(MS);
 ax.set_xlabel("L-Mul mantissa bits m");
 ax.set_title("Mean relative error: quadrature vs Monte Carlo");
@@ -387,7 +378,7 @@ class TinyViT(nn.Module):
         return self.head(self.norm(z[:, 0]))
 
 
-def train(model, x, y, epochs: int, batch: int = 64, lr: float = 6e-3) -> list[float]:
+def train(model, x, y, epochs: int, batch: int = 128, lr: float = 1e-2) -> list[float]:
     """AdamW with a one-cycle schedule; batches drawn from a generator seeded by ``seed``."""
     steps_per_epoch = -(-len(x) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
@@ -407,12 +398,20 @@ def train(model, x, y, epochs: int, batch: int = 64, lr: float = 6e-3) -> list[f
 
 split = digits(seed=seed)
 vit = TinyViT().to(device)
-losses = train(vit, torch.from_numpy(split.x_train).to(device), torch.from_numpy(split.y_train).to(device),
-               vit_epochs)
+# One thread: torch's float sums then do not depend on how many threads `repro` gives this kernel
+# (--jobs), so the trained weights, and the verdicts, are the same whatever the machine's load.
+with lib.profile.threads(1):
+    losses = train(vit, torch.from_numpy(split.x_train).to(device), torch.from_numpy(split.y_train).to(device),
+                   vit_epochs)
 vit = vit.cpu().eval()
 print(f"final training-batch loss {losses[-1]:.4f}")
 
 # %%
+def fp8_matmul(a, b, fmt) -> np.ndarray:
+    """Operands rounded to fp8 (no scaling), product and sum in fp32."""
+    return round_fp8(a, fmt) @ round_fp8(b, fmt)
+
+
 def numpy_matmul(kernel):
     """Wrap a numpy (a, b) -> a @ b kernel as a torch matmul (inference only, on the CPU)."""
     return lambda a, b: torch.from_numpy(kernel(a.numpy(), b.numpy()))
@@ -420,13 +419,13 @@ def numpy_matmul(kernel):
 
 ATTENTION = {
     "fp32": torch.matmul,
-    "fp8 e4m3 operands": numpy_matmul(lambda a, b: round_fp8(a, E4M3) @ round_fp8(b, E4M3)),
-    "fp8 e5m2 operands": numpy_matmul(lambda a, b: round_fp8(a, E5M2) @ round_fp8(b, E5M2)),
+    "fp8 e4m3 operands": numpy_matmul(partial(fp8_matmul, fmt=E4M3)),
+    "fp8 e5m2 operands": numpy_matmul(partial(fp8_matmul, fmt=E5M2)),
     "L-Mul(3)": numpy_matmul(partial(lmul_matmul, m=3)),
     "L-Mul(4)": numpy_matmul(partial(lmul_matmul, m=4)),
 }
 x_test = torch.from_numpy(split.x_test)
-with torch.no_grad():
+with torch.no_grad(), lib.profile.threads(1):
     predictions = {name: vit(x_test, matmul).argmax(dim=1).numpy()
                    for name, matmul in tqdm(ATTENTION.items(), desc="attention variants")}
 accuracy = {name: 100 * np.mean(pred == split.y_test) for name, pred in predictions.items()}
@@ -439,10 +438,13 @@ print(f"{len(split.y_test)} test images: one image is {100 / len(split.y_test):.
 attention_table.style.format(precision=2).hide(axis="index")
 
 # %%
-fig, ax = subplots()
-sns.barplot(data=attention_table, y="attention matmuls", x="change vs fp32 (points)", ax=ax);
-ax.axvspan(-1, 1, color="0.9", zorder=0);
-ax.set_title("Test accuracy change when attention matmuls are swapped (no retraining)");
+attention_table["predictions changed vs fp32 (%)"] = 100 - attention_table["same prediction as fp32 (%)"]
+fig, (ax_acc, ax_flip) = subplots(1, 2, sharey=True)
+sns.barplot(data=attention_table, y="attention matmuls", x="test accuracy (%)", ax=ax_acc);
+ax_acc.axvspan(accuracy["fp32"] - 1, accuracy["fp32"] + 1, color="0.85", zorder=0);  # C4a's ±1 point band
+ax_acc.set_xlim(accuracy["fp32"] - 4, min(accuracy["fp32"] + 4, 100));
+sns.barplot(data=attention_table, y="attention matmuls", x="predictions changed vs fp32 (%)", ax=ax_flip);
+fig.suptitle("Attention matmuls swapped at inference, no retraining");
 plt.show()
 
 # %% [markdown]
@@ -463,7 +465,7 @@ claims.check("C1", "L-Mul(4) ≈ fp8 e4m3 and L-Mul(3) beats fp8 e5m2 (mean rela
              ours={f"mean error {k}": v for k, v in c1_ratio.items()},
              reproduced={"mean error L-Mul(3) / fp8 e5m2": Below(1.0),
                          "mean error L-Mul(4) / fp8 e4m3": Between(0.67, 1.5)},
-             partial="any", note="bit-level L-Mul, uniform mantissas")
+             partial="any", digits=4, note="bit-level L-Mul, uniform mantissas")
 claims.check("C2", "Measured L-Mul error agrees with its theoretical expectation",
              paper="E[error] from an integral over uniform mantissas",
              ours={f"max gap, {v}": 100 * c2_gap[v] for v in ("formula", "bits")},
@@ -499,9 +501,40 @@ claims.show()
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first run; the verdict table above is the authority if a rerun disagrees.*
+# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
 #
-# TODO
+# **Which L-Mul is "L-Mul" matters more than anything else here.** The closed form and the integer-adder
+# version differ only when the mantissa sum carries, yet their errors differ by a factor of up to three. With
+# the carry, the adder computes a piecewise-linear approximation of $\log_2$ (Mitchell's classic logarithmic
+# multiplication) shifted by the offset, which is far better than the closed form, whose error stays near 7% for
+# every $m \ge 3$: the dropped term $x_m y_m$ averages $1/4$, and no fixed offset can stand in for it. The paper's
+# precision statements hold for the adder only, which is also the version its energy argument counts.
+#
+# **C1 holds in half, and the other half sits on the bound.** The bit-level L-Mul(3) is clearly more precise than
+# an fp8 e5m2 multiply. L-Mul(4)'s mean error is about 1.5 times that of an e4m3 multiply, right at the upper edge
+# of the spec's "comparable" band [0.67, 1.5]; its 95% interval contains 1.5, so with another seed this half of
+# C1 can fail and the verdict drop to "partially reproduced". Our reading: L-Mul(4) lies between e4m3 and e5m2, and
+# L-Mul needs $m \ge 5$ to beat an e4m3 multiply on uniform mantissas (see the table). Part of the reason is
+# $l(4) = 3$: with full-precision operands L-Mul(4) makes exactly the approximation error of L-Mul(3), and only the
+# operand rounding gets finer. The comparison is against an fp8 multiply that rounds its product back to fp8; if
+# the product is kept in higher precision ("inputs only"), fp8 looks better still.
+#
+# **C2 is a consistency check, and it passes by a wide margin.** Monte Carlo and quadrature describe the same
+# function of two uniform mantissas, so they must agree; the check is there to catch a wrong $l(m)$, a dropped
+# offset or a missing carry branch, each of which moves the Monte Carlo mean by far more than 3%. Note that the
+# theory for the adder needs the carry branches, including the double carry, which full-precision operands can
+# reach for every $m$ and $m$-bit operands for $m \ge 4$; with operands rounded to $m$ bits the measured error also contains the rounding error, visibly so for $m \le 3$.
+#
+# **C3 is arithmetic and reproduces exactly**: 97.3% and 78.3% follow from the 45 nm table, which the paper
+# rounds to about 95% and 80%. The dot-product saving is capped by the fp32 accumulation, which L-Mul leaves
+# alone, and it shrinks to 70% for 16-bit operands, where the multiply is cheaper to begin with. None of this is a
+# measurement of energy.
+#
+# **C4 (vision) carries over at this scale, but the test is weak.** Swapping the attention matmuls of the tiny
+# ViT for fp8 or L-Mul changes only a handful of the 450 test predictions, and each image is worth 0.22 points.
+# Attention here spans 17 tokens with head dimension 16, and the softmax forgives small score errors; the paper's
+# long-context language models are a harder case, which the book's tiny language model will test (C4b). C5 needs a
+# fine-tune with L-Mul in every layer and is not run.
 
 # %% [markdown]
 # ## Exercises
