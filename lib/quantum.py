@@ -121,7 +121,7 @@ def simon_function(n: int, s: int, seed) -> np.ndarray:
     x = np.arange(2**n, dtype=np.int64)
     representative = np.minimum(x, x ^ s)
     # min(x, x^s) is the member of the pair whose bit at s's highest set bit is 0: these, in order.
-    reps = x[(x >> max(s.bit_length() - 1, 0)) & 1 == 0] if s else x
+    reps = x[(x >> (s.bit_length() - 1)) & 1 == 0] if s else x
     g = rng.permutation(2**n)[: reps.size]
     return g[np.searchsorted(reps, representative)].astype(np.int64)
 
@@ -226,7 +226,9 @@ def simon_circuit(n: int, oracle: QuantumCircuit, measure: bool = True) -> Quant
 
 def _random_cnot_pairs(rng, n: int, count: int) -> list[tuple[int, int]]:
     """``count`` random (control, target) pairs of distinct wires among n (none when n = 1)."""
-    return [tuple(int(q) for q in rng.choice(n, size=2, replace=False)) for _ in range(count)] if n > 1 else []
+    if n == 1:
+        return []
+    return [tuple(int(q) for q in rng.choice(n, size=2, replace=False)) for _ in range(count)]
 
 
 def _check_period(n: int, s: int):
@@ -248,12 +250,17 @@ class AerSampler:
     """Seeded measurement shots of one circuit on qiskit-aer's statevector simulator.
 
     ``sample(shots, seed)`` returns each shot's classical register as an integer (clbit i = bit i).
-    A ``noise_model`` (e.g. :func:`depolarizing_noise`) makes the shots noisy.
+    A ``noise_model`` (e.g. :func:`depolarizing_noise`) makes the shots noisy; ``device`` is aer's
+    ("cpu", or "gpu" where the GPU build of qiskit-aer is installed). ``threads`` caps aer's OpenMP
+    threads (0: all cores); one is the fastest for circuits of up to ~20 qubits run shot by shot, and it
+    avoids oversubscription when several notebooks run at once.
     """
 
-    def __init__(self, circuit: QuantumCircuit, noise_model: NoiseModel | None = None):
+    def __init__(self, circuit: QuantumCircuit, noise_model: NoiseModel | None = None, device: str = "cpu",
+                 threads: int = 1):
         self.circuit = circuit
-        self.backend = AerSimulator(method="statevector", noise_model=noise_model)
+        self.backend = AerSimulator(method="statevector", noise_model=noise_model, device=device.upper(),
+                                    max_parallel_threads=threads)
 
     def sample(self, shots: int, seed: int) -> np.ndarray:
         result = self.backend.run(self.circuit, shots=shots, seed_simulator=int(seed), memory=True).result()
