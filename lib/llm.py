@@ -8,12 +8,12 @@ n_heads``), grouped-query and multi-query attention (fewer key/value heads, each
 Inference runs in two phases, as in a serving system::
 
     model = TinyGPT(GPTConfig(n_kv_heads=4), seed=0)
-    logits, cache = model.prefill(prompt)                  # prompt: (batch, T) token ids
-    logits = model.decode_step(next_token, cache)          # next_token: (batch,), one step
+    logits, cache = model.prefill(prompt, capacity=T + 64)  # prompt: (batch, T) token ids; room for 64 more
+    logits = model.decode_step(next_token, cache)           # next_token: (batch,), one step
 
 The cache holds every layer's keys and values in preallocated buffers (fp32 in :class:`KVCache`, int8 with
 one scale per token and head in :class:`Int8KVCache`), so a decode step writes one position and reads the
-filled prefix without copying the cache. Blocks are separate modules so that the MLP or the linear layers
+filled prefix without copying it (the int8 cache hands attention a dequantized copy). Blocks are separate modules so that the MLP or the linear layers
 can later be swapped (mixture of experts, other matmuls) without touching attention or the cache.
 """
 from __future__ import annotations
@@ -98,11 +98,18 @@ class KVCache:
 
     def update(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Write ``k, v`` (batch, kv_heads, new, head_dim) after the filled prefix of ``layer``; return that
-        layer's keys and values up to and including them (views, no copy)."""
-        end = self.length + k.shape[2]
+        layer's keys and values up to and including them."""
         self._check_room(k.shape[2])
-        self.buffers["k"][layer, :, :, self.length:end] = k
-        self.buffers["v"][layer, :, :, self.length:end] = v
+        self._write(layer, self.length, k, v)
+        return self._read(layer, self.length + k.shape[2])
+
+    def _write(self, layer: int, start: int, k: torch.Tensor, v: torch.Tensor):
+        end = start + k.shape[2]
+        self.buffers["k"][layer, :, :, start:end] = k
+        self.buffers["v"][layer, :, :, start:end] = v
+
+    def _read(self, layer: int, end: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values of positions [0, end) as views of the buffers (no copy)."""
         return self.buffers["k"][layer, :, :, :end], self.buffers["v"][layer, :, :, :end]
 
     def advance(self, new: int):
@@ -118,11 +125,11 @@ class KVCache:
     def fill_random(self, length: int, generator: torch.Generator | None = None) -> "KVCache":
         """Fill the first ``length`` positions with standard-normal keys and values (for timing decode at a
         given context without running a prefill first)."""
-        self.length = 0
-        self._check_room(length)
+        if length > self.capacity:
+            raise ValueError(f"{length} tokens do not fit a capacity of {self.capacity}")
         for layer in range(self.buffers["k"].shape[0]):
             shape = self.buffers["k"][layer, :, :, :length].shape
-            self.update(layer, torch.randn(shape, generator=generator), torch.randn(shape, generator=generator))
+            self._write(layer, 0, torch.randn(shape, generator=generator), torch.randn(shape, generator=generator))
         self.length = length
         return self
 
@@ -181,13 +188,15 @@ class Int8KVCache(KVCache):
                 "k_scale": torch.zeros(scale_shape, device=device),
                 "v_scale": torch.zeros(scale_shape, device=device)}
 
-    def update(self, layer, k, v):
-        end = self.length + k.shape[2]
-        self._check_room(k.shape[2])
+    def _write(self, layer, start, k, v):
+        end = start + k.shape[2]
         for name, x in (("k", k), ("v", v)):
             q, scale = quantize_int8(x)
-            self.buffers[name][layer, :, :, self.length:end] = q
-            self.buffers[name + "_scale"][layer, :, :, self.length:end] = scale
+            self.buffers[name][layer, :, :, start:end] = q
+            self.buffers[name + "_scale"][layer, :, :, start:end] = scale
+
+    def _read(self, layer, end):
+        """Dequantized keys and values of positions [0, end) (new fp32 tensors)."""
         return tuple(dequantize_int8(self.buffers[name][layer, :, :, :end],
                                      self.buffers[name + "_scale"][layer, :, :, :end]) for name in ("k", "v"))
 
