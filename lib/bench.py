@@ -56,6 +56,7 @@ def jupyter_book_executing(scratch: Path) -> tuple[float, int]:
     (site / "_config.yml").write_text(yaml.safe_dump(config))
     write_if_changed(site / "book" / "scoreboard.md", b"# Scoreboard\n\n(not generated in this benchmark)\n")
     for nb in runner.discover():
+        (site / nb.docname).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(nb.path, site / f"{nb.docname}.py")
     return timed([str(Path(sys.executable).with_name("jupyter-book")), "build", str(site),
                   "--path-output", str(scratch)])

@@ -90,7 +90,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="papers, parts, parameters and their defaults").set_defaults(func=cmd_list)
 
     def jobs_arg(p):
-        p.add_argument("--jobs", type=int, default=1, help="notebooks run at once (threads split evenly)")
+        p.add_argument("--jobs", type=int, default=2,
+                       help="notebooks run at once, the cores split evenly between them (default 2)")
         p.add_argument("--profile", default="quick", help="quick (default) or full")
 
     run = sub.add_parser("run", help="execute notebooks (cached)")
@@ -119,6 +120,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\nrepro: interrupted; the cache and the last good outputs are untouched", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
