@@ -75,6 +75,13 @@ class Notebook:
                 return line[4:].strip()
         return self.slug
 
+    @property
+    def run_alone(self) -> bool:
+        """True when the parameters cell is tagged ``run-alone``: the notebook times things, so ``repro``
+        runs it with no other notebook alongside and gives it every core."""
+        header = next((h for h, body in code_cells(self.source()) if '"parameters"' in h), "")
+        return '"run-alone"' in header
+
     def parameters(self) -> dict[str, Param]:
         cell = parameters_cell_source(self.source())
         if cell is None:
@@ -363,19 +370,29 @@ def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=pri
     build = jobs[0].build
     clean_stale_tmp(build)
     cores = cores or os.cpu_count() or 1
+    alone = {i for i in pending if jobs[i].nb.run_alone}
+    pending.sort(key=lambda i: i not in alone)  # the run-alone notebooks first, one at a time
     n_jobs = max(1, min(n_jobs, len(pending)))
-    threads = max(1, cores // n_jobs)
     running: dict[int, tuple[subprocess.Popen, Path, float]] = {}
     total, done, last_beat = len(pending), 0, time.monotonic()
+
+    def may_start() -> bool:
+        """A slot is free, and no run-alone notebook is running or next in line."""
+        if not pending or len(running) >= n_jobs:
+            return False
+        return not running or (pending[0] not in alone and not alone & running.keys())
+
     try:
         while pending or running:
-            while pending and len(running) < n_jobs:
+            while may_start():
                 i = pending.pop(0)
                 job = jobs[i]
+                threads = cores if i in alone else max(1, cores // n_jobs)
                 tmp = build / "tmp" / f"{job.nb.slug}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
                 running[i] = (_start(job, tmp, threads), tmp, time.monotonic())
                 echo(f"  [{done + len(running)}/{total}] {job.nb.slug}: running "
-                     f"(profile {job.profile}, {threads} thread{'s' * (threads > 1)})")
+                     f"(profile {job.profile}, {threads} thread{'s' * (threads > 1)}"
+                     f"{', alone' if i in alone else ''})")
             time.sleep(0.2)
             for i, (proc, tmp, t0) in list(running.items()):
                 if proc.poll() is None:

@@ -83,6 +83,15 @@ def test_second_run_reruns_nothing(project):
     assert "alpha: up to date" in second.stdout and "beta: up to date" in second.stdout
 
 
+def test_run_alone_notebook_runs_with_no_other_and_all_cores(project):
+    out = repro(project, "run", "all", "--jobs", "2").stdout.splitlines()
+    start_beta = next(i for i, line in enumerate(out) if "beta: running" in line)
+    assert f"{os.cpu_count()} thread" in out[start_beta] and "alone" in out[start_beta]
+    done_beta = next(i for i, line in enumerate(out) if "beta: done" in line)
+    start_alpha = next(i for i, line in enumerate(out) if "alpha: running" in line)
+    assert start_beta < done_beta < start_alpha
+
+
 def test_editing_a_lib_module_reruns_exactly_its_importers(project):
     assert repro(project, "run", "all").returncode == 0
     energy = project / "lib" / "energy.py"

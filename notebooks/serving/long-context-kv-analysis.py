@@ -48,12 +48,12 @@
 # | C5 | When the KV cache overflows HBM, swapping it to and from host memory over PCIe adds a large context-switch latency. | bounded by PCIe bandwidth |
 # | C6 | Combining KV compression along layers, heads, tokens and precision could make a 1M-token context about as cheap to serve as 4K. | direction, no number |
 
-# %% tags=["parameters", "remove-cell"]
+# %% tags=["parameters", "remove-cell", "run-alone"]
 profile = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
 seed = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
 device = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
 max_context: int | None = None  # longest prompt of the measured prefill and context-switch sweeps (prompts are powers of two from 128 up to it); None: 4096 (quick), 8192 (full). range: 1024..16384
-max_decode_context: int | None = None  # longest cached context of the decode and concurrency sweeps (powers of two from 1024 up to it); None: 16384 (quick), 65536 (full). range: 2048..131072
+max_decode_context: int | None = None  # longest cached context of the decode and concurrency sweeps (powers of two from where the KV cache outweighs the weights, 2048, up to it); None: 16384 (quick), 65536 (full). range: 8192..131072
 repeats: int | None = None  # timed repeats per point, the best is kept; None: 3 (quick), 5 (full). range: 1..20
 ram_budget_mib = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 1024..65536
 n_threads = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
@@ -331,8 +331,13 @@ DECODE_STEPS = 16  # decode steps per timed repeat
 models = {name: TinyGPT(replace(BASE, n_kv_heads=h), seed=seed).eval().to(device)
           for name, (h, _) in VARIANTS.items()}
 prefill_contexts = [2**k for k in range(7, int(math.log2(max_context)) + 1)]
-decode_contexts = [2**k for k in range(10, int(math.log2(max_decode_context)) + 1)]
 weight_bytes = models[MHA].weight_bytes
+kv_bytes_mha = 2 * BASE.n_layers * BASE.n_heads * (BASE.d_model // BASE.n_heads) * 4  # fp32 K and V per token
+# The decode sweeps start at the first power of two where the MHA cache outweighs the weights: below it, a
+# decode step is mostly weights and Python overhead, and the KV effect drowns in timing noise (at 1K the
+# step-to-step spread on this CPU was about as large as the 1K -> 2K increase).
+first_decode = 2 ** math.ceil(math.log2(weight_bytes / kv_bytes_mha))
+decode_contexts = [2**k for k in range(int(math.log2(first_decode)), int(math.log2(max_decode_context)) + 1)]
 print(f"TinyGPT: {weight_bytes / 2**20:.1f} MiB of fp32 weights; prompts {prefill_contexts[0]}.."
       f"{prefill_contexts[-1]}, decode contexts {decode_contexts[0]}..{decode_contexts[-1]}; {n_threads} thread(s)")
 
@@ -682,7 +687,7 @@ claims.show()
 # |---|---|---|
 # | Model | 34B, Yi-34B-200K shape, bf16 | part A: the same shape, analytically; part B: TinyGPT, 4 layers, d = 256, 8 heads, 3.2M parameters, fp32, random weights |
 # | Hardware | A100-80GB (312 TFLOP/s, 2.04 TB/s, PCIe 4 to DDR) | part A: the same datasheet numbers; part B: one thread of this CPU, its RAM and local disk |
-# | Contexts | 4K, 50K; direction to 1M | part A: 1K to 1M; part B: prompts 128 to `max_context`, cached contexts 1K to `max_decode_context` |
+# | Contexts | 4K, 50K; direction to 1M | part A: 1K to 1M; part B: prompts 128 to `max_context`, cached contexts 2K to `max_decode_context` |
 # | KV compression | survey of layer, head, token and precision methods | part A: one knob per axis and all combined; part B: GQA (8 → 4 KV heads) and int8 KV, measured |
 # | Context switch | HBM ↔ DDR over PCIe | RAM ↔ RAM copy and RAM ↔ disk with fsync |
 # | Concurrency | KV caches fitting in HBM | KV caches fitting in a fixed RAM budget |
