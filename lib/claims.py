@@ -210,7 +210,8 @@ class Claims:
         ``ours`` is a number or a dict name -> number; ``reproduced`` is a Criterion or a dict with the same
         names. ``partial`` is None, a Criterion/dict judged the same way, or ``"any"``: partially reproduced
         when at least one (but not every) ``reproduced`` criterion holds. ``timed=True`` marks wall-clock
-        measurements, which vary from run to run (the reproducibility check masks them, not the verdict).
+        measurements: they vary from run to run, and so may the verdict when a value lands near its bound,
+        so the reproducibility check (nbval) masks the value and the verdict of a timed row.
         """
         values = _as_dict(ours, id)
         full = _as_dict(reproduced, id)

@@ -706,6 +706,9 @@ claims.show()
 # 1/s; and copying a cache is far cheaper than recomputing it. Halving the KV heads moves the cache-dependent
 # parts by about half, as the single-cause argument predicts; the decode part falls a little less than
 # half, probably because the softmax work per cached token scales with the query heads, which GQA keeps.
+# That decode ratio (about 0.59-0.62 in repeated runs on this machine) sits just inside the +25% edge of
+# C1's band (0.625), so C1's verdict rests on a margin smaller than the run-to-run spread of a CPU timing:
+# another run, or another machine, can turn it into "not reproduced".
 #
 # **What did not.** The summary's "about 20 users at 4K" does not come out of the single-GPU formula as we
 # read it (17 with zero workspace; 18, at the edge of our band, if 4K meant 4,000 tokens); the 50K figure of
