@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lib.params import Param, ParameterError, parse_parameters_cell, validate
@@ -296,7 +296,7 @@ def clean_stale_tmp(build: Path):
 @dataclass
 class Outcome:
     job: Job
-    status: str  # "cached", "ok", "failed", "interrupted"
+    status: str  # "cached", "ok" or "failed"
     seconds: float = 0.0
     error: str = ""
     entry: Path | None = None
