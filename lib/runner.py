@@ -79,8 +79,8 @@ class Notebook:
     def run_alone(self) -> bool:
         """True when the parameters cell is tagged ``run-alone``: the notebook times things, so ``repro``
         runs it with no other notebook alongside and gives it every core."""
-        header = next((h for h, body in code_cells(self.source()) if '"parameters"' in h), "")
-        return '"run-alone"' in header
+        cell = parameters_cell(self.source())
+        return cell is not None and '"run-alone"' in cell[0]
 
     def parameters(self) -> dict[str, Param]:
         cell = parameters_cell_source(self.source())
@@ -111,11 +111,17 @@ def code_cells(source: str) -> list[tuple[str, str]]:
     return [(h, b) for h, b in cells if "[markdown]" not in h and "[md]" not in h]
 
 
-def parameters_cell_source(source: str) -> str | None:
+def parameters_cell(source: str) -> tuple[str, str] | None:
+    """(header, body) of the cell tagged ``parameters``, or None."""
     for header, body in code_cells(source):
         if '"parameters"' in header or "'parameters'" in header:
-            return body
+            return header, body
     return None
+
+
+def parameters_cell_source(source: str) -> str | None:
+    cell = parameters_cell(source)
+    return cell[1] if cell else None
 
 
 def code_of(source: str) -> str:
@@ -315,7 +321,7 @@ def thread_env(threads: int) -> dict:
 def _start(job: Job, tmp: Path, threads: int) -> subprocess.Popen:
     tmp.mkdir(parents=True)
     spec = {"path": str(job.nb.path), "params": job.all_params(), "out": str(tmp / "notebook.ipynb"),
-            "results": str(tmp / "results.json"), "record": str(tmp / "run.json"),
+            "results": str(tmp / "results.json"), "record": str(tmp / "run.json"), "parent": os.getpid(),
             "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
     (tmp / "spec.json").write_text(json.dumps(spec))
     log = open(tmp / "log.txt", "w")

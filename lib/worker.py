@@ -7,9 +7,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+
+
+def die_with_parent(parent: int):
+    """Take this worker and its kernel (its process group) down when ``repro`` dies, even by kill -9, so
+    that no orphan keeps computing or writing into a run folder that the next run cleans up (Linux)."""
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(os.getpgrp(), signal.SIGKILL))
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def mark_injected_cell_hidden(nb):
@@ -41,6 +54,7 @@ def main(spec_path: str) -> int:
     from lib.runner import Notebook
 
     spec = json.loads(Path(spec_path).read_text())
+    die_with_parent(spec["parent"])
     os.environ["REPRO_RESULTS_FILE"] = spec["results"]
     nb = Notebook(Path(spec["path"])).read()
     out = Path(spec["out"])

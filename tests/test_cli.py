@@ -173,6 +173,19 @@ def test_book_renders_pages_and_scoreboard(project):
     assert "fail = False" not in alpha  # the parameters cell is hidden on the page
 
 
+def _workers_of(root: Path) -> list:
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["cmdline", "cwd"]):
+        try:
+            if "lib.worker" in " ".join(p.info["cmdline"] or []) and str(root) in (p.info["cwd"] or ""):
+                found.append(p)
+        except psutil.Error:
+            pass
+    return found
+
+
 def _wait_for_tmp(root: Path, timeout: float = 30) -> Path:
     tmp = root / "_build" / "tmp"
     deadline = time.monotonic() + timeout
@@ -195,6 +208,11 @@ def test_interrupted_run_leaves_no_partial_output_or_cache_entry(project, sig):
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and "interrupted" in err
         assert not any(tmp.iterdir())
+    # The worker and its kernel went down with repro: nothing keeps running or writing.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _workers_of(project):
+        time.sleep(0.1)
+    assert not _workers_of(project)
     assert entries(project, "alpha") == set()
     # The next run starts clean: stale folders of the dead process are removed, nothing is half-cached.
     result = repro(project, "run", "alpha")

@@ -45,7 +45,7 @@ def test_title_citation_and_sections_in_order(nb):
 
 
 def test_parameters_cell(nb):
-    header = next(h for h, body in runner.code_cells(nb.source()) if "parameters" in h)
+    header, _ = runner.parameters_cell(nb.source())
     assert '"remove-cell"' in header, "the parameters cell is hidden on the page"
     params = nb.parameters()
     assert {"profile", "seed", "device"} <= set(params)
