@@ -1,3 +1,36 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   repro:
+#     number: 47
+#     slug: "lmul-addition-only-multiply"
+#     part: "numerics"
+#     title: "Addition is All You Need for Energy-efficient Language Models"
+#     authors:
+#     - "Hongyin Luo"
+#     - "Wei Sun"
+#     year: 2024
+#     venue: "arXiv preprint"
+#     arxiv: "2410.00907"
+#     links:
+#       paper: https://arxiv.org/abs/2410.00907
+#     tags:
+#     - "number formats"
+#     - "energy"
+#     - "matmul"
+#     - "ViT"
+#     thumbnail: "Relative error of L-Mul against bf16 and fp8 products, as cumulative distributions"
+# ---
+
 # %% [markdown]
 # # Addition is all you need: L-Mul, a floating-point multiply made of one integer addition
 #
@@ -183,7 +216,7 @@ summary.style.format("{:.3g}")
 # %% [markdown]
 # The distribution of the error, as $\log_{10}$ of the relative error (exact results are drawn at $10^{-9}$):
 
-# %%
+# %% tags=["thumbnail"]
 SHOWN = ["bf16", "fp8 e4m3", "fp8 e5m2", "L-Mul bits m=3", "L-Mul bits m=4", "L-Mul bits m=5"]
 plot_rng = np.random.default_rng(seed)
 long = pd.concat([

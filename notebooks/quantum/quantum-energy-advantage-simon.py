@@ -10,6 +10,25 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   repro:
+#     number: 2
+#     slug: "quantum-energy-advantage-simon"
+#     part: "quantum"
+#     title: "Energy-Consumption Advantage of Quantum Computation"
+#     authors:
+#     - "Florian Meier"
+#     - "Hayata Yamasaki"
+#     year: 2025
+#     venue: "PRX Energy"
+#     arxiv: "2305.11212"
+#     links:
+#       paper: https://arxiv.org/abs/2305.11212
+#     tags:
+#     - "quantum"
+#     - "energy"
+#     - "Simon's problem"
+#     - "Landauer"
+#     thumbnail: "Crossover problem size N* against the quantum overhead ratio r and the reset error"
 # ---
 
 # %% [markdown]
@@ -432,7 +451,7 @@ ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0));
 # The crossover against the overhead ratio, and how little it depends on the reset precision ε: the
 # heat map recomputes N* for other ε with everything else fixed.
 
-# %%
+# %% tags=["thumbnail"]
 def crossover_for(r, eps):
     """N*(r) with the qubit resets done to precision eps (other costs as set above)."""
     reset = erasure_work(eps, erasure_steps)

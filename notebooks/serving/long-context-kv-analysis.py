@@ -9,6 +9,24 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   repro:
+#     number: 62
+#     slug: "long-context-kv-analysis"
+#     part: "serving"
+#     title: "Challenges in Deploying Long-Context Transformers: A Theoretical Peak Performance Analysis"
+#     authors:
+#     - "Yao Fu"
+#     year: 2024
+#     venue: "arXiv preprint"
+#     arxiv: "2405.08944"
+#     links:
+#       paper: https://arxiv.org/abs/2405.08944
+#     tags:
+#     - "serving"
+#     - "KV cache"
+#     - "long context"
+#     - "cost model"
+#     thumbnail: "Prefill, decode and context-switch times and resident users against context length"
 # ---
 
 # %% [markdown]
@@ -194,7 +212,7 @@ pd.DataFrame({f"{s:,} tokens": {"80 GiB (datasheet)": cm.max_concurrency(YI, A10
 # %% [markdown]
 # ### A2. The four metrics from 1K to 1M tokens
 
-# %%
+# %% tags=["thumbnail"]
 contexts_a = np.unique(np.round(np.logspace(10, 20, 61, base=2)).astype(int))
 
 
