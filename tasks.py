@@ -2,15 +2,18 @@
 """The book's two commands, runnable on a fresh clone with nothing but Python 3.11:
 
     python3 tasks.py book     # set up .venv if needed, execute every notebook (quick), render _build/html
-    python3 tasks.py test     # set up .venv if needed, run the whole test suite (unit, contract, CLI, nbval)
+    python3 tasks.py test     # set up .venv if needed, build the book, run the whole test suite
+                              # (unit, contract, CLI, nbval, and every page in headless Chromium)
 
 Set-up creates ``.venv`` and installs the pinned stack (``pip install -e . -c requirements-lock.txt``); it
-is redone only when ``pyproject.toml`` or ``requirements-lock.txt`` change.
+is redone only when ``pyproject.toml`` or ``requirements-lock.txt`` change. The test command also needs
+Debian's ``chromium`` for the browser test and installs it with apt-get when it can (as root).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +55,23 @@ def ensure_venv():
     STAMP.write_text(fingerprint)
 
 
+def ensure_chromium():
+    """Debian's chromium for the browser test (Playwright drives it; it never downloads a browser)."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        say("chromium is missing and cannot be installed here (needs root and apt-get): "
+            "`sudo apt-get install -y chromium`; the browser test will fail without it")
+        return
+    say("installing Debian's chromium for the browser test (about 30 s; log: .venv/apt.log)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with open(VENV / "apt.log", "w") as log:
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+            if subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env).returncode != 0:
+                say("installing chromium failed; see .venv/apt.log")
+                return
+
+
 def run(*cmd: str) -> int:
     return subprocess.run(list(cmd), cwd=ROOT).returncode
 
@@ -62,11 +82,12 @@ def book(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    """Execute the notebooks (cached), then unit, contract and CLI tests and nbval in one pytest run."""
+    """Build the book (notebooks cached), then unit, contract, CLI, nbval and browser tests in one pytest run."""
     ensure_venv()
-    code = run(str(VENV / "bin" / "repro"), "run", "all", "--jobs", "2")
+    ensure_chromium()
+    code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
     if code != 0:
-        say("some notebooks failed to execute; the test run reports them too")
+        say("the book build reported failures; the test run reports them too")
     return run(str(PY), "-m", "pytest", "tests", "--nbval-lax",
                "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args)
 

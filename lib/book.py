@@ -1,9 +1,11 @@
-"""The rendered book: stage the executed notebooks, generate the scoreboard, run jupyter-book.
+"""The rendered book: stage the executed notebooks, generate the landing page, run jupyter-book.
 
 jupyter-book never executes anything here (``execute_notebooks: off``); ``repro`` executes and this
-module lays the results out in ``<build>/site`` (a copy of ``_config.yml``, ``_toc.yml``, ``book/`` and
-``_static/`` plus the executed ``.ipynb`` files), which jupyter-book renders to ``<build>/html``. Files are
-copied only when their bytes change, so Sphinx's incremental build re-reads only what changed.
+module lays the results out in ``<build>/site`` (a copy of ``_config.yml``, ``_toc.yml``, ``book/``,
+``_static/`` and ``_vendor/`` plus the executed ``.ipynb`` files, each with its generated header), which
+jupyter-book renders to ``<build>/html``. The landing page is ``book/intro.md`` followed by the generated
+scoreboard and gallery. Files are copied only when their bytes change, so Sphinx's incremental build
+re-reads only what changed.
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lib import pages
 from lib.claims import VERDICTS
 from lib.runner import ROOT, Notebook, Outcome
 
-BOOK_FILES = ("_config.yml", "_toc.yml")
-BOOK_DIRS = ("book", "_static")
+BOOK_DIRS = ("book", "_static", "_vendor")
+GENERATED = {Path("book/intro.md")}  # staged by landing_page, not copied
 
 
 def papers() -> list[dict]:
@@ -35,12 +38,35 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def github_origin() -> str | None:
+    """The clone's ``origin`` remote as an https GitHub URL, or None."""
+    proc = subprocess.run(["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True)
+    url = proc.stdout.strip() if proc.returncode == 0 else ""
+    if url.startswith("git@github.com:"):
+        url = "https://github.com/" + url.split(":", 1)[1]
+    return url.removesuffix(".git") if url.startswith("https://github.com/") else None
+
+
+def site_config() -> bytes:
+    """_config.yml with the repository URL of the launch buttons filled in, or the buttons left out."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    origin = github_origin()
+    if origin:
+        config["repository"]["url"] = origin
+    else:
+        config.pop("repository", None)
+        config.pop("launch_buttons", None)
+    return yaml.safe_dump(config, sort_keys=False).encode()
+
+
 def stage_sources(site: Path):
-    for name in BOOK_FILES:
-        write_if_changed(site / name, (ROOT / name).read_bytes())
+    write_if_changed(site / "_config.yml", site_config())
+    write_if_changed(site / "_toc.yml", (ROOT / "_toc.yml").read_bytes())
     for d in BOOK_DIRS:
-        for src in sorted((ROOT / d).rglob("*")):
-            if src.is_file():
+        for src in sorted((ROOT / d).rglob("*")) if (ROOT / d).is_dir() else []:
+            if src.is_file() and src.relative_to(ROOT) not in GENERATED:
                 write_if_changed(site / src.relative_to(ROOT), src.read_bytes())
 
 
@@ -54,21 +80,46 @@ def placeholder_notebook(nb: Notebook, error: str) -> bytes:
     return nbformat.writes(doc).encode()
 
 
-def stage_notebooks(site: Path, outcomes: list[Outcome]):
-    """Put each notebook's executed copy on its page; a failed one keeps its last good page."""
+def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[dict]:
+    """Put each notebook's executed copy, with its header, on its page (a failed one keeps its last good
+    page), its source beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery
+    cards."""
+    import nbformat
+
+    cards = []
     for o in outcomes:
-        page = site / f"{o.job.nb.docname}.ipynb"
-        if o.entry is not None:
-            write_if_changed(page, (o.entry / "notebook.ipynb").read_bytes())
-        elif not page.exists():
-            write_if_changed(page, placeholder_notebook(o.job.nb, o.error))
+        nb = o.job.nb
+        page = site / f"{nb.docname}.ipynb"
+        write_if_changed(site / "_py" / f"{nb.docname}.py", nb.path.read_bytes())
+        if o.entry is None:
+            if not page.exists():
+                write_if_changed(page, placeholder_notebook(nb, o.error))
+            continue
+        executed = nbformat.read(str(o.entry / "notebook.ipynb"), as_version=4)
+        run = json.loads((o.entry / "run.json").read_text())
+        counts = _results(o.entry)["counts"]
+        meta = pages.paper_metadata(nb)
+        if meta is not None:
+            header = pages.header_markdown(nb, meta, executed, run, counts, profile)
+            executed = pages.with_header(executed, header)
+        write_if_changed(page, nbformat.writes(executed).encode())
+        card = {"n": meta["number"] if meta else "—", "title": meta["title"] if meta else nb.title(),
+                "part": nb.part, "docname": nb.docname, "counts": counts,
+                "alt": meta["thumbnail"] if meta else nb.title()}
+        png = pages.thumbnail_png(executed)
+        if png is not None:
+            write_if_changed(site / "book" / "thumbs" / f"{nb.slug}.png", png)
+            card["thumb"] = f"thumbs/{nb.slug}.png"
+        cards.append(card)
+    return cards
+
+
+def _results(entry: Path) -> dict:
+    path = entry / "results.json"
+    return json.loads(path.read_text()) if path.exists() else {"counts": {}}
 
 
 # ----------------------------------------------------------------------------------- scoreboard
-def _badge(verdict: str, n: int) -> str:
-    return f'<span class="verdict verdict-{verdict.replace(" ", "-")}">{n} {verdict}</span>'
-
-
 def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
     """Per slug: verdict counts, quick-profile runtime and date, from the runs behind the pages."""
     rows = {}
@@ -77,8 +128,7 @@ def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
             rows[o.job.nb.slug] = {"status": "failed", "error": o.error}
             continue
         run = json.loads((o.entry / "run.json").read_text())
-        results = (json.loads((o.entry / "results.json").read_text())
-                   if (o.entry / "results.json").exists() else {"counts": {}})
+        results = _results(o.entry)
         rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"], "seconds": run.get("seconds"),
                                "date": run.get("date", ""), "docname": o.job.nb.docname}
     return rows
@@ -98,8 +148,9 @@ def _paper_list(outcomes: list[Outcome]) -> list[dict]:
 
 
 def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
+    """The scoreboard section of the landing page: totals per part, then one table per part."""
     rows = scoreboard_rows(outcomes)
-    lines = ["# Scoreboard", "",
+    lines = ["## Scoreboard", "",
              "Every claim of every paper, judged by its notebook against a criterion fixed before the run. "
              f"Runtimes are for the `{profile}` profile of the build that made these pages. "
              "Papers whose notebook is not written yet are listed as such.", ""]
@@ -126,19 +177,32 @@ def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
             counts = {v: row["counts"].get(v, 0) for v in VERDICTS}
             for v in VERDICTS:
                 part_total[v] += counts[v]
-            badges = " ".join(_badge(v, n) for v, n in counts.items() if n)
-            link = f"[{title}](../{row['docname']}.ipynb)"
+            badges = pages.verdict_badges(counts)
+            link = f"[{title}](/{row['docname']}.ipynb)"
             table.append(f"| {p['n']} | {link} | {badges} | {row['seconds']:.0f} s | {row['date']} |")
         written = sum(1 for p in items if p["slug"] in rows)
         summary.append(f"| {part} | {written} / {len(items)} | "
                        + " | ".join(str(part_total[v]) for v in VERDICTS) + " |")
         for v in VERDICTS:
             total[v] += part_total[v]
-        sections += [f"## {part.capitalize()}", "", *table, ""]
+        sections += [f"### {part.capitalize()}", "", *table, ""]
     n_papers = sum(len(items) for items in by_part.values())
     summary.append(f"| **all** | **{len(rows)} / {n_papers}** | "
                    + " | ".join(f"**{total[v]}**" for v in VERDICTS) + " |")
     return "\n".join(lines + summary + [""] + sections)
+
+
+LANDING_MARKER = "<!-- repro book puts the generated gallery and scoreboard here -->"
+
+
+def landing_page(outcomes: list[Outcome], cards: list[dict], profile: str) -> str:
+    """book/intro.md with the generated gallery and scoreboard at its marker (at the end if it has none)."""
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    generated = "\n\n".join(["## Gallery", "One card per paper notebook, with its key figure and its verdicts.",
+                              pages.gallery_markdown(cards), scoreboard_markdown(outcomes, profile)])
+    if LANDING_MARKER not in intro:
+        intro = intro.rstrip("\n") + "\n\n" + LANDING_MARKER + "\n"
+    return intro.replace(LANDING_MARKER, generated)
 
 
 # ---------------------------------------------------------------------------------------- build
@@ -146,8 +210,8 @@ def render(build: Path, outcomes: list[Outcome], profile: str, echo=print) -> in
     """Stage everything and run jupyter-book; returns jupyter-book's exit code."""
     site = build / "site"
     stage_sources(site)
-    stage_notebooks(site, outcomes)
-    write_if_changed(site / "book" / "scoreboard.md", scoreboard_markdown(outcomes, profile).encode())
+    cards = stage_notebooks(site, outcomes, profile)
+    write_if_changed(site / "book" / "intro.md", landing_page(outcomes, cards, profile).encode())
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(build.parent)]
     echo(f"  rendering the site with jupyter-book into {build / 'html'}")

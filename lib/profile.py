@@ -145,8 +145,20 @@ def run_summary_markdown(env: dict | None = None) -> str:
             f"{env['platform']}; commit `{env['git_commit']}`, {env['date']}.\n\n<small>{pkgs}</small>")
 
 
+#: Where ``run_summary`` also writes the run block as JSON when ``repro`` runs the notebook (the book's
+#: page header shows it).
+SUMMARY_ENV = "REPRO_SUMMARY_FILE"
+
+
 def run_summary():
     """Display the run block (time, memory, environment) at the end of a notebook."""
+    import json
+
     from IPython.display import Markdown, display
 
-    display(Markdown(run_summary_markdown()))
+    env = environment()
+    display(Markdown(run_summary_markdown(env)))
+    if os.environ.get(SUMMARY_ENV):
+        Path(os.environ[SUMMARY_ENV]).write_text(json.dumps(
+            {"notebook_seconds": round(elapsed(), 2), "peak_memory_mib": round(peak_memory_mib()),
+             "environment": env}, indent=1))

@@ -56,6 +56,8 @@ def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     die_with_parent(spec["parent"])
     os.environ["REPRO_RESULTS_FILE"] = spec["results"]
+    summary = Path(spec["results"]).with_name("summary.json")
+    os.environ["REPRO_SUMMARY_FILE"] = str(summary)
     nb = Notebook(Path(spec["path"])).read()
     out = Path(spec["out"])
     record = {"status": "failed", "error": "", **spec["meta"]}
@@ -64,7 +66,7 @@ def main(spec_path: str) -> int:
         executed = pm.execute_notebook(nb, str(out), parameters=spec["params"], kernel_name="python3",
                                        cwd=str(out.parent), progress_bar=False, log_output=False)
         mark_injected_cell_hidden(executed)
-        executed.metadata["repro"] = {**spec["meta"], "seconds": round(time.monotonic() - t0, 2)}
+        executed.metadata["repro_run"] = {**spec["meta"], "seconds": round(time.monotonic() - t0, 2)}
         nbformat.write(executed, str(out))
         record.update(status="ok", has_results=Path(spec["results"]).exists())
     except PapermillExecutionError as exc:
@@ -75,6 +77,8 @@ def main(spec_path: str) -> int:
         record["error"] = f"{type(exc).__name__}: {exc}"
     record["seconds"] = round(time.monotonic() - t0, 2)
     record["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if summary.exists():  # the notebook's own run block: peak memory, environment, commit
+        record.update(json.loads(summary.read_text()))
     Path(spec["record"]).write_text(json.dumps(record, indent=1))
     return 0 if record["status"] == "ok" else 1
 

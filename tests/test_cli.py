@@ -161,12 +161,13 @@ def test_failing_notebook_is_reported_and_keeps_last_good_page(project):
     assert (project / "_build" / "failed" / "alpha.ipynb").exists()
 
 
-def test_book_renders_pages_and_scoreboard(project):
+def test_book_renders_pages_and_the_landing_page(project):
     result = repro(project, "book", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     html = project / "_build" / "html"
     assert (html / "notebooks" / "demo" / "alpha.html").exists()
-    board = (html / "book" / "scoreboard.html").read_text()
+    board = (html / "book" / "intro.html").read_text()
+    assert "Scoreboard" in board and "Gallery" in board
     assert "not yet written" in board and "2 reproduced" in board
     alpha = (html / "notebooks" / "demo" / "alpha.html").read_text()
     assert "verdict-reproduced" in alpha

@@ -31,12 +31,12 @@ def test_there_are_notebooks():
     assert NOTEBOOKS
 
 
-def test_title_citation_and_sections_in_order(nb):
+def test_title_and_sections_in_order(nb):
     src = nb.source()
     if src.startswith("# ---\n"):  # jupytext's YAML header
         src = src.split("\n# ---\n", 1)[1].lstrip("\n")
     assert src.startswith("# %% [markdown]\n# # "), "the notebook opens with a markdown cell and its title"
-    assert "**Paper.**" in src, "the full citation follows the title"
+    assert "**Paper.**" not in src, "the book inserts the citation from the metadata; don't repeat it"
     text = markdown_text(src)
     positions = [text.find("\n# " + s) for s in SECTIONS]
     missing = [s for s, p in zip(SECTIONS, positions) if p < 0]

@@ -29,13 +29,14 @@
 #     - "matmul"
 #     - "ViT"
 #     thumbnail: "Relative error of L-Mul against bf16 and fp8 products, as cumulative distributions"
+#     objectives:
+#     - "Build a floating-point multiply from one integer addition on the bit patterns and explain where its error comes from"
+#     - "Measure an approximate multiplier's relative error against fp8 and bf16 products and against its closed-form expectation"
+#     - "Turn per-operation energies into an energy saving, and say which assumptions the saving rests on"
 # ---
 
 # %% [markdown]
 # # Addition is all you need: L-Mul, a floating-point multiply made of one integer addition
-#
-# **Paper.** Hongyin Luo and Wei Sun (2024). *Addition is All You Need for Energy-efficient Language Models.*
-# arXiv:2410.00907. <https://arxiv.org/abs/2410.00907>
 #
 # A floating-point product multiplies the mantissas, which costs a multiplier whose area and energy grow with
 # the square of the mantissa width, while the exponents are merely added. The authors' L-Mul skips the mantissa

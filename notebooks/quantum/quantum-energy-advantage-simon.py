@@ -29,13 +29,14 @@
 #     - "Simon's problem"
 #     - "Landauer"
 #     thumbnail: "Crossover problem size N* against the quantum overhead ratio r and the reset error"
+#     objectives:
+#     - "Run Simon's algorithm on a simulator and count the oracle queries it needs against the classical birthday search"
+#     - "Explain how Landauer's principle puts an energy floor under every classical query"
+#     - "Find the problem size at which a stated energy model favours the quantum computer, and how it moves with the overheads"
 # ---
 
 # %% [markdown]
 # # Energy-consumption advantage of quantum computation, on Simon's problem
-#
-# **Paper.** Florian Meier and Hayata Yamasaki, "Energy-Consumption Advantage of Quantum Computation",
-# *PRX Energy* (2025); arXiv:2305.11212 (v3), <https://arxiv.org/abs/2305.11212>.
 #
 # Quantum algorithms are usually compared with classical ones by counting steps or oracle calls. This
 # paper asks whether a gap in calls also becomes a gap in *energy*, a physical quantity. It works in the

@@ -27,13 +27,14 @@
 #     - "long context"
 #     - "cost model"
 #     thumbnail: "Prefill, decode and context-switch times and resident users against context length"
+#     objectives:
+#     - "Compute the memory and time of prefill, decode and context switching for a long-context model from its shape and the hardware's peaks"
+#     - "Explain why decode is bound by memory bandwidth and how the KV cache limits concurrency"
+#     - "Check an analytic cost model against measured decode times on a CPU"
 # ---
 
 # %% [markdown]
 # # Challenges in deploying long-context transformers: a theoretical peak performance analysis
-#
-# **Paper.** Yao Fu. *Challenges in Deploying Long-Context Transformers: A Theoretical Peak Performance
-# Analysis.* arXiv:2405.08944, 2024. <https://arxiv.org/abs/2405.08944>
 #
 # Serving a model with a 50K-token prompt costs far more than serving it with a 4K one, and the paper asks
 # where the difference comes from. It models a server as a concurrent program that interleaves four kinds of
