@@ -74,3 +74,24 @@ def test_the_checker_catches_a_missing_figure_a_broken_link_and_raw_math(tmp_pat
                      "request leaves localhost: https://cdn.example.org/x.js", "console error: boom"):
         assert expected in problems, f"not caught: {expected}\n{problems}"
     assert "#here" not in problems
+
+
+@needs_chromium
+def test_deleting_a_figure_or_breaking_a_link_in_the_book_fails(site, tmp_path):
+    """The same check on a damaged copy of the real site: one figure file deleted, one link broken."""
+    import re
+    import shutil
+
+    from lib import runner
+
+    copy = tmp_path / "html"
+    shutil.copytree(site, copy)
+    paper = copy / f"{runner.discover()[0].docname}.html"
+    figure = re.search(r'<img[^>]+src="((?:\.\./)+_images/[^"]+)"', paper.read_text())[1]
+    (paper.parent / figure).resolve().unlink()
+    landing = copy / "book" / "intro.html"
+    landing.write_text(landing.read_text().replace('href="rerun.html"', 'href="rerun-typo.html"', 1))
+    reports = {r.page: r.problems for r in sitecheck.check_site(copy, pages=[paper, landing])}
+    assert any("image did not load" in p and figure.rsplit("/", 1)[1] in p
+               for p in reports[paper.relative_to(copy).as_posix()])
+    assert any("missing file" in p and "rerun-typo.html" in p for p in reports["book/intro.html"])
