@@ -102,15 +102,15 @@ def parameter_card(nb: Notebook) -> str:
 
 
 def _example_value(p) -> str:
-    """A valid non-default value for the rerun example: the top of a range, another choice, a flipped bool."""
+    """A valid value for the rerun example: another choice, a flipped bool, the bottom of a range (the
+    cheap end, so that a copied command finishes quickly), else the default."""
     if p.choices:
         return next((c for c in p.choices if c != str(p.default)), p.choices[0])
     if bool in p.types:
         return str(not p.default)
-    if p.hi is not None:
-        return str(int(p.hi) if float(p.hi).is_integer() and float not in p.types else p.hi)
-    if p.lo is not None:
-        return str(int(p.lo) if float(p.lo).is_integer() and float not in p.types else p.lo)
+    for bound in (p.lo, p.hi):
+        if bound is not None:
+            return str(int(bound) if float(bound).is_integer() and float not in p.types else bound)
     return repr(p.default)
 
 
