@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lib import pages
+from lib import pages, runner
 from lib.claims import VERDICTS
 from lib.runner import ROOT, Notebook, Outcome
 
@@ -192,6 +192,21 @@ def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
     return "\n".join(lines + summary + [""] + sections)
 
 
+def models_page(outcomes: list[Outcome]) -> str:
+    """book/models.md: the cards of the zoo's default models, as trained for the notebooks (none is trained
+    here: a model no notebook needed is shown as not trained)."""
+    from lib import zoo
+
+    cards = {}
+    for name in zoo.DEFAULTS:
+        card = zoo.model_dir(zoo.spec_of(name)) / "card.json"
+        cards[name] = json.loads(card.read_text()) if card.is_file() else None
+    users = {name: [(o.job.nb.docname, o.job.nb.title()) for o in outcomes
+                    if "lib.zoo" in o.job.nb.lib_modules() and f'"{name}"' in o.job.nb.source()]
+             for name in zoo.DEFAULTS}
+    return pages.models_markdown(cards, users)
+
+
 LANDING_MARKER = "<!-- repro book puts the generated gallery and scoreboard here -->"
 
 
@@ -212,6 +227,8 @@ def render(build: Path, outcomes: list[Outcome], profile: str, echo=print) -> in
     stage_sources(site)
     cards = stage_notebooks(site, outcomes, profile)
     write_if_changed(site / "book" / "intro.md", landing_page(outcomes, cards, profile).encode())
+    if "book/models" in runner.toc_files():
+        write_if_changed(site / "book" / "models.md", models_page(outcomes).encode())
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(build.parent)]
     echo(f"  rendering the site with jupyter-book into {build / 'html'}")

@@ -4,6 +4,7 @@
     repro run SLUG|PART|all [--profile quick|full] [-p name=value ...] [--jobs N]
     repro book [--profile quick|full] [--jobs N]
     repro bench
+    repro zoo [list|build] [NAME ...] [--jobs N]
 
 Exit codes: 0 success, 1 a notebook or the render failed, 2 bad input (nothing was run), 130 interrupted.
 """
@@ -84,6 +85,18 @@ def cmd_bench(args) -> int:
     return bench.main()
 
 
+def cmd_zoo(args) -> int:
+    from lib import zoo
+
+    names = args.names or list(zoo.DEFAULTS)
+    unknown = [n for n in names if n not in zoo.DEFAULTS]
+    if unknown:
+        raise runner.ReproError(f"no zoo model named {', '.join(unknown)}; known: {', '.join(zoo.DEFAULTS)}")
+    if args.action == "build" and zoo.prebuild(names, n_jobs=args.jobs):
+        return 1
+    return zoo.main(["list", *names])
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="repro", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +117,11 @@ def make_parser() -> argparse.ArgumentParser:
     bk.set_defaults(func=cmd_book)
     sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution"
                    ).set_defaults(func=cmd_bench)
+    zoo = sub.add_parser("zoo", help="the book's own tiny language models: list their cards or train them")
+    zoo.add_argument("action", nargs="?", choices=("list", "build"), default="list")
+    zoo.add_argument("names", nargs="*", help="model names (default: all default models)")
+    zoo.add_argument("--jobs", type=int, default=2, help="models trained at once (default 2)")
+    zoo.set_defaults(func=cmd_zoo)
     return parser
 
 

@@ -13,12 +13,26 @@ Inference runs in two phases, as in a serving system::
 
 The cache holds every layer's keys and values in preallocated buffers (fp32 in :class:`KVCache`, int8 with
 one scale per token and head in :class:`Int8KVCache`), so a decode step writes one position and reads the
-filled prefix without copying it (the int8 cache hands attention a dequantized copy). Blocks are separate modules so that the MLP or the linear layers
-can later be swapped (mixture of experts, other matmuls) without touching attention or the cache.
+filled prefix without copying it (the int8 cache hands attention a dequantized copy); :func:`quantized_cache`
+builds a cache from any per-token quantize/dequantize pair.
+
+Variants and hooks, all off by default (the default path is plain torch):
+
+* ``with use_matmul(fn, where=("attention", "linear")):`` computes attention scores and weighted values
+  and/or every projection with ``fn(a, b)`` (L-Mul, int-k, fp4, ...);
+* ``GPTConfig(n_experts=E, expert_top_k=k)`` replaces each MLP with a top-k routed mixture of E experts;
+* ``generate(model, prompt, n, temperature, seed, stop_id, num_samples)`` samples with a KV cache (greedy
+  at temperature 0) and returns tokens, log-probs and entropies; ``perplexity`` and ``next_token_accuracy``
+  score a token sequence;
+* ``load_pretrained(folder)`` reads a local Llama- or GPT-2-style checkpoint into a TinyGPT.
+
+The book's trained models come from :mod:`lib.zoo`.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +53,16 @@ class GPTConfig:
     n_kv_heads: int | None = None
     d_ff: int | None = None  # None: 4 * d_model
     rope_base: float = 10_000.0
+    n_experts: int = 0  # 0: a dense MLP; otherwise a mixture of n_experts MLPs of d_ff each
+    expert_top_k: int = 2  # experts each token is routed to (at most n_experts)
+    # Architecture variants, so published checkpoints map onto the same module (see load_pretrained):
+    mlp: str = "gelu"  # "gelu" (exact), "gelu_tanh" (GPT-2) or "swiglu" (Llama: down(silu(gate x) * up x))
+    norm: str = "rms"  # "rms" (RMSNorm) or "layer" (LayerNorm with bias)
+    norm_eps: float | None = None  # None: torch's default
+    bias: bool = False  # biases in the attention and MLP projections
+    positions: str = "rotary"  # "rotary" or "learned" (absolute embeddings for max_positions positions)
+    max_positions: int = 0
+    tie_embeddings: bool = True  # output head = embedding matrix; False adds a separate lm_head
 
     def __post_init__(self):
         if self.d_model % self.n_heads:
@@ -47,6 +71,15 @@ class GPTConfig:
             raise ValueError(f"n_heads={self.n_heads} is not a multiple of n_kv_heads={self.kv_heads}")
         if self.head_dim % 2:
             raise ValueError("rotary embeddings need an even head dimension")
+        if self.n_experts < 0 or (self.n_experts and not 1 <= self.expert_top_k):
+            raise ValueError("n_experts must be >= 0 and expert_top_k >= 1")
+        for name, value, allowed in (("mlp", self.mlp, ("gelu", "gelu_tanh", "swiglu")),
+                                     ("norm", self.norm, ("rms", "layer")),
+                                     ("positions", self.positions, ("rotary", "learned"))):
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r}; use one of {allowed}")
+        if self.positions == "learned" and self.max_positions < 1:
+            raise ValueError("learned positions need max_positions >= 1")
 
     @property
     def kv_heads(self) -> int:
@@ -70,6 +103,7 @@ class KVCache:
     def __init__(self, n_layers: int, batch: int, n_kv_heads: int, head_dim: int, capacity: int,
                  device: str | torch.device = "cpu"):
         shape = (n_layers, batch, n_kv_heads, capacity, head_dim)
+        self.shape = shape
         self.buffers = self._allocate(shape, device)
         self.capacity = capacity
         self.length = 0
@@ -127,8 +161,9 @@ class KVCache:
         given context without running a prefill first)."""
         if length > self.capacity:
             raise ValueError(f"{length} tokens do not fit a capacity of {self.capacity}")
-        for layer in range(self.buffers["k"].shape[0]):
-            shape = self.buffers["k"][layer, :, :, :length].shape
+        n_layers, batch, heads, _, head_dim = self.shape
+        for layer in range(n_layers):
+            shape = (batch, heads, length, head_dim)
             self._write(layer, 0, torch.randn(shape, generator=generator), torch.randn(shape, generator=generator))
         self.length = length
         return self
@@ -213,7 +248,99 @@ def dequantize_int8(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return q * scale
 
 
+class QuantizedKVCache(KVCache):
+    """A KV cache stored in whatever form a pair of functions chooses, per token: ``quantize(x)`` maps
+    keys or values ``x`` (batch, kv_heads, tokens, head_dim) to a tuple of tensors that all keep the token
+    axis at dim 2 (codes, scales, norms, ...), and ``dequantize(*parts)`` maps them back to an fp32
+    approximation of ``x``. Keys and values may use different functions (``quantize_v``/``dequantize_v``
+    default to the key functions). Attention reads the dequantized prefix, so any estimator that is linear
+    in the key (a dot product with a reconstructed key) fits; :class:`Int8KVCache` is the case
+    (:func:`quantize_int8`, :func:`dequantize_int8`). Build one for a model with :func:`quantized_cache`."""
+
+    def __init__(self, n_layers, batch, n_kv_heads, head_dim, capacity, device="cpu", *, quantize_k,
+                 dequantize_k, quantize_v=None, dequantize_v=None):
+        self.codecs = {"k": (quantize_k, dequantize_k),
+                       "v": (quantize_v or quantize_k, dequantize_v or dequantize_k)}
+        super().__init__(n_layers, batch, n_kv_heads, head_dim, capacity, device)
+
+    def _allocate(self, shape, device):
+        """Buffers ``k0, k1, ...`` and ``v0, ...`` shaped like the parts ``quantize`` returns for one token."""
+        n_layers, batch, heads, capacity, head_dim = shape
+        probe = torch.zeros(batch, heads, 1, head_dim, device=device)
+        buffers = {}
+        for name, (quantize, _) in self.codecs.items():
+            for i, part in enumerate(_as_tuple(quantize(probe))):
+                if part.dim() < 3 or part.shape[2] != 1:
+                    raise ValueError("quantize must keep the token axis (dim 2) in every part it returns")
+                buffers[f"{name}{i}"] = torch.zeros((n_layers, *part.shape[:2], capacity, *part.shape[3:]),
+                                                    dtype=part.dtype, device=device)
+        return buffers
+
+    def _parts(self, name):
+        return [key for key in self.buffers if key[0] == name and key[1:].isdigit()]
+
+    def _write(self, layer, start, k, v):
+        end = start + k.shape[2]
+        for name, x in (("k", k), ("v", v)):
+            for key, part in zip(self._parts(name), _as_tuple(self.codecs[name][0](x))):
+                self.buffers[key][layer, :, :, start:end] = part
+
+    def _read(self, layer, end):
+        return tuple(self.codecs[name][1](*(self.buffers[key][layer, :, :, :end] for key in self._parts(name)))
+                     for name in ("k", "v"))
+
+
+def _as_tuple(parts) -> tuple:
+    return tuple(parts) if isinstance(parts, (tuple, list)) else (parts,)
+
+
+def quantized_cache(quantize_k, dequantize_k, quantize_v=None, dequantize_v=None):
+    """A cache kind for :meth:`TinyGPT.new_cache`, :meth:`TinyGPT.prefill` and :func:`generate`
+    (``kind=quantized_cache(q, dq)``) that stores keys and values through the given functions."""
+    def make(config: GPTConfig, batch: int, capacity: int, device="cpu") -> QuantizedKVCache:
+        return QuantizedKVCache(config.n_layers, batch, config.kv_heads, config.head_dim, capacity, device,
+                                quantize_k=quantize_k, dequantize_k=dequantize_k, quantize_v=quantize_v,
+                                dequantize_v=dequantize_v)
+    return make
+
+
 CACHE_KINDS = {"fp32": KVCache, "int8": Int8KVCache}
+
+
+# ------------------------------------------------------------------------------- pluggable matmul
+#: The matmul used where a hook is set: None means the default torch path. Keys: "attention" (scores
+#: q k^T and the weighted sum of values), "linear" (every projection of the blocks), "head" (the output
+#: head tied to the embedding).
+_MATMUL: dict[str, object] = {"attention": None, "linear": None, "head": None}
+MATMUL_SITES = tuple(_MATMUL)
+
+
+@contextlib.contextmanager
+def use_matmul(fn, where=("attention", "linear")):
+    """Within the block, compute the matmuls at the sites ``where`` with ``fn(a, b)``, which must behave like
+    ``torch.matmul(a, b)`` (batched, broadcasting); e.g. L-Mul, an int-k or an fp4 product. Outside it (and
+    for sites not named) the fast torch path is used."""
+    where = (where,) if isinstance(where, str) else tuple(where)
+    unknown = set(where) - set(_MATMUL)
+    if unknown:
+        raise ValueError(f"unknown matmul sites {sorted(unknown)}; known: {', '.join(_MATMUL)}")
+    old = dict(_MATMUL)
+    _MATMUL.update({site: fn for site in where})
+    try:
+        yield
+    finally:
+        _MATMUL.update(old)
+
+
+class Linear(nn.Linear):
+    """``nn.Linear`` that routes its product through the "linear" matmul hook when one is set."""
+
+    def forward(self, x):
+        fn = _MATMUL["linear"]
+        if fn is None:
+            return super().forward(x)
+        y = fn(x, self.weight.T)
+        return y if self.bias is None else y + self.bias
 
 
 # -------------------------------------------------------------------------------------------- model
@@ -239,9 +366,9 @@ class Attention(nn.Module):
         super().__init__()
         self.config = config
         h, kv, dh = config.n_heads, config.kv_heads, config.head_dim
-        self.q_proj = nn.Linear(config.d_model, h * dh, bias=False)
-        self.kv_proj = nn.Linear(config.d_model, 2 * kv * dh, bias=False)
-        self.out_proj = nn.Linear(h * dh, config.d_model, bias=False)
+        self.q_proj = Linear(config.d_model, h * dh, bias=config.bias)
+        self.kv_proj = Linear(config.d_model, 2 * kv * dh, bias=config.bias)
+        self.out_proj = Linear(h * dh, config.d_model, bias=config.bias)
 
     def forward(self, x: torch.Tensor, positions: torch.Tensor, cache: KVCache | None = None,
                 layer: int = 0) -> torch.Tensor:
@@ -249,7 +376,8 @@ class Attention(nn.Module):
         b, t, _ = x.shape
         q = self.q_proj(x).view(b, t, cfg.n_heads, cfg.head_dim).transpose(1, 2)
         k, v = self.kv_proj(x).view(b, t, 2, cfg.kv_heads, cfg.head_dim).permute(2, 0, 3, 1, 4)
-        q, k = rotary(q, positions, cfg.rope_base), rotary(k, positions, cfg.rope_base)
+        if cfg.positions == "rotary":
+            q, k = rotary(q, positions, cfg.rope_base), rotary(k, positions, cfg.rope_base)
         past = 0
         if cache is not None:
             past = cache.length
@@ -263,6 +391,8 @@ def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, past: int) -> torc
     Query head h reads key/value head h // (H / H_kv)."""
     b, h, t, dh = q.shape
     group = h // k.shape[1]
+    if _MATMUL["attention"] is not None:
+        return attend_with(_MATMUL["attention"], q, k, v, past)
     if t == 1:
         # One new token sees every cached key, so no mask is needed; folding the query heads of a group
         # into the query axis lets them share their KV head without copying it.
@@ -271,14 +401,63 @@ def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, past: int) -> torc
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=past == 0, enable_gqa=group > 1)
 
 
+def attend_with(matmul, q, k, v, past: int) -> torch.Tensor:
+    """:func:`attend` written out with an explicit ``matmul`` for the scores and the weighted values."""
+    group = q.shape[1] // k.shape[1]
+    if group > 1:
+        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+    scores = matmul(q, k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+    if q.shape[2] > 1:
+        scores = scores.masked_fill(~causal_mask(q.shape[2], past, q.device), float("-inf"))
+    return matmul(torch.softmax(scores, dim=-1), v)
+
+
 class MLP(nn.Module):
+    """down(gelu(up x)); with ``mlp="swiglu"`` down(silu(gate x) * up x)."""
+
     def __init__(self, config: GPTConfig):
         super().__init__()
-        self.up = nn.Linear(config.d_model, config.ff_dim, bias=False)
-        self.down = nn.Linear(config.ff_dim, config.d_model, bias=False)
+        self.kind = config.mlp
+        self.up = Linear(config.d_model, config.ff_dim, bias=config.bias)
+        self.down = Linear(config.ff_dim, config.d_model, bias=config.bias)
+        if self.kind == "swiglu":
+            self.gate = Linear(config.d_model, config.ff_dim, bias=config.bias)
 
     def forward(self, x):
-        return self.down(F.gelu(self.up(x)))
+        if self.kind == "swiglu":
+            return self.down(F.silu(self.gate(x)) * self.up(x))
+        return self.down(F.gelu(self.up(x), approximate="tanh" if self.kind == "gelu_tanh" else "none"))
+
+
+class MoE(nn.Module):
+    """Mixture-of-experts feed-forward: a linear router scores ``n_experts`` MLPs per token, the token goes to
+    its ``top_k`` best, and their outputs are summed with the softmax of the chosen scores as weights.
+    ``last_load`` holds the share of routing slots each expert took in the last call."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.top_k = min(config.expert_top_k, config.n_experts)
+        self.router = Linear(config.d_model, config.n_experts, bias=False)
+        self.experts = nn.ModuleList(MLP(config) for _ in range(config.n_experts))
+        self.last_load = None
+
+    def forward(self, x):
+        flat = x.reshape(-1, x.shape[-1])
+        scores, chosen = self.router(flat).topk(self.top_k, dim=-1)  # (tokens, k)
+        weights = torch.softmax(scores, dim=-1)
+        out = torch.zeros_like(flat)
+        for e, expert in enumerate(self.experts):
+            token, slot = (chosen == e).nonzero(as_tuple=True)
+            if len(token):
+                out.index_add_(0, token, expert(flat[token]) * weights[token, slot, None])
+        self.last_load = torch.bincount(chosen.flatten(), minlength=len(self.experts)) / chosen.numel()
+        return out.view_as(x)
+
+
+def make_norm(config: GPTConfig) -> nn.Module:
+    if config.norm == "layer":
+        return nn.LayerNorm(config.d_model, eps=config.norm_eps or 1e-5)
+    return nn.RMSNorm(config.d_model, eps=config.norm_eps)
 
 
 class Block(nn.Module):
@@ -286,10 +465,10 @@ class Block(nn.Module):
 
     def __init__(self, config: GPTConfig):
         super().__init__()
-        self.attn_norm = nn.RMSNorm(config.d_model)
+        self.attn_norm = make_norm(config)
         self.attn = Attention(config)
-        self.mlp_norm = nn.RMSNorm(config.d_model)
-        self.mlp = MLP(config)
+        self.mlp_norm = make_norm(config)
+        self.mlp = MoE(config) if config.n_experts else MLP(config)
 
     def forward(self, x, positions, cache=None, layer=0):
         x = x + self.attn(self.attn_norm(x), positions, cache, layer)
@@ -306,7 +485,11 @@ class TinyGPT(nn.Module):
             torch.manual_seed(seed)
             self.embed = nn.Embedding(config.vocab_size, config.d_model)
             self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
-            self.final_norm = nn.RMSNorm(config.d_model)
+            self.final_norm = make_norm(config)
+            if config.positions == "learned":
+                self.pos_embed = nn.Embedding(config.max_positions, config.d_model)
+            if not config.tie_embeddings:
+                self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
             for module in self.modules():
                 if isinstance(module, (nn.Linear, nn.Embedding)):
                     nn.init.normal_(module.weight, std=0.02)
@@ -320,15 +503,23 @@ class TinyGPT(nn.Module):
         start = 0 if cache is None else cache.length
         positions = torch.arange(start, start + tokens.shape[1], device=tokens.device)
         x = self.embed(tokens)
+        if self.config.positions == "learned":
+            x = x + self.pos_embed(positions)
         for layer, block in enumerate(self.blocks):
             x = block(x, positions, cache, layer)
         if cache is not None:
             cache.advance(tokens.shape[1])
-        return self.final_norm(x) @ self.embed.weight.T  # output head tied to the embedding
+        head = _MATMUL["head"] or torch.matmul
+        out_weight = self.embed.weight if self.config.tie_embeddings else self.lm_head.weight
+        return head(self.final_norm(x), out_weight.T)  # by default the head is tied to the embedding
 
-    def new_cache(self, batch: int, capacity: int, kind: str = "fp32") -> KVCache:
-        """An empty cache for ``batch`` sequences of up to ``capacity`` tokens; ``kind`` is 'fp32' or 'int8'."""
-        return CACHE_KINDS[kind].for_model(self.config, batch, capacity, self.embed.weight.device)
+    def new_cache(self, batch: int, capacity: int, kind="fp32") -> KVCache:
+        """An empty cache for ``batch`` sequences of up to ``capacity`` tokens; ``kind`` is 'fp32', 'int8' or
+        a factory ``(config, batch, capacity, device) -> KVCache`` such as :func:`quantized_cache`."""
+        device = self.embed.weight.device
+        if callable(kind):
+            return kind(self.config, batch, capacity, device)
+        return CACHE_KINDS[kind].for_model(self.config, batch, capacity, device)
 
     @torch.inference_mode()
     def prefill(self, tokens: torch.Tensor, cache: KVCache | None = None, capacity: int | None = None,
@@ -343,3 +534,265 @@ class TinyGPT(nn.Module):
     def decode_step(self, token: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits (batch, vocab) for one new token per sequence, appended to ``cache``."""
         return self(token[:, None], cache)[:, -1]
+
+
+# ------------------------------------------------------------------------------------- generation
+@dataclass
+class Generation:
+    """What :func:`generate` produced: per generated token its id, its log-probability under the model
+    (the untempered distribution) and the entropy of that distribution in nats. For a single prompt the
+    fields are flat lists; for a batch they are one list per sequence. A sequence ends after ``stop_id``
+    (included) or ``max_new_tokens`` tokens."""
+    tokens: list
+    logprobs: list
+    entropies: list
+
+
+@torch.inference_mode()
+def generate(model: TinyGPT, prompt_ids, max_new_tokens: int, temperature: float = 1.0, seed: int = 0,
+             stop_id: int | None = None, num_samples: int = 1, cache_kind: str = "fp32") -> Generation:
+    """Sample ``max_new_tokens`` continuations of ``prompt_ids`` with a KV cache.
+
+    ``prompt_ids`` is one prompt (a list of ids or a 1-D tensor) or a batch of prompts of equal length (a
+    list of lists or a 2-D tensor); ``num_samples > 1`` repeats a single prompt that many times, so that
+    many independent samples are drawn in one batch. ``temperature == 0`` is greedy (argmax) decoding;
+    otherwise tokens are drawn from softmax(logits / temperature) with a ``torch.Generator`` seeded by
+    ``seed``, so the same call gives the same tokens."""
+    prompt = torch.as_tensor(prompt_ids, dtype=torch.long)
+    single = prompt.dim() == 1 and num_samples == 1
+    if prompt.dim() == 1:
+        prompt = prompt[None].repeat(num_samples, 1)
+    elif num_samples != 1:
+        raise ValueError("num_samples repeats a single prompt; pass a 1-D prompt")
+    if temperature < 0:
+        raise ValueError("temperature must be non-negative")
+    batch, length = prompt.shape
+    device = model.embed.weight.device
+    generator = torch.Generator().manual_seed(seed)  # sampling happens on the CPU, so seeds mean the same anywhere
+    logits, cache = model.prefill(prompt.to(device), capacity=length + max_new_tokens, kind=cache_kind)
+    logits = logits[:, -1]
+    out = torch.zeros(batch, max_new_tokens, dtype=torch.long)
+    logps, ents = torch.zeros(batch, max_new_tokens), torch.zeros(batch, max_new_tokens)
+    lengths = torch.full((batch,), max_new_tokens)
+    done = torch.zeros(batch, dtype=torch.bool)
+    for step in range(max_new_tokens):
+        logp = torch.log_softmax(logits.float().cpu(), dim=-1)
+        if temperature == 0:
+            token = logp.argmax(dim=-1)
+        else:
+            token = torch.multinomial(torch.softmax(logp / temperature, dim=-1), 1, generator=generator)[:, 0]
+        out[:, step] = token
+        logps[:, step] = logp.gather(1, token[:, None])[:, 0]
+        ents[:, step] = -(logp.exp() * logp).nan_to_num().sum(-1)  # 0 * log 0 counts as 0
+        if stop_id is not None:
+            newly = (token == stop_id) & ~done
+            lengths[newly] = step + 1
+            done |= newly
+            if bool(done.all()):
+                break
+        if step + 1 < max_new_tokens:
+            logits = model.decode_step(token.to(device), cache)
+    rows = [(out[i, :n].tolist(), logps[i, :n].tolist(), ents[i, :n].tolist()) for i, n in enumerate(lengths.tolist())]
+    if single:
+        return Generation(*rows[0])
+    return Generation(*(list(col) for col in zip(*rows)))
+
+
+def _windows(ids, context: int) -> list[torch.Tensor]:
+    """Consecutive non-overlapping windows of ``context + 1`` tokens sharing their edge token, so every
+    token after the first is predicted exactly once from at most ``context`` preceding tokens."""
+    ids = torch.as_tensor(ids).flatten()
+    return [ids[i:i + context + 1] for i in range(0, len(ids) - 1, context)]
+
+
+@torch.inference_mode()
+def _next_token_stats(model: TinyGPT, ids, context: int, mask=None, batch: int = 16) -> tuple[float, int, int]:
+    """(summed cross-entropy in nats, correct argmax predictions, predicted tokens) over ``ids``; with a
+    boolean ``mask`` (one per token of ``ids``) only the tokens it marks are scored."""
+    ids = torch.as_tensor(ids, dtype=torch.long).flatten()
+    mask = torch.ones(len(ids), dtype=torch.bool) if mask is None else torch.as_tensor(mask, dtype=torch.bool)
+    if mask.shape != ids.shape:
+        raise ValueError("mask needs one entry per token")
+    windows, masks = _windows(ids, context), _windows(mask, context)
+    nll, correct, count = 0.0, 0, 0
+    device = model.embed.weight.device
+    for n in sorted({len(w) for w in windows}):  # equal-length windows go through together
+        group = torch.stack([w for w in windows if len(w) == n]).to(device)
+        keep = torch.stack([m for m in masks if len(m) == n]).to(device)
+        for chunk, scored in zip(group.split(batch), keep.split(batch)):
+            logits = model(chunk[:, :-1]).float()[scored[:, 1:]]
+            target = chunk[:, 1:][scored[:, 1:]]
+            nll += F.cross_entropy(logits, target, reduction="sum").item()
+            correct += (logits.argmax(-1) == target).sum().item()
+            count += target.numel()
+    return nll, correct, count
+
+
+def perplexity(model: TinyGPT, ids, context: int = 128, mask=None) -> float:
+    """exp(mean next-token cross-entropy) over the token sequence ``ids``, read in windows of ``context``
+    (only over the tokens ``mask`` marks, if given)."""
+    nll, _, count = _next_token_stats(model, ids, context, mask)
+    return float(np.exp(nll / count))
+
+
+def next_token_accuracy(model: TinyGPT, ids, context: int = 128, mask=None) -> float:
+    """Share of the tokens of ``ids`` (after the first; only those ``mask`` marks, if given) that are the
+    model's argmax prediction."""
+    _, correct, count = _next_token_stats(model, ids, context, mask)
+    return correct / count
+
+
+# -------------------------------------------------------------------------- pretrained checkpoints
+_SAFETENSORS_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
+                       "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+
+
+def read_safetensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Tensors of a ``.safetensors`` file, read directly from its documented layout (8-byte little-endian
+    header length, a JSON header of dtype/shape/byte offsets, then the raw little-endian data), so the
+    ``safetensors`` package is not needed. bf16 is widened to fp32."""
+    import json
+
+    raw = Path(path).read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    body = memoryview(raw)[8 + n:]
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        if info["dtype"] == "BF16":  # bf16 is the top half of an fp32
+            bits = np.frombuffer(body[start:end], dtype="<u2").astype(np.uint32) << 16
+            array = bits.view(np.float32)
+        else:
+            array = np.frombuffer(body[start:end], dtype=np.dtype(_SAFETENSORS_DTYPES[info["dtype"]]).newbyteorder("<"))
+        out[name] = torch.from_numpy(array.astype(array.dtype.newbyteorder("="), copy=True)).reshape(info["shape"])
+    return out
+
+
+def _checkpoint_dir(path_or_name) -> Path:
+    """A local model folder: the path itself, or a snapshot of ``name`` in the Hugging Face cache (never
+    downloaded)."""
+    path = Path(path_or_name).expanduser()
+    if path.is_dir():
+        return path
+    hub = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub"
+    snapshots = sorted((hub / ("models--" + str(path_or_name).replace("/", "--")) / "snapshots").glob("*/config.json"))
+    if snapshots:
+        return snapshots[-1].parent
+    raise FileNotFoundError(f"no local model folder or cached snapshot for {path_or_name!r} (nothing is downloaded)")
+
+
+def _read_weights(folder: Path) -> dict[str, torch.Tensor]:
+    files = sorted(folder.glob("*.safetensors"))
+    if files:
+        try:
+            from safetensors.torch import load_file as reader
+        except ImportError:
+            reader = read_safetensors
+        weights = {}
+        for f in files:
+            weights.update(reader(f))
+        return weights
+    files = sorted(folder.glob("pytorch_model*.bin"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no *.safetensors or pytorch_model*.bin weights")
+    weights = {}
+    for f in files:
+        weights.update(torch.load(f, map_location="cpu", weights_only=True))
+    return weights
+
+
+class UnsupportedCheckpoint(ValueError):
+    """The checkpoint's architecture does not map exactly onto TinyGPT."""
+
+
+def _llama_config(cfg: dict) -> GPTConfig:
+    for key, ok in (("rope_scaling", None), ("attention_bias", False), ("mlp_bias", False)):
+        if cfg.get(key, ok) != ok:
+            raise UnsupportedCheckpoint(f"{key}={cfg[key]!r} has no TinyGPT equivalent")
+    if cfg.get("hidden_act", "silu") != "silu":
+        raise UnsupportedCheckpoint(f"hidden_act={cfg['hidden_act']!r}; only SwiGLU (silu) maps")
+    d, h = cfg["hidden_size"], cfg["num_attention_heads"]
+    if cfg.get("head_dim", d // h) != d // h:
+        raise UnsupportedCheckpoint("head_dim differs from hidden_size / num_attention_heads")
+    return GPTConfig(vocab_size=cfg["vocab_size"], n_layers=cfg["num_hidden_layers"], d_model=d, n_heads=h,
+                     n_kv_heads=cfg.get("num_key_value_heads", h), d_ff=cfg["intermediate_size"],
+                     rope_base=float(cfg.get("rope_theta", 10_000.0)), mlp="swiglu", norm="rms",
+                     norm_eps=cfg.get("rms_norm_eps", 1e-6), tie_embeddings=bool(cfg.get("tie_word_embeddings", False)))
+
+
+def _llama_state(w: dict, config: GPTConfig) -> dict:
+    w = {k.removeprefix("model."): v for k, v in w.items()}
+    state = {"embed.weight": w["embed_tokens.weight"], "final_norm.weight": w["norm.weight"]}
+    if not config.tie_embeddings:
+        state["lm_head.weight"] = w.get("lm_head.weight", w["embed_tokens.weight"])
+    for i in range(config.n_layers):
+        p, b = f"layers.{i}.", f"blocks.{i}."
+        state.update({
+            b + "attn_norm.weight": w[p + "input_layernorm.weight"],
+            b + "attn.q_proj.weight": w[p + "self_attn.q_proj.weight"],
+            b + "attn.kv_proj.weight": torch.cat([w[p + "self_attn.k_proj.weight"], w[p + "self_attn.v_proj.weight"]]),
+            b + "attn.out_proj.weight": w[p + "self_attn.o_proj.weight"],
+            b + "mlp_norm.weight": w[p + "post_attention_layernorm.weight"],
+            b + "mlp.gate.weight": w[p + "mlp.gate_proj.weight"],
+            b + "mlp.up.weight": w[p + "mlp.up_proj.weight"],
+            b + "mlp.down.weight": w[p + "mlp.down_proj.weight"]})
+    return state
+
+
+def _gpt2_config(cfg: dict) -> GPTConfig:
+    if cfg.get("activation_function", "gelu_new") not in ("gelu_new", "gelu_pytorch_tanh"):
+        raise UnsupportedCheckpoint(f"activation_function={cfg['activation_function']!r} does not map")
+    if cfg.get("scale_attn_by_inverse_layer_idx") or not cfg.get("scale_attn_weights", True):
+        raise UnsupportedCheckpoint("GPT-2 attention scaling other than 1/sqrt(head_dim) does not map")
+    d = cfg["n_embd"]
+    return GPTConfig(vocab_size=cfg["vocab_size"], n_layers=cfg["n_layer"], d_model=d, n_heads=cfg["n_head"],
+                     d_ff=cfg.get("n_inner") or 4 * d, mlp="gelu_tanh", norm="layer",
+                     norm_eps=cfg.get("layer_norm_epsilon", 1e-5), bias=True, positions="learned",
+                     max_positions=cfg["n_positions"], tie_embeddings=True)
+
+
+def _gpt2_state(w: dict, config: GPTConfig) -> dict:
+    """GPT-2 stores its projections as Conv1D (in, out) matrices: transpose them; split c_attn into q | k, v."""
+    w = {k.removeprefix("transformer."): v for k, v in w.items()}
+    d = config.d_model
+    state = {"embed.weight": w["wte.weight"], "pos_embed.weight": w["wpe.weight"],
+             "final_norm.weight": w["ln_f.weight"], "final_norm.bias": w["ln_f.bias"]}
+    for i in range(config.n_layers):
+        p, b = f"h.{i}.", f"blocks.{i}."
+        qkv_w, qkv_b = w[p + "attn.c_attn.weight"], w[p + "attn.c_attn.bias"]
+        state.update({
+            b + "attn_norm.weight": w[p + "ln_1.weight"], b + "attn_norm.bias": w[p + "ln_1.bias"],
+            b + "attn.q_proj.weight": qkv_w[:, :d].T, b + "attn.q_proj.bias": qkv_b[:d],
+            b + "attn.kv_proj.weight": qkv_w[:, d:].T, b + "attn.kv_proj.bias": qkv_b[d:],
+            b + "attn.out_proj.weight": w[p + "attn.c_proj.weight"].T, b + "attn.out_proj.bias": w[p + "attn.c_proj.bias"],
+            b + "mlp_norm.weight": w[p + "ln_2.weight"], b + "mlp_norm.bias": w[p + "ln_2.bias"],
+            b + "mlp.up.weight": w[p + "mlp.c_fc.weight"].T, b + "mlp.up.bias": w[p + "mlp.c_fc.bias"],
+            b + "mlp.down.weight": w[p + "mlp.c_proj.weight"].T, b + "mlp.down.bias": w[p + "mlp.c_proj.bias"]})
+    return state
+
+
+_ARCHITECTURES = {"llama": (_llama_config, _llama_state), "gpt2": (_gpt2_config, _gpt2_state)}
+
+
+def load_pretrained(path_or_name) -> TinyGPT:
+    """A TinyGPT holding a locally stored transformers-style checkpoint (a folder with ``config.json`` and
+    ``*.safetensors`` or ``pytorch_model*.bin`` weights), for Llama-style (``model_type`` "llama": RMSNorm,
+    rotary, SwiGLU, grouped-query attention) and GPT-2 architectures. Raises :class:`UnsupportedCheckpoint`
+    when the architecture does not map exactly (other model types, rope scaling, biases where TinyGPT has
+    none, ...) and FileNotFoundError when there is no local copy; nothing is ever downloaded."""
+    import json
+
+    folder = _checkpoint_dir(path_or_name)
+    cfg = json.loads((folder / "config.json").read_text())
+    kind = cfg.get("model_type")
+    if kind not in _ARCHITECTURES:
+        raise UnsupportedCheckpoint(f"model_type {kind!r} is not supported; known: {', '.join(_ARCHITECTURES)}")
+    make_config, make_state = _ARCHITECTURES[kind]
+    config = make_config(cfg)
+    model = TinyGPT(config)
+    state = {k: v.float() for k, v in make_state(_read_weights(folder), config).items()}
+    model.load_state_dict(state, strict=True)
+    return model.eval()

@@ -221,3 +221,43 @@ def gallery_markdown(cards: list[dict]) -> str:
         out += ["", f"{c['part']} · {verdict_badges(c['counts'])}", ":::", ""]
     out.append("::::")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------------------------- the zoo
+def models_markdown(cards: dict[str, dict | None], users: dict[str, list[str]]) -> str:
+    """The model-zoo page: what the "LLM" of the LLM notebooks is, and how good it is, from the models'
+    cards (None for a model not trained yet). ``users`` maps a model name to the pages that load it."""
+    lines = ["# The model zoo", "",
+             "No model weights can be downloaded here, so the LLM notebooks use small transformers that the "
+             "book trains itself (`lib.zoo`, `lib.llm.TinyGPT`): character-level, trained deterministically "
+             "(fixed seeds, one thread) on first use, and cached under `_build/zoo/` by a key of their "
+             "configuration, their data and the code that trains them. The numbers below are measured on "
+             "held-out data when the model was trained; they are what a reader should keep in mind when a "
+             "notebook says \"perplexity\" or \"accuracy\": these models are tiny, and their absolute quality "
+             "is far from a real LLM's. The notebooks compare methods *on the same model*.", ""]
+    for name, card in cards.items():
+        lines += [f"## `{name}`", ""]
+        if card is None:
+            lines += [f"*Not trained yet in this build:* `repro zoo build {name}` trains it.", ""]
+            continue
+        spec = card["spec"]
+        data = ("the text of Python's own documentation (`lib.data.text_corpus`)" if spec["data"] == "text"
+                else "generated task suites with checkable answers (`lib.data.task_suite`: "
+                     + ", ".join(spec["task_kinds"]) + "), the loss on the answers only")
+        arch = (f"{spec['n_layers']} layers, d_model {spec['d_model']}, {spec['n_heads']} heads"
+                + (f" ({spec['n_kv_heads']} KV heads)" if spec.get("n_kv_heads") else "")
+                + (f", {spec['n_experts']} experts" if spec.get("n_experts") else "")
+                + f", context {spec['context']}")
+        rows = [("Trained on", data), ("Architecture", f"{arch}; {card['parameters']:,} parameters"),
+                ("Training", f"{spec['steps']} AdamW steps of {spec['batch']} × {spec['context']} tokens, "
+                             f"seed {spec['seed']}; {card.get('train_seconds', float('nan')):.0f} s on "
+                             f"{card.get('cpu', '?')} (load {card.get('load_average_at_end', '?')})"),
+                ("Validation perplexity", f"{card['val_perplexity']:.3f} per character "
+                                          f"({card.get('val_scored', 'all characters')})"),
+                ("Next-token accuracy", f"{card['val_next_token_accuracy']:.3f}")]
+        rows += [(f"Greedy task accuracy, {k}", f"{v:.2f}") for k, v in card.get("task_accuracy", {}).items()]
+        lines += ["| | |", "|---|---|", *[f"| {a} | {_md_escape(b)} |" for a, b in rows], ""]
+        if users.get(name):
+            lines += ["Used by: " + ", ".join(f"[{t}](/{d}.ipynb)" for d, t in users[name]) + ".", ""]
+        lines += [f"Cache key `{card['key']}`, torch {card.get('torch', '?')}.", ""]
+    return "\n".join(lines)

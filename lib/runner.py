@@ -375,6 +375,7 @@ def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=pri
 
     build = jobs[0].build
     clean_stale_tmp(build)
+    prepare_zoo([jobs[i] for i in pending], n_jobs, echo)
     cores = cores or os.cpu_count() or 1
     alone = {i for i in pending if jobs[i].nb.run_alone}
     pending.sort(key=lambda i: i not in alone)  # the run-alone notebooks first, one at a time
@@ -430,6 +431,20 @@ def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=pri
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def needs_zoo(jobs: list[Job]) -> bool:
+    """True when a notebook to run uses the model zoo (``lib.zoo`` in its lib closure)."""
+    return any("lib.zoo" in job.nb.lib_modules() for job in jobs)
+
+
+def prepare_zoo(jobs: list[Job], n_jobs: int, echo=print):
+    """Train the zoo's missing default models (in parallel, one process each) before notebooks that load
+    them start, so no two notebooks wait on the same training and no notebook's runtime includes it."""
+    if needs_zoo(jobs):
+        from lib import zoo
+
+        zoo.prebuild(n_jobs=n_jobs, echo=echo)
 
 
 # --------------------------------------------------------------------------------------- facade

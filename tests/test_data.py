@@ -25,3 +25,71 @@ def test_digits_split_is_stratified():
     train_share = np.bincount(split.y_train) / len(split.y_train)
     test_share = np.bincount(split.y_test) / len(split.y_test)
     assert np.all(np.abs(train_share - test_share) < 0.01)
+
+
+# ---------------------------------------------------------------- text corpus and task suites
+import contextlib
+import io
+
+import pytest
+
+from lib.data import (CHARSET, TASK_KINDS, Task, check_answer, corpus_sources, normalise_text, task_suite,
+                      text_corpus)
+
+
+def test_normalise_text_maps_onto_the_fixed_charset():
+    assert normalise_text("café\tx  \r\n\n\n\nend—") == "cafe    x\n\nend"
+    assert set(normalise_text("".join(map(chr, range(0, 0x3000, 7))))) <= set(CHARSET)
+
+
+def test_text_corpus_domains_are_deterministic_and_in_charset():
+    a, b = text_corpus(), text_corpus()
+    assert a == b and list(a) == ["reference", "stdlib-docstrings"]
+    assert len(a["reference"]) > 300_000 and len(a["stdlib-docstrings"]) > 100_000
+    assert all(set(text) <= set(CHARSET) for text in a.values())
+    assert "lambda" in a["reference"] and all(p.is_file() for p in corpus_sources())
+
+
+def program_output(source: str) -> str:
+    """What Python itself prints for a generated program (an independent evaluator for the 'program' kind)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(source, {"__builtins__": {"print": print}})
+    return out.getvalue().strip()
+
+
+def python_answer(task: Task) -> str:
+    if task.kind == "program":
+        return program_output(task.source)
+    return str(eval(task.source, {"__builtins__": {}}))  # the generated expression, evaluated by Python
+
+
+@pytest.mark.parametrize("kind", list(TASK_KINDS))
+@pytest.mark.parametrize("steps", [0, 1, 3, 5])
+def test_task_answers_agree_with_python(kind, steps):
+    tasks = task_suite(kind, 60, seed=1, steps=steps)
+    for task in tasks:
+        assert task.prompt.endswith(" =") and task.kind == kind and task.steps == steps
+        assert python_answer(task) == task.answer, task
+        assert set(task.prompt) <= set(CHARSET)
+        if kind != "program":  # the prompt shows the same expression Python evaluated
+            shown = task.prompt[:-2].replace(" mod ", " % ")
+            assert str(eval(shown, {"__builtins__": {}})) == task.answer
+
+
+def test_task_suite_is_deterministic_and_difficulty_changes_the_tasks():
+    assert task_suite("modular", 20, seed=3) == task_suite("modular", 20, seed=3)
+    assert task_suite("modular", 20, seed=3) != task_suite("modular", 20, seed=4)
+    one, four = task_suite("arithmetic", 50, steps=1), task_suite("arithmetic", 50, steps=4)
+    count = lambda ts: sum(sum(t.source.count(op) for op in "+-*") for t in ts)
+    assert count(one) == 50 and count(four) == 200  # exactly `steps` operators per expression
+    assert len({t.prompt for t in task_suite("program", 100, steps=3)}) > 90
+    with pytest.raises(ValueError):
+        task_suite("poetry", 3)
+
+
+def test_check_answer_reads_the_first_word_only():
+    task = Task("2+2 =", "4")
+    assert check_answer(task, " 4\n2+3 = 5") and check_answer(task, "4") and check_answer(task, " 4 is it")
+    assert not check_answer(task, " 42") and not check_answer(task, "") and not check_answer(task, "\n4")
+    assert check_answer(Task("1-3 =", "-2"), " -2\n") and not check_answer(Task("1-3 =", "-2"), " 2")

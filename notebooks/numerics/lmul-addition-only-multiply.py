@@ -46,7 +46,7 @@
 # energy savings from published per-operation energies, and reports that swapping it into the attention of
 # large pretrained models costs almost no accuracy. Here we rebuild L-Mul bit by bit, measure its error against
 # fp8 multiplication, check the error against its integral, redo the energy arithmetic, and put L-Mul into the
-# attention of a small vision transformer trained for a few seconds.
+# attention of a small vision transformer trained for a few seconds and of the book's own tiny language model.
 
 # %% [markdown]
 # ## Claims under test
@@ -66,6 +66,7 @@ seed = 0  # master random seed (operand draws, data split, ViT init and batches)
 device = "cpu"  # torch device for training the tiny ViT; L-Mul itself runs in numpy on the CPU. one of: cpu, cuda
 n_pairs: int | None = None  # random operand pairs per distribution in part A; None takes the profile's size. range: 1000..10_000_000
 vit_epochs: int | None = None  # training epochs of the tiny ViT in part C; None takes the profile's count. range: 1..1000
+lm_windows: int | None = None  # 128-character validation windows scored by the language model in part C; None takes the profile's count. range: 1..1000
 
 # %%
 from functools import partial
@@ -81,7 +82,7 @@ from scipy.integrate import dblquad
 from torch import nn
 from tqdm import tqdm
 
-from lib import energy
+from lib import energy, llm, zoo
 from lib.claims import Below, Between, Claims, Near
 from lib.data import digits
 from lib.kernels import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
@@ -89,13 +90,16 @@ from lib.numerics import E4M3, E5M2, round_bf16, round_fp8, split_fp32
 from lib.plot import subplots, use_style
 
 use_style()
-SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 40}, "full": {"n_pairs": 1_000_000, "vit_epochs": 150}}
+SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 40, "lm_windows": 12},
+         "full": {"n_pairs": 1_000_000, "vit_epochs": 150, "lm_windows": 200}}
 n_pairs = n_pairs or SIZES[profile]["n_pairs"]
 vit_epochs = vit_epochs or SIZES[profile]["vit_epochs"]
+lm_windows = lm_windows or SIZES[profile]["lm_windows"]
 MS = (2, 3, 4, 5, 7)  # L-Mul mantissa widths under test
 rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
-print(f"profile={profile}: {n_pairs:,} operand pairs per distribution, {vit_epochs} ViT epochs, device={device}")
+print(f"profile={profile}: {n_pairs:,} operand pairs per distribution, {vit_epochs} ViT epochs, "
+      f"{lm_windows} language-model windows, device={device}")
 
 # %% [markdown]
 # ## Method
@@ -482,14 +486,57 @@ fig.suptitle("Attention matmuls swapped at inference, no retraining");
 plt.show()
 
 # %% [markdown]
+# ### The same swap in a language model (C4b)
+#
+# The language half of C4 uses the book's own character-level model `text-small` from `lib.zoo`: a TinyGPT with
+# 4 layers, width 128, 4 heads of dimension 32 and rotary positions, trained once for about two minutes on the
+# Python reference documentation and standard-library docstrings (its card is printed below). Its two attention
+# matmuls are swapped with `lib.llm.use_matmul(..., where="attention")` for the same five variants as above;
+# the projections, the MLPs and the output head stay fp32, and nothing is retrained. Each of the `lm_windows`
+# held-out windows holds 128 characters, so attention here spans up to 128 positions with head dimension 32,
+# a longer and wider sum than in the ViT. We score per-character perplexity and top-1 next-character accuracy.
+
+# %%
+lm = zoo.load("text-small")
+print(zoo.summary(lm.card))
+_, val_text = zoo.text_streams(zoo.spec_of("text-small"))
+window = lm.card["spec"]["context"]
+val_ids = torch.tensor(lm.tokenizer.encode(val_text)[:lm_windows * window + 1])
+inputs, targets = val_ids[:-1].view(lm_windows, window), val_ids[1:].view(lm_windows, window)
+
+
+def score_windows(matmul) -> dict:
+    """Per-character perplexity and top-1 accuracy of the windows, attention matmuls done by ``matmul``."""
+    with torch.no_grad(), llm.use_matmul(matmul, where="attention"):
+        logits = lm.model(inputs)
+    nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)).item()
+    return {"perplexity": float(np.exp(nll)), "next-char accuracy (%)": 100 * (logits.argmax(-1) == targets).float().mean().item()}
+
+
+with lib.profile.threads(1):
+    lm_rows = [{"attention matmuls": name, **score_windows(matmul)}
+               for name, matmul in tqdm(ATTENTION.items(), desc="language-model attention variants")]
+    # the same windows scored by lib.llm's own evaluation: a check on the hand-written scoring above
+    assert np.isclose(lm_rows[0]["perplexity"], llm.perplexity(lm.model, val_ids, window), rtol=1e-4)
+lm_table = pd.DataFrame(lm_rows)
+fp32_ppl = lm_table.perplexity[0]
+lm_table["perplexity change vs fp32 (%)"] = 100 * (lm_table.perplexity / fp32_ppl - 1)
+ppl_change = dict(zip(lm_table["attention matmuls"], lm_table["perplexity change vs fp32 (%)"]))
+c4b = {"perplexity increase, L-Mul(4)": ppl_change["L-Mul(4)"],
+       "L-Mul(4) minus fp8 e4m3": ppl_change["L-Mul(4)"] - ppl_change["fp8 e4m3 operands"]}
+print(f"{len(val_ids) - 1:,} predicted characters in {lm_windows} windows of {window}")
+lm_table.style.format(precision=3).hide(axis="index")
+
+# %% [markdown]
 # ## Verdict
 #
 # Criteria, fixed before the run from the replication spec: C1 as stated there (on the uniform-mantissa
 # operands, with 200,000 pairs in the quick profile instead of 10⁶; the 95% intervals above are far narrower than
 # the criteria). C2 is sharpened: besides the closed form (the spec's check) the bit-level version must also match
 # its own carry-aware integral. C3 as in the spec. C4 is split: the vision analogue is judged by the spec's ±1 point
-# rule; the language-model part waits for the book's tiny language model. C5 needs a fine-tune with L-Mul in every
-# layer, which this notebook does not run.
+# rule; the language analogue by the spec's perplexity rule (L-Mul(4) attention raises the perplexity by at most 1%
+# and by at most 0.5 points more than fp8 e4m3 operands: reproduced; by at most 3%: partially). C5 needs a
+# fine-tune with L-Mul in every layer, which this notebook does not run.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -512,9 +559,11 @@ claims.check("C3", "Energy saving of L-Mul over fp32 multiplication",
 claims.check("C4a", "L-Mul(4) in attention is almost lossless without retraining (vision)",
              paper="+0.12% on vision tasks", ours=c4_change, reproduced=Between(-1.0, 1.0), unit="points",
              note="tiny ViT on 8x8 digits, test-accuracy change vs fp32 attention")
-claims.not_testable("C4b", "L-Mul in attention is almost lossless without retraining (language)",
-                    paper="−0.07% on NLP tasks",
-                    why="needs the book's tiny language model, which comes with a later notebook")
+claims.check("C4b", "L-Mul(4) in attention is almost lossless without retraining (language)",
+             paper="−0.07% on NLP tasks", ours=c4b,
+             reproduced={"perplexity increase, L-Mul(4)": Below(1.0), "L-Mul(4) minus fp8 e4m3": Below(0.5)},
+             partial={"perplexity increase, L-Mul(4)": Below(3.0)}, unit="%",
+             note="zoo text-small (char-level TinyGPT), validation perplexity change vs fp32 attention")
 claims.not_testable("C5", "L-Mul(3) for every multiply matches fp8 e4m3 in fine-tuning and inference",
                     paper="equivalent to e4m3 accumulation",
                     why="needs a fine-tune with L-Mul in every layer (straight-through gradients), not run here")
@@ -527,8 +576,8 @@ claims.show()
 # |---|---|---|
 # | Precision analysis | theoretical error expectation for m = 2…7, compared with fp8 | the same integrals by quadrature, plus 2·10⁵ (quick) or 10⁶ (full) random pairs per distribution, bit-level and closed-form L-Mul |
 # | Energy | 45 nm per-operation energies (Horowitz 2014) | the same table, same arithmetic; no hardware |
-# | Models | pretrained LLMs and a vision-language model, attention swapped to L-Mul | a 2-block, width-32 ViT on 8×8 digits, trained for seconds |
-# | Data | NLP, reasoning, maths and visual QA benchmarks | scikit-learn digits (1,347 train / 450 test images) |
+# | Models | pretrained LLMs and a vision-language model, attention swapped to L-Mul | a 2-block, width-32 ViT on 8×8 digits, trained for seconds; the book's 0.8 M-parameter character-level TinyGPT `text-small`, trained for about two minutes |
+# | Data | NLP, reasoning, maths and visual QA benchmarks | scikit-learn digits (1,347 train / 450 test images); held-out Python documentation text, scored by perplexity (12 windows of 128 characters in quick) |
 # | Fine-tuning with L-Mul everywhere | yes | not run |
 # | Hardware | GPUs (L-Mul simulated) | 2 CPU cores; L-Mul simulated in numpy |
 
@@ -566,9 +615,19 @@ claims.show()
 #
 # **C4 (vision) carries over at this scale, but the test is weak.** Swapping the attention matmuls of the tiny
 # ViT for fp8 or L-Mul changes only a handful of the 450 test predictions, and each image is worth 0.22 points.
-# Attention here spans 17 tokens with head dimension 16, and the softmax forgives small score errors; the paper's
-# long-context language models are a harder case, which the book's tiny language model will test (C4b). C5 needs a
-# fine-tune with L-Mul in every layer and is not run.
+# Attention here spans 17 tokens with head dimension 16, and the softmax forgives small score errors.
+#
+# **C4 (language) is "almost lossless" only in the loose sense.** In the character-level language model, whose
+# attention spans up to 128 positions with head dimension 32, L-Mul(3) and L-Mul(4) raise the validation
+# perplexity by a bit under 1%, while rounding the attention operands to fp8 (either format) leaves it unchanged
+# within about 0.1%. So L-Mul passes the spec's absolute 1% bound but fails its "no worse than e4m3 + 0.5 points"
+# bound, hence "partially". The fp8 baseline here is kinder than in C1: it rounds only the operands and keeps
+# every product and sum in fp32, whereas C1's fp8 multiply also rounds each product back to fp8, so one L-Mul
+# product is further from exact than one product of fp8-rounded operands (the "fp8 e4m3, inputs only" row of
+# part A). The quick profile scores only 1,536 characters;
+# the comparison is paired (the same text for every variant), which keeps the differences steadier than the
+# perplexities themselves, and the full profile scores 200 windows. C5 needs a fine-tune with L-Mul in every
+# layer and is not run.
 
 # %% [markdown]
 # ## Exercises
@@ -580,6 +639,9 @@ claims.show()
 #    attention better or worse? Look at the share of test predictions that change, not only the accuracy.
 # 3. In `bits_error`, drop the $s \ge 2$ branch (two carries) and rerun. How far does the bit-level theory move
 #    from the Monte Carlo for each $m$, and why does the damage grow with the offset $c = 2^{-l(m)}$?
+# 4. `repro run lmul-addition-only-multiply -p lm_windows=200` — score C4b on 25,600 characters instead of 1,536.
+#    Does the gap between L-Mul(4) and fp8 e4m3 operands stay above the spec's 0.5 points? Which of the two
+#    perplexity changes moves more, and why does pairing (the same text for every variant) help?
 
 # %%
 lib.profile.run_summary()
