@@ -536,7 +536,7 @@ print("GFLOP per problem: " + ", ".join(f"{k} = {v:.4f}" for k, v in c4_flops.it
 # %% [markdown]
 # ## Verdict
 #
-# Criteria, fixed before the runs (from the replication spec): C1, the predicted Hit@N within 3 points of
+# Criteria, from the replication spec and written into the code before the runs whose verdicts are shown: C1, the predicted Hit@N within 3 points of
 # the observed at N = 8 and 32 for both models (6 points: partially); C2, the fit of F_max(1 − (1 − p_r)^N)
 # to the accuracy by round reaches R² ≥ 0.95 and right answers turn wrong in under 5% of the moves, for both
 # models (the fits alone: partially); C3, Pearson r ≥ 0.6 between predicted and observed N* over the
@@ -544,6 +544,10 @@ print("GFLOP per problem: " + ", ".join(f"{k} = {v:.4f}" for k, v in c4_flops.it
 # never solves, which sit at N* = 1 on both sides) are set aside (0.3: partially); C4a, the smaller model's Hit@32 and majority@32 both beat the
 # larger model's single-sample accuracy, and the larger model is the better one at N = 1 (Hit@32 only:
 # partially). The spec asks C4a only of Hit@N; we also ask it of the majority vote, which needs no oracle.
+# In the open: two of these conditions were added after a first run on an earlier, weaker zoo model, and
+# both make a verdict harder to earn, never easier. The majority-vote condition of C4a, and the second
+# correlation of C3: on that model the problems it never solved sat at N* = 1 on both sides and pushed the
+# correlation over all groups up for a reason unrelated to the law.
 
 # %%
 # NBVAL_CHECK_OUTPUT
