@@ -307,6 +307,25 @@ def quantized_cache(quantize_k, dequantize_k, quantize_v=None, dequantize_v=None
 CACHE_KINDS = {"fp32": KVCache, "int8": Int8KVCache}
 
 
+# ---------------------------------------------------------------------------- pluggable attention
+#: The attention of every layer where a hook is set (None: :func:`attend`).
+_ATTENTION: dict[str, object] = {"fn": None}
+
+
+@contextlib.contextmanager
+def use_attention(fn):
+    """Within the block, a full forward pass (no KV cache) computes each layer's attention output with
+    ``fn(layer, q, k, v)`` instead of :func:`attend`: q (b, H, T, d_h) and k, v (b, H_kv, T, d_h), after the
+    position embedding, as a KV cache would store them; it returns (b, H, T, d_h). For emulating a quantized
+    or otherwise approximated cache (lib.qjl) without copying the model's forward pass."""
+    old = _ATTENTION["fn"]
+    _ATTENTION["fn"] = fn
+    try:
+        yield
+    finally:
+        _ATTENTION["fn"] = old
+
+
 # ------------------------------------------------------------------------------- pluggable matmul
 #: The matmul used where a hook is set: None means the default torch path. Keys: "attention" (scores
 #: q k^T and the weighted sum of values), "linear" (every projection of the blocks), "head" (the output
@@ -378,11 +397,16 @@ class Attention(nn.Module):
         k, v = self.kv_proj(x).view(b, t, 2, cfg.kv_heads, cfg.head_dim).permute(2, 0, 3, 1, 4)
         if cfg.positions == "rotary":
             q, k = rotary(q, positions, cfg.rope_base), rotary(k, positions, cfg.rope_base)
-        past = 0
-        if cache is not None:
-            past = cache.length
-            k, v = cache.update(layer, k, v)
-        out = attend(q, k, v, past)
+        if _ATTENTION["fn"] is not None:
+            if cache is not None:
+                raise ValueError("use_attention replaces attention in a full forward pass; it takes no KV cache")
+            out = _ATTENTION["fn"](layer, q, k, v)
+        else:
+            past = 0
+            if cache is not None:
+                past = cache.length
+                k, v = cache.update(layer, k, v)
+            out = attend(q, k, v, past)
         return self.out_proj(out.transpose(1, 2).reshape(b, t, cfg.n_heads * cfg.head_dim))
 
 

@@ -389,23 +389,11 @@ def buffer_floor(n: int, buffer: int) -> int:
 def forward_with_attention(model, tokens: torch.Tensor, attention) -> torch.Tensor:
     """Logits of a :class:`lib.llm.TinyGPT` for ``tokens`` (b, T) with every layer's attention computed by
     ``attention(layer, q, k, v)`` (q (b, H, T, d) and k, v (b, H_kv, T, d), after the rotary embedding, as a KV
-    cache stores them); the rest of the model is run with its own modules."""
-    from lib.llm import rotary
+    cache stores them); the rest of the model is run with its own modules (:func:`lib.llm.use_attention`)."""
+    from lib.llm import use_attention
 
-    cfg = model.config
-    b, t = tokens.shape
-    positions = torch.arange(t)
-    x = model.embed(tokens)
-    for layer, block in enumerate(model.blocks):
-        attn = block.attn
-        h = block.attn_norm(x)
-        q = attn.q_proj(h).view(b, t, cfg.n_heads, cfg.head_dim).transpose(1, 2)
-        k, v = attn.kv_proj(h).view(b, t, 2, cfg.kv_heads, cfg.head_dim).permute(2, 0, 3, 1, 4)
-        q, k = rotary(q, positions, cfg.rope_base), rotary(k, positions, cfg.rope_base)
-        out = attention(layer, q, k, v)
-        x = x + attn.out_proj(out.transpose(1, 2).reshape(b, t, cfg.n_heads * cfg.head_dim))
-        x = x + block.mlp(block.mlp_norm(x))
-    return model.final_norm(x) @ model.embed.weight.T
+    with use_attention(attention):
+        return model(tokens)
 
 
 def sequence_nll(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:

@@ -202,6 +202,35 @@ def test_gqa_with_as_many_kv_heads_as_query_heads_is_plain_multi_head_attention(
 
 
 @pytest.mark.parametrize("n_kv_heads", [None, 2])
+def test_attention_hook_sees_every_layer_and_replaces_attention(n_kv_heads):
+    from lib.llm import use_attention
+
+    model = TinyGPT(GPTConfig(**SMALL, n_kv_heads=n_kv_heads), seed=0)
+    toks = tokens(2, 20)
+    seen = []
+
+    def exact(layer, q, k, v):
+        seen.append((layer, q.shape, k.shape))
+        return F.scaled_dot_product_attention(q, k.repeat_interleave(q.shape[1] // k.shape[1], dim=1),
+                                              v.repeat_interleave(q.shape[1] // k.shape[1], dim=1),
+                                              is_causal=True)
+
+    with torch.no_grad():
+        plain = model(toks)
+        with use_attention(exact):
+            hooked = model(toks)
+        with use_attention(lambda layer, q, k, v: torch.zeros_like(q)):
+            blind = model(toks)
+    assert torch.allclose(hooked, plain, atol=1e-5)
+    assert [layer for layer, _, _ in seen] == list(range(model.config.n_layers))
+    assert seen[0][2][1] == model.config.kv_heads  # k, v as the cache stores them (before GQA sharing)
+    assert not torch.allclose(blind, plain, atol=1e-3), "the hook's output is what the model uses"
+    assert torch.equal(model(toks), plain), "the hook is gone after the block"
+    with use_attention(exact), pytest.raises(ValueError, match="no KV cache"):
+        model.prefill(toks)
+
+
+@pytest.mark.parametrize("n_kv_heads", [None, 2])
 def test_matmul_hook_with_torch_matmul_gives_the_same_logits(n_kv_heads):
     model = TinyGPT(GPTConfig(**SMALL, n_kv_heads=n_kv_heads), seed=0)
     toks = tokens(2, 20)
