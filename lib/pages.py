@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from lib.claims import VERDICTS
+from lib.profile import run_summary_markdown
 from lib.runner import ROOT, Notebook
 
 BIB = ROOT / "book" / "references.bib"
@@ -53,7 +54,7 @@ def bib_fields(entry: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------ the header
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
@@ -83,17 +84,13 @@ def scale_down_table(executed) -> str | None:
     return None
 
 
-def _literal(value) -> str:
-    return repr(value)
-
-
 def parameter_card(nb: Notebook) -> str:
     """A table of the notebook's parameters and a copy-paste rerun command."""
     params = nb.parameters()
     rows = ["| Parameter | Default | Type | Bounds | Meaning |", "|---|---|---|---|---|"]
     for p in params.values():
-        rows.append(f"| `{p.name}` | `{_md_escape(_literal(p.default))}` | {_md_escape(p.type_name())} | "
-                    f"{_md_escape(p.bounds_text())} | {_md_escape(p.help)} |")
+        rows.append(f"| `{p.name}` | `{md_escape(repr(p.default))}` | {md_escape(p.type_name())} | "
+                    f"{md_escape(p.bounds_text())} | {md_escape(p.help)} |")
     example = next((p for p in params.values() if p.name not in ("profile", "seed", "device")), None)
     extra = f" -p {example.name}={_example_value(example)}" if example else ""
     return "\n".join(rows + ["", "Rerun it with your own values (see [How to rerun](/book/rerun.md)):", "",
@@ -115,20 +112,15 @@ def _example_value(p) -> str:
 
 
 def run_block(run: dict, profile: str) -> str:
-    """The run behind the page: runtime, peak memory, machine, environment, date, commit."""
-    env = run.get("environment", {})
-    parts = [f"`{profile}` profile: **{run.get('seconds', float('nan')):.0f} s** wall time"]
-    if "peak_memory_mib" in run:
-        parts.append(f"peak memory **{run['peak_memory_mib']} MiB**")
-    if env:
-        parts.append(f"{env['cpu']}, {env['cores']} cores, {env['memory_gib']} GiB, Python {env['python']}")
-    parts.append(f"run {run.get('date', '?')}")
-    if env:
-        parts.append(f"commit `{env['git_commit']}`")
-    if run.get("params"):
-        parts.append("parameters " + ", ".join(f"`{k}={v!r}`" for k, v in run["params"].items()))
-    pkgs = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
-    return "; ".join(parts) + "." + (f"\n\n<small>{pkgs}</small>" if pkgs else "")
+    """The run behind the page: the `repro` wall time and parameters, then the notebook's own run block
+    (lib.profile.run_summary_markdown, from the values the run recorded)."""
+    params = ", ".join(f"`{k}={v!r}`" for k, v in run.get("params", {}).items()) or "the defaults"
+    head = (f"`{profile}` profile, {params}: **{run.get('seconds', float('nan')):.0f} s** wall time in "
+            f"`repro` (kernel start included), run {run.get('date', '?')}.")
+    if "environment" not in run:  # a run whose notebook never reached run_summary()
+        return head
+    return head + "\n\n" + run_summary_markdown(run["environment"], run["notebook_seconds"],
+                                                  run["peak_memory_mib"])
 
 
 def verdict_badges(counts: dict[str, int]) -> str:
@@ -256,7 +248,7 @@ def models_markdown(cards: dict[str, dict | None], users: dict[str, list[str]]) 
                                           f"({card.get('val_scored', 'all characters')})"),
                 ("Next-token accuracy", f"{card['val_next_token_accuracy']:.3f}")]
         rows += [(f"Greedy task accuracy, {k}", f"{v:.2f}") for k, v in card.get("task_accuracy", {}).items()]
-        lines += ["| | |", "|---|---|", *[f"| {a} | {_md_escape(b)} |" for a, b in rows], ""]
+        lines += ["| | |", "|---|---|", *[f"| {a} | {md_escape(b)} |" for a, b in rows], ""]
         if users.get(name):
             lines += ["Used by: " + ", ".join(f"[{t}](/{d}.ipynb)" for d, t in users[name]) + ".", ""]
         lines += [f"Cache key `{card['key']}`, torch {card.get('torch', '?')}.", ""]

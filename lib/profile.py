@@ -137,10 +137,15 @@ def environment() -> dict:
     }
 
 
-def run_summary_markdown(env: dict | None = None) -> str:
+def run_summary_markdown(env: dict | None = None, seconds: float | None = None,
+                         peak_mib: float | None = None) -> str:
+    """The run block: time in the notebook, peak memory, machine, packages, commit, date (this process's
+    values unless a recorded run's are given)."""
     env = env or environment()
+    seconds = elapsed() if seconds is None else seconds
+    peak_mib = peak_memory_mib() if peak_mib is None else peak_mib
     pkgs = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
-    return (f"**This run:** {elapsed():.1f} s in the notebook, peak memory {peak_memory_mib():.0f} MiB, "
+    return (f"**This run:** {seconds:.1f} s in the notebook, peak memory {peak_mib:.0f} MiB, "
             f"on {env['cpu']} ({env['cores']} cores, {env['memory_gib']} GiB), Python {env['python']}, "
             f"{env['platform']}; commit `{env['git_commit']}`, {env['date']}.\n\n<small>{pkgs}</small>")
 

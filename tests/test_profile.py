@@ -43,3 +43,18 @@ def test_threads_context_restores():
     with profile.threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == n
+
+
+def test_run_block_shows_a_recorded_run_as_recorded():
+    from lib.pages import run_block
+    from lib.profile import environment, run_summary_markdown
+
+    env = {**environment(), "git_commit": "abc1234567", "date": "2026-01-02 03:04 UTC"}
+    block = run_summary_markdown(env, seconds=12.34, peak_mib=567.8)
+    assert "12.3 s in the notebook" in block and "peak memory 568 MiB" in block
+    assert "`abc1234567`" in block and "2026-01-02 03:04 UTC" in block
+    run = {"seconds": 20.6, "date": "2026-01-02 03:05 UTC", "params": {"seed": 3}, "environment": env,
+           "notebook_seconds": 12.34, "peak_memory_mib": 567.8}
+    page = run_block(run, "quick")
+    assert page.startswith("`quick` profile, `seed=3`: **21 s** wall time") and block in page
+    assert run_block({"seconds": 5.0, "date": "d"}, "full").startswith("`full` profile, the defaults: **5 s**")
