@@ -134,10 +134,6 @@ def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
     return rows
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def _paper_list(outcomes: list[Outcome]) -> list[dict]:
     """The book's papers plus any notebook not (yet) listed in book/papers.json."""
     listed = papers()
@@ -167,12 +163,12 @@ def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
         part_total = {v: 0 for v in VERDICTS}
         table = ["| # | Paper | Claims | Runtime | Run date |", "|---|---|---|---|---|"]
         for p in items:
-            row, title = rows.get(p["slug"]), _cell(p["title"])
+            row, title = rows.get(p["slug"]), pages.md_escape(p["title"])
             if row is None:
                 table.append(f"| {p['n']} | {title} | *not yet written* | | |")
                 continue
             if row["status"] == "failed":
-                table.append(f"| {p['n']} | {title} | **failed to run**: {_cell(row['error'][:80])} | | |")
+                table.append(f"| {p['n']} | {title} | **failed to run**: {pages.md_escape(row['error'][:80])} | | |")
                 continue
             counts = {v: row["counts"].get(v, 0) for v in VERDICTS}
             for v in VERDICTS:
@@ -238,7 +234,26 @@ def render(build: Path, outcomes: list[Outcome], profile: str, echo=print) -> in
     if proc.returncode != 0:
         echo(f"  jupyter-book failed (exit {proc.returncode}); see {log}")
         echo("\n".join(("    " + ln) for ln in (proc.stdout + proc.stderr).strip().splitlines()[-15:]))
+    else:
+        for page in stale_pages(build / "html"):
+            page.unlink()
     return proc.returncode
+
+
+#: Pages Sphinx writes besides the documents of the table of contents.
+SPHINX_PAGES = {"index", "search", "genindex"}
+
+
+def stale_pages(html: Path) -> list[Path]:
+    """HTML pages of documents no longer in the book (Sphinx's incremental build never deletes a page whose
+    source left the table of contents, so a removed notebook would stay on the site)."""
+    import yaml
+
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    keep = {*runner.toc_files(), root, *SPHINX_PAGES}
+    return sorted(p for p in html.rglob("*.html")
+                  if not p.relative_to(html).parts[0].startswith("_")
+                  and p.relative_to(html).with_suffix("").as_posix() not in keep)
 
 
 def clean_site(build: Path):

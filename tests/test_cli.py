@@ -172,6 +172,12 @@ def test_book_renders_pages_and_the_landing_page(project):
     alpha = (html / "notebooks" / "demo" / "alpha.html").read_text()
     assert "verdict-reproduced" in alpha
     assert "fail = False" not in alpha  # the parameters cell is hidden on the page
+    # a notebook taken out of the table of contents leaves the site at the next build
+    toc = project / "_toc.yml"
+    toc.write_text(toc.read_text().replace("      - file: notebooks/demo/beta\n", ""))
+    assert repro(project, "book").returncode == 0
+    assert (html / "notebooks" / "demo" / "alpha.html").exists()
+    assert not (html / "notebooks" / "demo" / "beta.html").exists()
 
 
 def _workers_of(root: Path) -> list:
