@@ -1,0 +1,9 @@
+"""Compute kernels, each beside a reference it is tested against; one module per kernel family.
+
+* :mod:`lib.kernels.lmul` — L-Mul, a floating-point multiply from one integer addition (paper 47).
+
+L-Mul's functions are re-exported here, so ``from lib.kernels import lmul_matmul`` keeps working.
+"""
+from lib.kernels.lmul import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
+
+__all__ = ["lmul_bits", "lmul_formula", "lmul_matmul", "offset_exponent"]
