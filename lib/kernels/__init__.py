@@ -1,6 +1,9 @@
 """Compute kernels, each beside a reference it is tested against; one module per kernel family.
 
-* :mod:`lib.kernels.lmul` — L-Mul, a floating-point multiply from one integer addition (paper 47).
+* :mod:`lib.kernels.lmul` — L-Mul, a floating-point multiply from one integer addition (paper 47);
+* :mod:`lib.kernels.packed` — weights of any width 1-8 in a packed 32-bit word stream, and a GEMV that unpacks
+  them tile by tile (paper 33);
+* :mod:`lib.kernels.lut` — lookup-table GEMV over the bit planes of b-bit weights (paper 43).
 
 L-Mul's functions are re-exported here, so ``from lib.kernels import lmul_matmul`` keeps working.
 """
