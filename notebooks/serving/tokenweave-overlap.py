@@ -1,0 +1,857 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   repro:
+#     number: 11
+#     slug: "tokenweave-overlap"
+#     part: "serving"
+#     title: "TokenWeave: Efficient Compute-Communication Overlap for Distributed LLM Inference"
+#     authors:
+#     - "Raja Gond"
+#     - "Nipun Kwatra"
+#     - "Ramachandran Ramjee"
+#     year: 2025
+#     venue: "arXiv preprint (MLSys 2026)"
+#     arxiv: "2505.11329"
+#     links:
+#       paper: https://arxiv.org/abs/2505.11329
+#       code: https://github.com/microsoft/tokenweave
+#     tags:
+#     - "serving"
+#     - "tensor parallelism"
+#     - "communication overlap"
+#     - "wave quantization"
+#     - "timeline model"
+#     thumbnail: "Modelled speedup of TokenWeave and the other systems over sequential tensor-parallel execution, against tokens per iteration, Llama-3.3-70B on 8 H100s"
+#     objectives:
+#     - "Build a timeline model of one tensor-parallel decoder layer (GEMMs with wave quantization, AllReduce, RMSNorm) from public hardware constants"
+#     - "Explain why splitting a batch in two to overlap communication can lose at small token counts, and how a wave-aware split and a low-SM fused AllReduce-RMSNorm kernel avoid it"
+#     - "Measure compute/communication overlap between two processes with torch.distributed and say why it fails when both compete for the same cores"
+# ---
+
+# %% [markdown]
+# # TokenWeave: overlapping communication with computation in tensor-parallel inference
+#
+# A 70-billion-parameter model served with tensor parallelism (TP) over 8 GPUs splits every weight matrix
+# eight ways; after the attention block and after the MLP of every layer the GPUs add up their partial
+# results with an AllReduce, then apply a residual add and an RMSNorm. The AllReduce leaves the compute
+# units idle, and even over NVLink it is a noticeable part of each iteration. Hiding it behind computation
+# is an old idea, but at the few thousand tokens per iteration that a latency-minded server runs, the
+# standard ways of doing it lose: cutting a GEMM into pieces wastes GPU "waves" (a GEMM runs in rounds of
+# one tile per streaming multiprocessor, so half the work can take as long as all of it), and the
+# communication kernel itself occupies many of the GPU's SMs. The authors' TokenWeave splits the tokens of
+# an iteration into just two subsets, sized so that the pieces do not need extra waves, and runs one
+# subset's communication while the other subset computes. It also moves the RMSNorm into a fused
+# AllReduce-RMSNorm kernel (reduce-scatter, normalise the local 1/TP share of the tokens, all-gather) that
+# uses NVSwitch multicast (Hopper's Multimem instructions) and needs only a handful of SMs; the norm then
+# runs on one TP-th of the tokens and overlaps the other subset's compute.
+#
+# We have no 8-GPU NVLink machine, so the hardware numbers cannot be measured here. Instead we
+# (A) build a timeline model of one TP decoder layer on H100s from public constants, with GEMMs quantised
+# to whole waves, and predict the latency of six ways to run it for Llama-3.3-70B and Qwen2.5-72B over
+# token counts and TP degrees; (B) look at the wave arithmetic behind the split; and (C) measure the
+# mechanism on this machine: two processes, a matmul and a torch.distributed AllReduce over gloo, in
+# sequence and overlapped TokenWeave-style. Every latency in parts A and B is a model prediction, not a
+# measurement.
+
+# %% [markdown]
+# ## Claims under test
+#
+# | Id | Claim | Paper's figure |
+# |---|---|---|
+# | C1 | Tensor-parallel inference pays a large communication overhead even over NVLink | up to about 20% of the iteration on 8×H100 (Fig. 1) |
+# | C2 | Naively splitting the work to overlap communication loses at small token counts (wave quantization, SMs taken by the communication kernel); a two-way wave-aware token split avoids the wave penalty | naive overlap slower than no overlap at small token counts; two wave-aware subsets |
+# | C3 | A fused AllReduce-RMSNorm kernel on Multimem (reduce-scatter → RMSNorm on 1/TP of the tokens → all-gather) is cheaper than AllReduce + RMSNorm and needs only 2-8 SMs | 2-8 SMs on 8×H100 |
+# | C4 | TokenWeave lowers latency, from about 1,024 tokens per iteration on, and in several settings beats the same model with all communication removed | up to 1.29× lower latency (1.28× in the MLSys version), up to 26% (later 19%) more throughput |
+# | C5 | Overlapping one half's AllReduce with the other half's compute hides the communication (the mechanism, measured on this machine's CPU with gloo) | the mechanism behind C4 |
+#
+# C1-C4 are judged as predictions of our timeline model (rows C1, C2, C3, C4, and C4f, a falsifier of C4's
+# "better than no communication"), and as hardware measurements (rows C1-hw, C3-hw, C4-hw), which need 8
+# NVLink-connected Hopper GPUs and are not testable here. Row C2-gpu measures the compute side of C2 (the
+# cost of splitting a layer's GEMMs) on one GPU when the notebook runs with `device=cuda`.
+
+# %% tags=["parameters", "remove-cell", "run-alone"]
+profile = "quick"  # quick: ≤ 60 s on 2 cores; full: finer token grid, more sensitivity cases, larger and longer gloo runs. one of: quick, full
+seed = 0  # master random seed (the gloo part's weights and activations). range: 0..2**31-1
+device = "cpu"  # cuda adds part D, real GEMMs on this GPU; the model is analytic and gloo runs on the CPU either way. one of: cpu, cuda
+nccl_sms = 24  # SMs the NCCL AllReduce kernel occupies while it overlaps compute (assumption). range: 1..64
+fused_sms = 8  # SMs of the fused AllReduce-RMSNorm kernel (the paper: 2-8). range: 1..64
+link_scale = 1.0  # multiplies the NVLink bandwidth of the model (sensitivity). range: 0.1..10
+gloo_tokens: int | None = None  # tokens of the gloo layer chain (split in two halves); None: 2048 (quick), 4096 (full). range: 16..65536
+gloo_hidden: int | None = None  # hidden size of the gloo layer chain; None: 512 (quick), 1024 (full). range: 16..4096
+gloo_repeats: int | None = None  # timed rounds of each gloo mode (medians are kept); None: 5 (quick), 15 (full). range: 1..100
+
+# %%
+import math
+import os
+from dataclasses import dataclass, replace
+
+import lib.profile  # importing it starts the notebook's clock
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import display
+
+from lib.claims import Above, AtLeast, AtMost, Between, Claims, IsTrue
+from lib.costmodel import HARDWARE
+from lib.overlap import hidden_fraction, measure_overlap, time_matmul
+from lib.plot import log2_axis, subplots, use_style
+
+use_style()
+SIZES = {"quick": {"gloo_tokens": 2048, "gloo_hidden": 512, "gloo_repeats": 5,
+                   "tokens": [256, 512, 1024, 2048, 4096, 8192, 16384]},
+         "full": {"gloo_tokens": 4096, "gloo_hidden": 1024, "gloo_repeats": 15,
+                  "tokens": [256 * k for k in range(1, 65)]}}
+gloo_tokens = gloo_tokens or SIZES[profile]["gloo_tokens"]
+gloo_hidden = gloo_hidden or SIZES[profile]["gloo_hidden"]
+gloo_repeats = gloo_repeats or SIZES[profile]["gloo_repeats"]
+TOKENS = SIZES[profile]["tokens"]
+TP_DEGREES = (2, 4, 8)
+print(f"profile={profile}: {len(TOKENS)} token counts from {TOKENS[0]} to {TOKENS[-1]}, TP in {TP_DEGREES}; "
+      f"gloo chain {gloo_tokens} tokens x {gloo_hidden}, {gloo_repeats} rounds")
+
+# %% [markdown]
+# ## Method
+#
+# ### The timeline model
+#
+# **Hardware.** One H100 SXM of an 8-GPU NVSwitch (DGX) node. Every constant is in the table below, with
+# its source; those marked *assumption* are our choice, and parts of the sensitivity study vary them.
+
+# %%
+H100 = HARDWARE["h100-sxm"]  # lib.costmodel: NVIDIA datasheet, 989 TFLOP/s dense bf16, 3.35 TB/s HBM3
+
+
+@dataclass(frozen=True)
+class GPU:
+    sms: int = 132  # streaming multiprocessors of an H100 SXM (NVIDIA H100 whitepaper)
+    peak: float = H100.peak_flops  # dense bf16 FLOP/s (datasheet)
+    gemm_eff: float = 0.8  # share of peak a big cuBLAS GEMM reaches; 798 of 989 TFLOP/s measured on 8192³ bf16 (this workplace's H100)
+    attn_eff: float = 0.5  # share of peak of prefill attention kernels (assumption; FlashAttention-class)
+    hbm: float = H100.mem_bandwidth  # bytes/s (datasheet)
+    mem_eff: float = 0.8  # share of HBM bandwidth a memory-bound kernel reaches (assumption)
+    link: float = 450e9  # NVLink 4: 900 GB/s per GPU both ways together, 450 GB/s each way (datasheet)
+    link_eff: float = 0.8  # share of the link a collective achieves (assumption; NCCL ring bus bandwidth ~360 GB/s)
+    coll_latency: float = 10e-6  # fixed cost of one collective, s (assumption)
+    launch: float = 5e-6  # gap per kernel on one stream (launch, tail, dependency), s (assumption)
+    tile: int = 128  # GEMM output tile, 128 x 128 per thread block (CTA) (assumption: a common cuBLAS/CUTLASS Hopper tile)
+    nccl_sms: int = 24  # SMs taken by the NCCL AllReduce while it runs (assumption; NCCL uses 16-32 channels)
+    fused_sms: int = 8  # SMs of the fused AllReduce-RMSNorm kernel (paper: 2-8)
+    fused_saturation: int = 8  # SMs at which the Multimem kernel saturates the link (assumption)
+    norm_cost: float = 1.0  # multiplies the RMSNorm work (0 removes it: the falsifier of C4)
+    baseline_nvls: bool = False  # the baseline's NCCL AllReduce uses the switch's multicast (NVLS) instead of a ring (sensitivity only)
+
+
+gpu = GPU(nccl_sms=nccl_sms, fused_sms=fused_sms, link=450e9 * link_scale)
+pd.DataFrame({"value": {k: v for k, v in gpu.__dict__.items()}}).T
+
+# %% [markdown]
+# **Models.** Public `config.json` shapes: hidden size $d$, MLP width $F$, $L$ layers, $H$ query heads and
+# $H_{kv}$ key/value heads of dimension $d_h$ (Mixtral-8x22B, the paper's third model, is a mixture of
+# experts and is left out).
+#
+# **One layer, per GPU, for $n$ tokens under TP degree $T$** (bf16, 2 bytes per element). The layer has two
+# stages, each compute, then AllReduce of the $[n, d]$ output, then residual add + RMSNorm (fused with each
+# other in every system, as the paper's footnote says):
+#
+# | kernel | GEMM shape $(M \times N \times K)$ or bytes |
+# |---|---|
+# | QKV projection | $n \times (H + 2H_{kv}) d_h / T \times d$ |
+# | attention | $2\,n\,P\,d_h H / T$ FLOPs: prompts of $P = \min(n, 2048)$ tokens, causal (*assumption*) |
+# | output projection | $n \times d \times H d_h / T$ |
+# | gate + up | $n \times 2F/T \times d$ |
+# | SiLU · up | reads $2F/T$, writes $F/T$ elements per token |
+# | down | $n \times d \times F/T$ |
+# | residual + RMSNorm | reads $x$ and the residual, writes both: $4 d$ elements per token |
+#
+# **Wave quantisation.** A GEMM launches $C = \lceil M/128 \rceil \lceil N/128 \rceil$ tiles; on $S$ free
+# SMs they run in $W = \lceil C / S \rceil$ waves, and each wave costs the time of one tile on one SM:
+#
+# $$t_\text{GEMM} = \Big\lceil \frac{\lceil M/128\rceil\lceil N/128\rceil}{S} \Big\rceil \cdot
+# \frac{2 \cdot 128^2 K}{\eta\, F_\text{peak} / 132} + t_\text{launch}.$$
+#
+# A GEMM on fewer SMs (while a communication kernel holds some) is therefore slower by whole waves.
+# Memory-bound kernels take bytes / ($\eta_\text{mem} B_\text{HBM}$).
+#
+# **Collectives**, for $B = 2 n d$ bytes:
+# * NCCL ring AllReduce: $2\frac{T-1}{T} B / (\eta_\ell B_\text{link}) + t_\text{lat}$, holding 24 SMs;
+# * fused AllReduce-RMSNorm on Multimem (NVLS): the switch reduces, so each GPU sends its buffer once to
+#   be reduced and its $1/T$ share once to be broadcast, $(1 + \frac1T) B / (\eta_\ell B_\text{link}
+#   \min(1, S_f/8)) + t_\text{lat}$ on $S_f$ SMs; meanwhile the same SMs read and write the residual of
+#   their $n/T$ tokens at their share $S_f/132$ of HBM bandwidth, and the kernel takes the longer of the two.
+#   (At $T = 2$ this moves more bytes than the ring does: the fused kernel's advantage there comes from the
+#   norm alone.)
+
+# %%
+@dataclass(frozen=True)
+class Model:
+    name: str
+    d: int
+    ffn: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int = 128
+
+
+MODELS = {  # config.json of each model on the Hugging Face Hub
+    "Llama-3.3-70B": Model("Llama-3.3-70B", d=8192, ffn=28672, layers=80, heads=64, kv_heads=8),
+    "Qwen2.5-72B": Model("Qwen2.5-72B", d=8192, ffn=29568, layers=80, heads=64, kv_heads=8),
+}
+PROMPT = 2048  # tokens per prompt in an iteration's batch (assumption; sets the attention cost only)
+BYTES = 2  # bf16
+
+
+def tiles(m: int, n: int, tile: int) -> int:
+    return math.ceil(m / tile) * math.ceil(n / tile)
+
+
+def waves(m: int, n: int, sms: int, tile: int) -> int:
+    """W = ceil(C / S): rounds of one tile per SM."""
+    return math.ceil(tiles(m, n, tile) / sms)
+
+
+def gemm_time(m: int, n: int, k: int, sms: int, g: GPU) -> float:
+    if m == 0:
+        return 0.0
+    per_wave = 2 * g.tile * g.tile * k / (g.gemm_eff * g.peak / g.sms)  # one tile on one SM
+    return waves(m, n, sms, g.tile) * per_wave + g.launch
+
+
+def memory_time(nbytes: float, g: GPU) -> float:
+    return nbytes / (g.mem_eff * g.hbm) + g.launch
+
+
+def layer_gemms(model: Model, tp: int) -> dict[str, tuple[int, int]]:
+    """(N, K) of each GEMM of one layer on one GPU; M is the token count."""
+    q_out = model.heads * model.head_dim
+    return {"QKV": ((model.heads + 2 * model.kv_heads) * model.head_dim // tp, model.d),
+            "O": (model.d, q_out // tp),
+            "gate+up": (2 * model.ffn // tp, model.d),
+            "down": (model.d, model.ffn // tp)}
+
+
+def stage_compute(model: Model, tp: int, n: int, sms: int, g: GPU, stage: str) -> float:
+    """Compute time of one stage ('attn' or 'mlp') for n tokens on `sms` SMs."""
+    if n == 0:
+        return 0.0
+    shapes = layer_gemms(model, tp)
+    if stage == "attn":
+        attn_flops = 2 * n * min(n, PROMPT) * model.head_dim * model.heads / tp  # causal: P/2 keys per query on average, x4 FLOPs
+        attn = attn_flops / (g.attn_eff * g.peak * sms / g.sms) + g.launch
+        return gemm_time(n, *shapes["QKV"], sms, g) + attn + gemm_time(n, *shapes["O"], sms, g)
+    act = memory_time(n * 3 * model.ffn // tp * BYTES, g)  # SiLU(gate) * up
+    return gemm_time(n, *shapes["gate+up"], sms, g) + act + gemm_time(n, *shapes["down"], sms, g)
+
+
+def norm_time(model: Model, n: float, g: GPU) -> float:
+    """Residual add + RMSNorm over n tokens: read x and the residual, write both."""
+    return memory_time(g.norm_cost * n * 4 * model.d * BYTES, g)
+
+
+def ring_allreduce(model: Model, tp: int, n: int, g: GPU) -> float:
+    """NCCL AllReduce: 2 (T-1)/T B over the link for a ring; (1 + 1/T) B with NVLS (see below)."""
+    nbytes = n * model.d * BYTES
+    factor = (1 + 1 / tp) if g.baseline_nvls else 2 * (tp - 1) / tp
+    return factor * nbytes / (g.link_eff * g.link) + g.coll_latency + g.launch
+
+
+def fused_allreduce_norm(model: Model, tp: int, n: int, g: GPU) -> float:
+    """Multimem reduce-scatter -> residual + RMSNorm on n/T tokens -> multimem all-gather, on fused_sms SMs."""
+    nbytes = n * model.d * BYTES
+    link = (1 + 1 / tp) * nbytes / (g.link_eff * g.link * min(1.0, g.fused_sms / g.fused_saturation))
+    shard_norm = g.norm_cost * (n / tp) * 2 * model.d * BYTES / (g.mem_eff * g.hbm * g.fused_sms / g.sms)
+    return max(link, shard_norm) + g.coll_latency + g.launch
+
+# %% [markdown]
+# **Six ways to run a layer.** With $S = 132$:
+#
+# | system | split | communication | RMSNorm | compute SMs |
+# |---|---|---|---|---|
+# | Baseline | none | NCCL ring AllReduce, in sequence | all $n$ tokens, in sequence | $S$ |
+# | No communication | none | none (a fictitious upper bound) | all $n$ tokens | $S$ |
+# | Fused only | none | fused AllReduce-RMSNorm, in sequence | $n/T$ tokens, inside the kernel | $S$ |
+# | Naive overlap | equal halves | NCCL, overlapped with the other half | after the AllReduce, on the compute stream | $S - 24$ |
+# | Wave-aware only | wave-aware | NCCL, overlapped | on the compute stream | $S - 24$ |
+# | TokenWeave | wave-aware | fused AllReduce-RMSNorm, overlapped | inside the fused kernel | $S - 8$ |
+#
+# The overlapped systems run two streams, compute and communication, through all $L$ layers:
+# compute(A, stage $s$), compute(B, $s$), compute(A, $s+1$), …; A's communication of stage $s$ starts when
+# its compute ends and the next stage of A waits for it. We assume, conservatively, that in an overlapped
+# system every compute kernel runs on the SMs the communication kernel leaves free, whether or not a
+# communication kernel is running at that moment. The **wave-aware split** puts $n_1$ tokens, a multiple of
+# the 128-row tile, within 3/8-5/8 of $n$ in subset A, choosing the $n_1$ whose two halves need the fewest
+# GEMM waves in all (ties: the most even split). The paper sizes its split the same way in spirit (one
+# subset fills whole waves); the exact rule is ours.
+
+# %%
+STAGES = ("attn", "mlp")
+
+
+def wave_aware_split(model: Model, tp: int, n: int, sms: int, g: GPU) -> int:
+    """n1 (multiple of the tile, in [3n/8, 5n/8]) minimising the two halves' summed GEMM time; ties -> n/2."""
+    shapes = layer_gemms(model, tp).values()
+    candidates = [c for c in range(g.tile, n, g.tile) if 3 * n <= 8 * c <= 5 * n] + [n // 2]
+
+    def cost(n1):
+        return sum(gemm_time(m, nn, k, sms, g) for m in (n1, n - n1) for nn, k in shapes)
+    return min(candidates, key=lambda c: (round(cost(c), 12), abs(2 * c - n)))
+
+
+def sequential_time(model: Model, tp: int, n: int, g: GPU, comm: str) -> float:
+    """Baseline ('ring'), no communication ('none') or fused only ('fused'): per stage compute, comm, norm."""
+    per_layer = 0.0
+    for stage in STAGES:
+        per_layer += stage_compute(model, tp, n, g.sms, g, stage)
+        if comm == "ring":
+            per_layer += ring_allreduce(model, tp, n, g) + norm_time(model, n, g)
+        elif comm == "none":
+            per_layer += norm_time(model, n, g)
+        else:
+            per_layer += fused_allreduce_norm(model, tp, n, g)
+    return model.layers * per_layer
+
+
+def overlapped_time(model: Model, tp: int, n: int, g: GPU, fused: bool, split: str,
+                    layers: int | None = None, trace: list | None = None) -> float:
+    """Two-stream pipeline over all layers; `trace` (a list) receives (stream, op, subset, start, end)."""
+    comm_sms = g.fused_sms if fused else g.nccl_sms
+    sms = g.sms - comm_sms
+    n1 = wave_aware_split(model, tp, n, sms, g) if split == "wave-aware" else n // 2
+    sizes = (n1, n - n1)
+    comm = [fused_allreduce_norm(model, tp, m, g) if fused else ring_allreduce(model, tp, m, g) for m in sizes]
+    norm = [0.0 if fused else norm_time(model, m, g) for m in sizes]
+    compute = {st: [stage_compute(model, tp, m, sms, g, st) for m in sizes] for st in STAGES}
+    n_stages = 2 * (layers or model.layers)
+    t_compute = t_comm = 0.0
+    comm_done = [0.0, 0.0]
+
+    def log(stream, op, x, start, end):
+        if trace is not None:
+            trace.append((stream, op, "AB"[x], start, end))
+
+    for s in range(n_stages):
+        stage = STAGES[s % 2]
+        for x in (0, 1):
+            ready = comm_done[x] if s else 0.0
+            if s and norm[x]:  # the previous stage's norm of this subset, on the compute stream
+                start = max(t_compute, ready)
+                t_compute = ready = start + norm[x]
+                log("compute", "norm", x, start, t_compute)
+            start = max(t_compute, ready)
+            t_compute = start + compute[stage][x]
+            log("compute", stage, x, start, t_compute)
+            start = max(t_comm, t_compute)  # the comm stream runs its operations in issue order
+            t_comm = comm_done[x] = start + comm[x]
+            log("comm", "fused AR+norm" if fused else "AllReduce", x, start, t_comm)
+    for x in (0, 1):  # the last stage's norms
+        if norm[x]:
+            start = max(t_compute, comm_done[x])
+            t_compute = start + norm[x]
+            log("compute", "norm", x, start, t_compute)
+    return max(t_compute, t_comm)
+
+
+SYSTEMS = {
+    "Baseline": lambda m, tp, n, g: sequential_time(m, tp, n, g, "ring"),
+    "No communication": lambda m, tp, n, g: sequential_time(m, tp, n, g, "none"),
+    "Fused only": lambda m, tp, n, g: sequential_time(m, tp, n, g, "fused"),
+    "Naive overlap": lambda m, tp, n, g: overlapped_time(m, tp, n, g, fused=False, split="equal"),
+    "Wave-aware only": lambda m, tp, n, g: overlapped_time(m, tp, n, g, fused=False, split="wave-aware"),
+    "TokenWeave": lambda m, tp, n, g: overlapped_time(m, tp, n, g, fused=True, split="wave-aware"),
+    "TokenWeave, equal split": lambda m, tp, n, g: overlapped_time(m, tp, n, g, fused=True, split="equal"),
+}
+
+# %% [markdown]
+# **Gates on the model**, checked before any result is used: (i) the wave formula agrees with a brute-force
+# schedule that hands tiles to SMs one at a time; (ii) with an infinitely fast link and no collective
+# latency, the baseline equals the no-communication system; (iii) two pieces of a GEMM never need fewer
+# waves than the whole ($\lceil a \rceil + \lceil b \rceil \ge \lceil a + b \rceil$), and the wave-aware split's
+# GEMMs never take longer than the equal split's; (iv) an overlapped pipeline is never faster than its
+# compute stream alone, nor slower than everything in sequence.
+
+# %%
+def brute_force_waves(m: int, n: int, sms: int, tile: int) -> int:
+    """Hand out the output tiles one by one to SMs (round robin); count the rounds."""
+    busy = np.zeros(sms, dtype=int)
+    for i in range(0, m, tile):
+        for j in range(0, n, tile):
+            busy[np.argmin(busy)] += 1
+    return int(busy.max())
+
+
+gate_rng = np.random.default_rng(seed)
+for m, n, s in gate_rng.integers([1, 1, 1], [3000, 3000, 140], size=(200, 3)):
+    assert waves(int(m), int(n), int(s), 128) == brute_force_waves(int(m), int(n), int(s), 128)
+
+infinite_link = replace(gpu, link=math.inf, coll_latency=0.0, launch=gpu.launch)
+for model in MODELS.values():
+    for tp in TP_DEGREES:
+        for n in TOKENS:
+            base_inf = sequential_time(model, tp, n, infinite_link, "ring")
+            nocomm = sequential_time(model, tp, n, infinite_link, "none")
+            # the ring AllReduce then costs only its launch gap: 2 per layer
+            assert math.isclose(base_inf - nocomm, model.layers * 2 * gpu.launch, rel_tol=1e-9)
+            for sms in (gpu.sms - gpu.fused_sms, gpu.sms - gpu.nccl_sms):
+                n1 = wave_aware_split(model, tp, n, sms, gpu)
+                for nn, k in layer_gemms(model, tp).values():
+                    assert waves(n1, nn, sms, gpu.tile) + waves(n - n1, nn, sms, gpu.tile) >= waves(n, nn, sms, gpu.tile)
+                aware, equal = (sum(gemm_time(part, nn, k, sms, gpu) for part in parts
+                                    for nn, k in layer_gemms(model, tp).values())
+                                for parts in [(n1, n - n1), (n // 2, n - n // 2)])
+                assert aware <= equal + 1e-15, (model.name, tp, n)
+            trace = []
+            tw = overlapped_time(model, tp, n, gpu, fused=True, split="wave-aware", trace=trace)
+            busy_compute = sum(e - s for stream, _, _, s, e in trace if stream == "compute")
+            busy_all = sum(e - s for _, _, _, s, e in trace)
+            assert busy_compute - 1e-12 <= tw <= busy_all + 1e-12
+print("model gates passed")
+
+# %% [markdown]
+# ## Part A — predicted latency over token counts and TP degrees
+#
+# The sweep: both models, TP ∈ {2, 4, 8}, the token counts of the profile, all systems. Every number is
+# the model's prediction of one forward pass (all layers), in milliseconds.
+
+# %%
+rows = []
+for name, model in MODELS.items():
+    for tp in TP_DEGREES:
+        for n in TOKENS:
+            for system, run in SYSTEMS.items():
+                rows.append({"model": name, "TP": tp, "tokens": n, "system": system,
+                             "latency_ms": 1e3 * run(model, tp, n, gpu)})
+sweep = pd.DataFrame(rows)
+base = sweep[sweep.system == "Baseline"].set_index(["model", "TP", "tokens"]).latency_ms
+sweep["speedup"] = base.loc[list(zip(sweep.model, sweep.TP, sweep.tokens))].to_numpy() / sweep.latency_ms
+table = sweep[sweep.TP == 8].pivot_table(index=["model", "tokens"], columns="system", values="latency_ms")
+table.style.format("{:.1f}")
+
+# %% [markdown]
+# **C1: how much of the baseline is communication?** The overhead is the baseline's extra time over the
+# no-communication system, as a share of the baseline.
+
+# %%
+wide = sweep.pivot_table(index=["model", "TP", "tokens"], columns="system", values="latency_ms")
+overhead = (100 * (1 - wide["No communication"] / wide["Baseline"])).rename("comm overhead (%)").reset_index()
+fig, ax = subplots()
+sns.lineplot(data=overhead, x="tokens", y="comm overhead (%)", hue="TP", style="model", markers=True,
+             palette="colorblind", ax=ax);
+log2_axis(ax, "x");
+sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0));
+ax.set_title("Model: AllReduce share of a sequential TP forward pass");
+plt.show()
+c1_window = overhead[(overhead.TP == 8) & overhead.tokens.between(1024, 8192)]
+c1_overhead = {"max over 1k-8k tokens, TP=8": c1_window["comm overhead (%)"].max(),
+               "min over 1k-8k tokens, TP=8": c1_window["comm overhead (%)"].min()}
+print({k: round(v, 1) for k, v in c1_overhead.items()})
+
+# %% [markdown]
+# **C4: speedup of every system over the baseline** (TP = 8, both models). The dashed line, no
+# communication at all, is what hiding the AllReduce perfectly would give if nothing else changed.
+
+# %% tags=["thumbnail"]
+shown = sweep[(sweep.TP == 8) & (sweep.system != "Baseline")]
+fig, axes = subplots(1, 2, sharey=True)
+for ax, name in zip(axes, MODELS):
+    part = shown[shown.model == name]
+    sns.lineplot(data=part[part.system != "No communication"], x="tokens", y="speedup", hue="system",
+                 marker="o", ax=ax, legend=ax is axes[-1]);
+    nc = part[part.system == "No communication"]
+    ax.plot(nc.tokens, nc.speedup, "k--", lw=1.2, label="No communication");
+    ax.axhline(1.0, color="0.5", lw=0.8);
+    log2_axis(ax, "x");
+    ax.set_title(f"{name}, TP=8 (model)");
+    ax.set_ylabel("speedup over Baseline (model)");
+axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0));
+plt.show()
+
+# %%
+tp8 = sweep[sweep.TP == 8].pivot_table(index=["model", "tokens"], columns="system", values="speedup")
+c4_max = tp8["TokenWeave"].max()
+c4_min_from_1k = tp8["TokenWeave"][tp8.index.get_level_values("tokens") >= 1024].min()
+beats_nocomm = tp8["TokenWeave"] > tp8["No communication"]
+print(f"TokenWeave speedup, TP=8: max {c4_max:.3f}x, min from 1,024 tokens on {c4_min_from_1k:.3f}x; "
+      f"faster than no-communication at {int(beats_nocomm.sum())} of {len(beats_nocomm)} (model, tokens) points")
+by_tp = sweep[sweep.system == "TokenWeave"].groupby(["model", "TP"]).speedup.agg(["min", "max"])
+by_tp.style.format("{:.3f}")
+
+# %% [markdown]
+# **Where the time goes.** The timelines of the first two layers at 1,024 tokens, Llama-3.3-70B on TP = 8.
+# Naive overlap pays for its SMs and its extra waves; TokenWeave's compute stream runs nearly without gaps.
+
+# %%
+GANTT_TOKENS, GANTT_LAYERS = 1024, 2
+llama = MODELS["Llama-3.3-70B"]
+gantt_rows = []
+for system, fused, split in [("Naive overlap", False, "equal"), ("TokenWeave", True, "wave-aware")]:
+    trace = []
+    overlapped_time(llama, 8, GANTT_TOKENS, gpu, fused=fused, split=split, layers=GANTT_LAYERS, trace=trace)
+    gantt_rows += [{"system": system, "stream": st, "op": op, "subset": x, "start": s, "end": e}
+                   for st, op, x, s, e in trace]
+t = 0.0  # the baseline in sequence, on one stream
+for _ in range(GANTT_LAYERS):
+    for stage in STAGES:
+        for op, dt in [(stage, stage_compute(llama, 8, GANTT_TOKENS, gpu.sms, gpu, stage)),
+                       ("AllReduce", ring_allreduce(llama, 8, GANTT_TOKENS, gpu)),
+                       ("norm", norm_time(llama, GANTT_TOKENS, gpu))]:
+            gantt_rows.append({"system": "Baseline", "stream": "compute" if op != "AllReduce" else "comm",
+                               "op": op, "subset": "all", "start": t, "end": t + dt})
+            t += dt
+gantt = pd.DataFrame(gantt_rows)
+colours = dict(zip(["attn", "mlp", "norm", "AllReduce", "fused AR+norm"], sns.color_palette("colorblind", 5)))
+fig, ax = subplots(height=3.6)
+lanes = [(s, st) for s in ("Baseline", "Naive overlap", "TokenWeave") for st in ("compute", "comm")]
+for y, (system, stream) in enumerate(lanes):
+    part = gantt[(gantt.system == system) & (gantt.stream == stream)]
+    ax.broken_barh(list(zip(1e6 * part.start, 1e6 * (part.end - part.start))), (y - 0.4, 0.8),
+                   facecolors=[colours[o] for o in part.op], edgecolor="white", linewidth=0.5);
+ax.set_yticks(range(len(lanes)), [f"{s}: {st}" for s, st in lanes]);
+ax.invert_yaxis();
+ax.set_xlabel("time (µs, model)");
+ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()], labels=list(colours),
+          loc="upper left", bbox_to_anchor=(1.0, 1.0));
+ax.set_title(f"First {GANTT_LAYERS} layers, {GANTT_TOKENS} tokens, Llama-3.3-70B, TP=8 (model)");
+plt.show()
+
+# %% [markdown]
+# ## Part B — the wave arithmetic behind the split (C2)
+#
+# Take the gate+up GEMM of Llama-3.3-70B at TP = 8 ($N = 7168$, 56 tiles per 128 tokens) on the 124 SMs the
+# fused kernel leaves free. For $n$ tokens split into $n_1 + (n - n_1)$, the heat map shows how many waves the
+# two pieces need beyond the unsplit GEMM. The equal split (the diagonal $n_1 = n/2$) often pays an extra
+# wave; some uneven splits pay none.
+
+# %%
+N_GATE = layer_gemms(llama, 8)["gate+up"][0]
+SMS_TW = gpu.sms - gpu.fused_sms
+grid_n = [128 * k for k in range(4, 33)]
+heat = pd.DataFrame(
+    {n1: [waves(n1, N_GATE, SMS_TW, 128) + waves(n - n1, N_GATE, SMS_TW, 128) - waves(n, N_GATE, SMS_TW, 128)
+          if n1 < n else np.nan for n in grid_n] for n1 in range(128, grid_n[-1], 128)}, index=grid_n)
+fig, ax = subplots(height=4.4)
+sns.heatmap(heat, cmap=["#f2efe9", "#2b2b6b"], vmin=-0.5, vmax=1.5, ax=ax, xticklabels=4, yticklabels=4,
+            cbar_kws={"label": "extra waves of the split", "ticks": [0, 1]});
+ax.set_xlabel("tokens in subset A, $n_1$");
+ax.set_ylabel("tokens in the iteration, $n$");
+ax.set_title("gate+up GEMM, Llama-3.3-70B, TP=8, 124 SMs");
+plt.show()
+
+# %%
+split_rows = []
+for name, model in MODELS.items():
+    for n in TOKENS:
+        for system, sms in [("NCCL (108 SMs)", gpu.sms - gpu.nccl_sms), ("fused (124 SMs)", SMS_TW)]:
+            n1 = wave_aware_split(model, 8, n, sms, gpu)
+            count = {lbl: sum(waves(part, nn, sms, gpu.tile) for part in parts for nn, _ in layer_gemms(model, 8).values())
+                     for lbl, parts in [("unsplit", (n,)), ("equal halves", (n // 2, n - n // 2)),
+                                        ("wave-aware", (n1, n - n1))]}
+            split_rows.append({"model": name, "tokens": n, "SMs": system, "n1 (wave-aware)": n1, **count})
+splits = pd.DataFrame(split_rows)
+splits[splits.model == "Llama-3.3-70B"].style.hide(axis="index")
+
+# %%
+small = tp8[tp8.index.get_level_values("tokens") <= 2048]
+naive_slowdown = (1 / small["Naive overlap"]).max()  # latency ratio Naive / Baseline
+tw_split_gain = (tp8["TokenWeave"] / tp8["TokenWeave, equal split"])
+c2 = {"max latency ratio naive overlap / baseline, ≤2,048 tokens": naive_slowdown,
+      "min TokenWeave speedup of wave-aware over equal split": tw_split_gain.min(),
+      "max TokenWeave speedup of wave-aware over equal split": tw_split_gain.max()}
+print({k: round(v, 3) for k, v in c2.items()})
+
+# %% [markdown]
+# **C3: the fused kernel alone**, in sequence (no overlap), against the baseline, and the falsifier of
+# C4's "better than no communication": with the RMSNorm made free, moving it into the communication kernel
+# can no longer help, so TokenWeave must not beat the no-communication system anywhere.
+
+# %%
+c3_speedup = tp8["Fused only"].min()
+no_norm = replace(gpu, norm_cost=0.0)
+falsifier_rows = [{"model": name, "tokens": n,
+                   "TokenWeave / no-comm latency, RMSNorm free":
+                       SYSTEMS["TokenWeave"](model, 8, n, no_norm) / SYSTEMS["No communication"](model, 8, n, no_norm)}
+                  for name, model in MODELS.items() for n in TOKENS]
+falsifier = pd.DataFrame(falsifier_rows)
+c4_falsifier = bool((falsifier["TokenWeave / no-comm latency, RMSNorm free"] >= 1.0).all())
+print(f"Fused only: min speedup over baseline {c3_speedup:.3f}x (TP=8); with a free RMSNorm, TokenWeave is "
+      f"never faster than no-communication: {c4_falsifier} "
+      f"(closest ratio {falsifier.iloc[:, 2].min():.3f})")
+
+# %% [markdown]
+# **Sensitivity.** How the headline prediction (the largest TokenWeave speedup at TP = 8, and the
+# smallest from 1,024 tokens on) moves with the assumed constants.
+
+# %%
+CASES = {"as stated": {}, "link ×0.5": {"link": gpu.link * 0.5}, "link ×1.5": {"link": gpu.link * 1.5},
+         "NCCL 16 SMs": {"nccl_sms": 16}, "NCCL 32 SMs": {"nccl_sms": 32},
+         "fused 2 SMs": {"fused_sms": 2}, "fused 4 SMs": {"fused_sms": 4},
+         "launch 2 µs": {"launch": 2e-6}, "GEMM at 60% of peak": {"gemm_eff": 0.6},
+         "tile 256×256": {"tile": 256},
+         "baseline NCCL on NVLS": {"baseline_nvls": True}}
+if profile == "full":
+    CASES |= {"attention 30%": {"attn_eff": 0.3}, "HBM at 60%": {"mem_eff": 0.6}, "latency 20 µs": {"coll_latency": 20e-6}}
+sens_rows = []
+for case, change in CASES.items():
+    g = replace(gpu, **change)
+    for name, model in MODELS.items():
+        for n in TOKENS:
+            b = SYSTEMS["Baseline"](model, 8, n, g)
+            sens_rows.append({"case": case, "model": name, "tokens": n,
+                              "TokenWeave": b / SYSTEMS["TokenWeave"](model, 8, n, g),
+                              "Naive overlap": b / SYSTEMS["Naive overlap"](model, 8, n, g),
+                              "No communication": b / SYSTEMS["No communication"](model, 8, n, g)})
+sens = pd.DataFrame(sens_rows)
+sens_summary = sens.groupby("case", sort=False).agg(
+    tokenweave_max=("TokenWeave", "max"),
+    tokenweave_min_from_1k=("TokenWeave", lambda s: s[sens.loc[s.index, "tokens"] >= 1024].min()),
+    naive_min=("Naive overlap", "min"), nocomm_max=("No communication", "max"))
+sens_summary.style.format("{:.3f}")
+
+# %% [markdown]
+# ## Part C — measured: overlap between two processes on this CPU (C5)
+#
+# `lib.overlap.measure_overlap` starts two processes (spawned; world size 2) that join a torch.distributed
+# group over the gloo backend on 127.0.0.1, at a port the OS picks at run time. Each holds a
+# `[gloo_tokens, gloo_hidden]` activation and runs a chain of 4 "layers": a matmul by a
+# `gloo_hidden × gloo_hidden` weight (its partial result), then an AllReduce (sum) of that result, as a TP
+# layer does. Four modes, each timed in interleaved rounds between barriers (medians kept):
+# **sequential** (matmul, then AllReduce, per layer); **split overlap**, TokenWeave's schedule: the tokens
+# in halves A and B, A's AllReduce issued asynchronously (`async_op=True`) while B's matmul runs, and B's
+# while A's next matmul runs; **compute only**; **communication only**. The hidden fraction
+# $(t_\text{seq} - t_\text{overlap}) / \min(t_\text{compute}, t_\text{comm})$ is 1 if the shorter part
+# vanished behind the longer and 0 if nothing was hidden. Each process computes on one thread; gloo's
+# transfers run on threads of their own — on the same two cores. These rows are wall-clock timings on a
+# shared machine.
+
+# %%
+load_before = os.getloadavg()[0]
+gloo = measure_overlap(tokens=gloo_tokens, hidden=gloo_hidden, layers=4, repeats=gloo_repeats, seed=seed)
+load_after = os.getloadavg()[0]
+assert gloo["same_result"], "the split chain must compute the same numbers as the sequential one"
+med = gloo["median"]
+gloo_speedup = med["sequential"] / med["split overlap"]
+gloo_hidden_share = hidden_fraction(med["sequential"], med["split overlap"], med["compute only"], med["comm only"])
+gloo_times = pd.DataFrame(gloo["times"]).melt(var_name="mode", value_name="seconds")
+gloo_times["ms"] = 1e3 * gloo_times.seconds
+fig, ax = subplots()
+sns.stripplot(data=gloo_times, x="ms", y="mode", ax=ax, alpha=0.6);
+sns.pointplot(data=gloo_times, x="ms", y="mode", estimator="median", errorbar=None, color="k", marker="D",
+              linestyle="none", ax=ax);
+ax.set_xlim(left=0);
+ax.set_title(f"gloo, 2 processes: {gloo_tokens} tokens x {gloo_hidden}, 4 layers (measured)");
+plt.show()
+print(f"medians (ms): " + ", ".join(f"{k} {1e3 * v:.1f}" for k, v in med.items()))
+print(f"split overlap vs sequential: {gloo_speedup:.3f}x; hidden fraction {gloo_hidden_share:.2f} "
+      f"(1-minute load average {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores)")
+
+# %% [markdown]
+# ## Part D — measured on a GPU: does splitting a layer's GEMMs cost extra time? (C2, `device=cuda` only)
+#
+# With `-p device=cuda` this part times the four GEMMs of one Llama-3.3-70B layer at TP = 8 (the shapes of
+# one GPU's shard, bf16, all SMs, nothing else running) for every multiple of 128 tokens up to 8,192, each
+# the median of 7 timings of 10 back-to-back products (`lib.overlap.time_matmul`, CUDA events). From that
+# table it reads off, for $n$ tokens, the GEMM time of the whole batch, of two equal halves, and of the
+# best split among multiples of 128 in $[3n/8, 5n/8]$, and puts the model's predictions next to them. This
+# is one GPU: it tests the compute side of C2 (the split penalty), not the overlap, which needs several.
+
+# %%
+GPU_TOKENS = list(range(128, 8192 + 1, 128))
+if device == "cuda":
+    import torch
+
+    llama_gemms = layer_gemms(llama, 8)
+    gemm_us = {(name, m): 1e6 * time_matmul(m, nn, k, device="cuda", dtype=torch.bfloat16, seed=seed)
+               for name, (nn, k) in llama_gemms.items() for m in GPU_TOKENS}
+
+    def layer_gemm_us(parts, timer):
+        return sum(timer(name, m) for name in llama_gemms for m in parts)
+
+    def measured(name, m):
+        return gemm_us[name, m]
+
+    def modelled(name, m):
+        return 1e6 * gemm_time(m, *llama_gemms[name], gpu.sms, gpu)
+
+    penalty_rows = []
+    for n in [512, 1024, 2048, 4096, 8192]:
+        row = {"tokens": n}
+        for source, timer in [("measured", measured), ("model", modelled)]:
+            whole = layer_gemm_us([n], timer)
+            best = min(layer_gemm_us([a, n - a], timer) for a in range(128, n, 128) if 3 * n <= 8 * a <= 5 * n)
+            row |= {f"{source}: whole (µs)": whole,
+                    f"{source}: equal halves / whole": layer_gemm_us([n // 2, n - n // 2], timer) / whole,
+                    f"{source}: best split / whole": best / whole}
+        penalty_rows.append(row)
+    penalty = pd.DataFrame(penalty_rows).set_index("tokens")
+    c2_gpu = {"equal-split penalty, max over 512-2,048 tokens": penalty.loc[[512, 1024, 2048], "measured: equal halves / whole"].max(),
+              "equal-split penalty at 8,192 tokens": penalty.loc[8192, "measured: equal halves / whole"]}
+    staircase = pd.DataFrame([{"tokens": m, "GEMM": name, "µs": v, "source": "measured"} for (name, m), v in gemm_us.items()]
+                             + [{"tokens": m, "GEMM": name, "µs": modelled(name, m), "source": "model"}
+                                for name in llama_gemms for m in GPU_TOKENS])
+    fig, ax = subplots()
+    sns.lineplot(data=staircase, x="tokens", y="µs", hue="GEMM", style="source", ax=ax);
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0));
+    ax.set_title(f"Llama-3.3-70B TP=8 GEMMs on {torch.cuda.get_device_name()}: measured vs model");
+    plt.show()
+    display(penalty.style.format("{:.3f}"))
+else:
+    print("device=cpu: part D needs a GPU (repro run tokenweave-overlap -p device=cuda)")
+
+# %% [markdown]
+# ## Verdict
+#
+# Criteria, fixed before the runs. The model rows judge what the timeline model predicts with the
+# constants stated above; they say whether the paper's mechanism, written down with public H100 numbers,
+# gives the paper's effects, not whether an H100 does. **C1**: the baseline's communication share at TP = 8
+# over 1,024-8,192 tokens lies within [10%, 30%] everywhere (the spec's band around the paper's "up to
+# 20%"). **C2**: naive overlap is slower than the baseline at some token count ≤ 2,048, and TokenWeave's
+# wave-aware split is never slower than its equal split and faster somewhere. **C3**: the fused kernel alone
+# beats the baseline at every token count (TP = 8). **C4**: the largest TokenWeave speedup at TP = 8 lies in
+# [1.15, 1.45] (the paper: up to 1.29×), TokenWeave is at least as fast as the baseline from 1,024 tokens
+# on, and it beats the no-communication system somewhere; C4f: with a free RMSNorm it beats
+# no-communication nowhere (else the effect would not come from the sharded norm). **C5** (timed): the split
+# overlap is > 5% faster than sequential and hides ≥ 25% of the hideable time; partially if one holds.
+# **C2-gpu** (timed, `device=cuda` only): two equal halves of a layer's GEMMs take > 2% longer than the whole
+# at some token count from 512 to 2,048, and at most 2% longer at 8,192; partially if one holds.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims = Claims("tokenweave-overlap")
+claims.check("C1", "Communication share of sequential TP inference (timeline model, TP=8, 1k-8k tokens)",
+             paper="up to ≈20% on 8×H100", ours=c1_overhead, unit="%", digits=3,
+             reproduced={"max over 1k-8k tokens, TP=8": Between(10.0, 30.0),
+                         "min over 1k-8k tokens, TP=8": Between(10.0, 30.0)},
+             note="model prediction from H100/NVLink constants, both models")
+claims.not_testable("C1-hw", "Communication overhead measured on 8×H100 NVLink", paper="up to ≈20%",
+                    why="needs 8 NVLink/NVSwitch-connected GPUs; this machine has 2 CPU cores")
+claims.check("C2", "Naive overlap loses at small token counts; the wave-aware split avoids the wave penalty (model)",
+             paper="naive overlap slower below a few thousand tokens; two wave-aware subsets", ours=c2,
+             reproduced={"max latency ratio naive overlap / baseline, ≤2,048 tokens": Above(1.0),
+                         "min TokenWeave speedup of wave-aware over equal split": AtLeast(1.0),
+                         "max TokenWeave speedup of wave-aware over equal split": Above(1.0)},
+             partial="any", digits=4, note="TP=8, both models; a ratio > 1 means slower")
+if device == "cuda":
+    claims.check("C2-gpu", "Splitting a layer's GEMMs in two costs extra time at small token counts, not at large ones (measured, one GPU)",
+                 paper="naive decomposition hurts below a few thousand tokens", ours=c2_gpu, digits=3, timed=True,
+                 reproduced={"equal-split penalty, max over 512-2,048 tokens": Above(1.02),
+                             "equal-split penalty at 8,192 tokens": AtMost(1.02)},
+                 partial="any", note="Llama-3.3-70B TP=8 GEMM shapes, bf16, all SMs, no communication running")
+else:
+    claims.not_testable("C2-gpu", "Splitting a layer's GEMMs in two costs extra time at small token counts (measured, one GPU)",
+                        paper="naive decomposition hurts below a few thousand tokens",
+                        why="needs a GPU: rerun with -p device=cuda")
+claims.check("C3", "Fused AllReduce-RMSNorm alone beats AllReduce + RMSNorm at every token count (model)",
+             paper="2-8 SMs; cheaper than NCCL + RMSNorm", ours=c3_speedup, unit="x", digits=4,
+             reproduced=Above(1.0), note="min speedup over baseline, TP=8, both models")
+claims.not_testable("C3-hw", "The Multimem fused kernel runs on 2-8 SMs at full speed", paper="2-8 SMs",
+                    why="needs Hopper GPUs joined by an NVSwitch with multicast (NVLS); the SM counts are inputs of our model")
+claims.check("C4", "TokenWeave speedup over sequential TP, from ~1k tokens, sometimes beating no-communication (model)",
+             paper="up to 1.29× (1.28× in the MLSys version); several settings beat no-comm",
+             ours={"max speedup": c4_max, "min speedup from 1,024 tokens": c4_min_from_1k,
+                   "beats no-communication somewhere": bool(beats_nocomm.any())},
+             reproduced={"max speedup": Between(1.15, 1.45), "min speedup from 1,024 tokens": AtLeast(1.0),
+                         "beats no-communication somewhere": IsTrue()},
+             partial="any", unit="", digits=3, note="TP=8, both models, speedups in x")
+claims.check("C4f", "Falsifier: with a free RMSNorm, TokenWeave no longer beats no-communication (model)",
+             paper="the gain over no-comm comes from the sharded RMSNorm", ours=c4_falsifier,
+             reproduced=IsTrue())
+claims.not_testable("C4-hw", "Latency and throughput gains measured on 8×H100 with vLLM",
+                    paper="up to 1.29× latency, up to 26% throughput",
+                    why="needs 8 NVLink-connected H100s, the fused Multimem kernel and a vLLM deployment")
+claims.check("C5", "Overlapping one half's AllReduce with the other half's compute hides communication (measured, gloo on this CPU)",
+             paper="the mechanism behind C4",
+             ours={"speedup of split overlap over sequential": gloo_speedup, "hidden fraction": gloo_hidden_share},
+             reproduced={"speedup of split overlap over sequential": Above(1.05), "hidden fraction": AtLeast(0.25)},
+             partial="any", digits=3, timed=True, note="2 processes, 2 shared cores; not comparable to NVLink")
+claims.show()
+
+# %% [markdown]
+# ## What we scaled down
+#
+# | | Paper | Here |
+# |---|---|---|
+# | Hardware | 8×H100 SXM DGX, NVLink 4 + NVSwitch with multicast | a timeline model of one H100 from public constants (parts A-B); 2 shared CPU cores (part C) |
+# | Models | Llama-3.3-70B, Qwen2.5-72B, Mixtral-8x22B in vLLM | the shapes of the first two (no MoE); weights never touched |
+# | Kernels | cuBLAS GEMMs, FlashAttention, NCCL, the authors' Multimem AllReduce-RMSNorm kernel | their times from formulas: waves × tile time, bytes / bandwidth, ring and multicast collectives |
+# | Workloads | prefill and mixed batches, 1K-32K tokens per iteration, latency and throughput | one forward pass at 256-16,384 tokens (quick: 7 powers of two; full: every multiple of 256), TP 2/4/8; latency only |
+# | Overlap measured | CUDA streams on 8 GPUs | 2 processes, torch.distributed gloo over loopback, a 4-layer matmul + AllReduce chain |
+# | GPU measurement | end-to-end vLLM on 8×H100 | with `device=cuda` only: one GPU times the four GEMMs of a Llama-3.3-70B TP = 8 layer shard, whole and split (no communication) |
+
+# %% [markdown]
+# ## Discussion
+#
+# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
+#
+# **The model tells the paper's story, with a baseline that is too communication-heavy.** With the constants
+# as stated, a sequential TP = 8 forward pass spends 30-32% of its time in AllReduce (TP = 4: about 18-21%,
+# TP = 2: 7-12%), against the paper's measured "up to about 20%" on 8×H100, so C1 is not reproduced by the
+# model. Two of our assumptions push the same way: the baseline's NCCL AllReduce is a ring (if NCCL uses the
+# switch's multicast instead, the sensitivity table's "baseline NCCL on NVLS" row, the largest TokenWeave
+# speedup falls from 1.61× to 1.43×), and our GEMMs reach 80% of peak at every shape, which makes compute
+# short and communication look large (in part D's run on an H100, the real GEMMs of a layer at 8,192 tokens
+# took about 10% longer than the model's). Because the baseline loses too much to communication, every overlap
+# gain comes out too large: TokenWeave's predicted best speedup at TP = 8, 1.61×, is above the paper's
+# 1.29× and outside the band we set, hence "partially reproduced" for C4. The shape of the result carries
+# over: TokenWeave helps from about 512-1,024 tokens on (1.26× at 1,024), loses below, and beats the
+# fictitious no-communication system from about 2,048-4,096 tokens on.
+#
+# **Where the gain comes from.** Naive overlap with NCCL loses up to 35% at 256 tokens and only breaks even
+# around 1-2k tokens: the 24 SMs NCCL holds cost whole GEMM waves, each half pays its own launch gaps and
+# its own partly filled last wave, and the norm stays on the compute stream. The fused Multimem kernel
+# changes three things at once: it holds 8 SMs instead of 24, it moves fewer bytes than a ring at TP = 8,
+# and it shrinks the RMSNorm eightfold and takes it off the compute stream. "Fused only" is already 1.18-1.27×
+# faster than the baseline without any overlap (C3), and the sharded norm is what lets TokenWeave beat the
+# no-communication system, which still runs the full RMSNorm on every GPU: with the norm made free, that
+# advantage disappears everywhere (C4f). At TP = 2 the model gives TokenWeave at most 1.05×: there is little
+# communication to hide, and multicast moves more bytes than a ring of two.
+#
+# **Wave quantisation is real but second order here.** The heat map shows that an equal split often costs
+# one extra wave of a GEMM and that some uneven splits cost none; in the model the wave-aware split buys at
+# most 5% over the equal split. Below about one wave per GEMM (the QKV projection at 1,024 tokens on TP = 8
+# has 80 tiles for 124 SMs) no split avoids the penalty, since two kernels take at least two waves. This is
+# the model's reason why TokenWeave needs on the order of a thousand tokens. Part D checks this on real
+# hardware. In our run on one H100 (`device=cuda`, a timed row), two equal halves of a layer's GEMMs took
+# 24% longer than the whole at 512 tokens, 6-7% longer at 1,024-4,096 and nothing extra at 8,192, so the
+# penalty is real and fades with size, as the paper says. cuBLAS is smoother than the model, though: it
+# picks other tile shapes and schedules for small GEMMs, so the model overstates the penalty at 512-2,048
+# tokens (1.10-1.32× against 1.06-1.24× measured), and a wave-aware split picked from the measured times
+# removed most of it only at 2,048 tokens.
+#
+# **The model is only as good as its constants.** It ignores HBM contention between overlapped kernels, the
+# L2 cache, the tile shapes cuBLAS really picks, and the CPU cost of launching twice as many kernels. Its
+# speedups are predictions to compare with the paper's measurements, not replacements for them.
+#
+# **The CPU measurement shows the other half of the paper's argument, and how fragile it is.** The two
+# processes and gloo's transfer threads share two cores, so the AllReduce (memory copies through the
+# loopback socket) competes for the same cores as the matmul, as NCCL competes for SMs. The overlapped
+# schedule computes the same numbers (checked), but how much it hides depends on the machine's load: across
+# our runs the hidden fraction ranged from below zero (overlap slower) to about two thirds, the larger
+# values when other programs kept the cores busy, where a process with more runnable threads simply gets a
+# larger share of the CPU. On an idle machine it hid almost nothing. The same code on the 16-core host of
+# the GPU run above, where the transfer threads had cores of their own, hid about half of the
+# communication (1.2× over sequential). Communication that needs the compute resources cannot hide behind
+# computation that uses all of them, which is why the paper builds a kernel that needs only a few SMs.
+# Treat C5's verdict as a property of the run and the machine, not of the method.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. `repro run tokenweave-overlap -p nccl_sms=8` — give NCCL as few SMs as the fused kernel. How much of
+#    TokenWeave's advantage over "Wave-aware only" is left, and where does the rest come from?
+# 2. `repro run tokenweave-overlap -p link_scale=0.3` — a slow interconnect (about PCIe class). Does
+#    TokenWeave still beat the no-communication system anywhere? Why not, in terms of the Gantt chart?
+# 3. In `wave_aware_split`, replace the search by the equal split for the NCCL systems only and rerun. Then
+#    change the tile to 256×128 in `GPU`: at which token counts does the equal split now cost an extra wave?
+
+# %%
+lib.profile.run_summary()
