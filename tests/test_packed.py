@@ -86,3 +86,14 @@ def test_bad_types_and_groups_are_refused():
         P.LowBitType("float", 5, 2, 1)
     with pytest.raises(ValueError, match="does not divide"):
         P.quantize_weight(np.ones((2, 100)), P.int_type(4), 64)
+
+
+def test_fused_gpu_gemv_in_triton_interpreter_mode(monkeypatch):
+    """The Triton kernel of lib.kernels.packed_gpu, run by Triton's CPU interpreter where Triton is installed
+    (a GPU machine); the book's CPU environment has no Triton, so there it is skipped."""
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    pytest.importorskip("triton")
+    from lib.kernels import packed_gpu
+
+    errors = packed_gpu.check(range(2, 9), n=40, k=256, device="cpu")
+    assert max(errors.values()) < 1e-5

@@ -2,7 +2,8 @@
 
 * :mod:`lib.kernels.lmul` — L-Mul, a floating-point multiply from one integer addition (paper 47);
 * :mod:`lib.kernels.packed` — weights of any width 1-8 in a packed 32-bit word stream, and a GEMV that unpacks
-  them tile by tile (paper 33);
+  them tile by tile (paper 33), and :mod:`lib.kernels.packed_gpu`, the same GEMV fused in one Triton kernel
+  for CUDA GPUs (imported only there);
 * :mod:`lib.kernels.lut` — lookup-table GEMV over the bit planes of b-bit weights (paper 43).
 
 L-Mul's functions are re-exported here, so ``from lib.kernels import lmul_matmul`` keeps working.
