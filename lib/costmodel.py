@@ -17,6 +17,11 @@ slower, never faster.
 
 KV compression (:class:`KVCompression`) shrinks ``kv`` along the four axes the paper names: heads (GQA/MQA),
 layers (cross-layer sharing), tokens (eviction) and bits per element (quantization).
+
+Test-time scaling (Sadhukhan et al. 2025, "Kinetics", arXiv 2506.05333): :func:`tts_cost` prices N samples of
+L_out tokens after a shared prompt in FLOPs (linear layers, attention, block search) and KV bytes read, dense or
+with block top-k sparse attention (:class:`BlockTopK`); :meth:`TTSCost.eflops` folds the bytes in with a
+hardware's arithmetic intensity. ``MODELS`` holds the Qwen3 family's published shapes.
 """
 from __future__ import annotations
 
@@ -40,6 +45,12 @@ class ModelShape:
     head_dim: int
     bytes_per_param: float = 2.0  # bf16 weights
     kv_bytes: float = 2.0  # bytes per cached key/value element (bf16)
+    flop_params: float | None = None  # parameters one token multiplies (active, with the output head); None: n_params
+
+    @property
+    def linear_params(self) -> float:
+        """P of the 2 P FLOPs per token: ``flop_params`` if given, else ``n_params``."""
+        return self.n_params if self.flop_params is None else self.flop_params
 
     @property
     def weight_bytes(self) -> float:
@@ -197,3 +208,165 @@ def measure_copy_bandwidth(nbytes: int = 64 * 2**20, repeats: int = 5, clock=tim
         dst.copy_(src)
         best = min(best, clock() - start)
     return nbytes / best
+
+
+# ------------------------------------------------------------------------------ test-time scaling (Kinetics)
+# Sadhukhan et al. (2025, arXiv 2506.05333) price a test-time-scaling run (N samples of L_out tokens after a
+# shared prompt of L_in tokens) in "equivalent FLOPs": eFLOPs = C_comp + I * C_mem, where C_mem is the bytes
+# moved and I the hardware's arithmetic intensity (FLOPs it can do per byte it reads). Parameter reads are
+# left out: batching many samples amortises them, whereas every sample reads its own KV cache at every step.
+
+#: The paper's arithmetic intensity, in FLOPs per byte, for an NVIDIA B200 (official code: E_flops = 562.5).
+KINETICS_INTENSITY = 562.5
+
+
+def arithmetic_intensity(hw: Hardware) -> float:
+    """FLOPs a device can do per byte it reads at peak: F / B (about 295 for an H100 SXM at dense bf16)."""
+    return hw.peak_flops / hw.mem_bandwidth
+
+
+def decoder_params(d_model: int, n_layers: int, n_heads: int, n_kv_heads: int, head_dim: int, d_ff: int, *,
+                   gated: bool = True, qk_norm: bool = False, n_experts: int = 0, experts_per_token: int = 0,
+                   active: bool = False) -> int:
+    """Parameters of the transformer blocks and the final norm, embeddings and output head excluded.
+
+    Per layer: q and o projections (d x h d_h each), k and v (d x h_kv d_h each), an MLP of 3 d d_ff weights
+    (gate, up, down; 2 d d_ff without the gate), two RMSNorm weight vectors (d each) and, with ``qk_norm``
+    (Qwen3), two more of d_h. A mixture of experts has ``n_experts`` such MLPs and a d x E router; with
+    ``active`` only the ``experts_per_token`` MLPs a token uses are counted (the "active" parameters)."""
+    attention = 2 * d_model * n_heads * head_dim + 2 * d_model * n_kv_heads * head_dim
+    mlp = (3 if gated else 2) * d_model * d_ff
+    if n_experts:
+        mlp = mlp * (experts_per_token if active else n_experts) + d_model * n_experts
+    norms = 2 * d_model + (2 * head_dim if qk_norm else 0)
+    return n_layers * (attention + mlp + norms) + d_model
+
+
+def qwen3_shape(name: str, n_layers: int, d_model: int, n_heads: int, n_kv_heads: int, d_ff: int, *,
+                vocab: int = 151_936, tied: bool, head_dim: int = 128, n_experts: int = 0,
+                experts_per_token: int = 0) -> ModelShape:
+    """A Qwen3-style config (GQA with q/k norms, SwiGLU, optional MoE) as a ModelShape: ``n_params`` counts
+    every stored weight (the embedding once more when the output head is untied); ``flop_params`` counts
+    what one token multiplies, the active block parameters plus the output head (vocab x d)."""
+    blocks = dict(gated=True, qk_norm=True, n_experts=n_experts, experts_per_token=experts_per_token)
+    stored = decoder_params(d_model, n_layers, n_heads, n_kv_heads, head_dim, d_ff, **blocks)
+    active = decoder_params(d_model, n_layers, n_heads, n_kv_heads, head_dim, d_ff, active=True, **blocks)
+    embedding = vocab * d_model
+    return ModelShape(name, stored + embedding * (1 if tied else 2), n_layers=n_layers, d_model=d_model,
+                      n_heads=n_heads, n_kv_heads=n_kv_heads, head_dim=head_dim,
+                      flop_params=active + embedding)
+
+
+#: Qwen3 family, from the ``config.json`` of each Hugging Face repository Qwen/Qwen3-<size> (num_hidden_layers,
+#: hidden_size, num_attention_heads, num_key_value_heads, intermediate_size, head_dim 128, vocab 151936,
+#: tie_word_embeddings true up to 4B). The block counts reproduce the model cards' "non-embedding" figures
+#: (0.44B, 1.4B, 3.6B, 6.95B, 13.2B, 31.2B; 30B-A3B: 29.9B stored, 3.3B activated with embeddings).
+MODELS.update({
+    "qwen3-0.6b": qwen3_shape("Qwen3-0.6B", 28, 1024, 16, 8, 3072, tied=True),
+    "qwen3-1.7b": qwen3_shape("Qwen3-1.7B", 28, 2048, 16, 8, 6144, tied=True),
+    "qwen3-4b": qwen3_shape("Qwen3-4B", 36, 2560, 32, 8, 9728, tied=True),
+    "qwen3-8b": qwen3_shape("Qwen3-8B", 36, 4096, 32, 8, 12288, tied=False),
+    "qwen3-14b": qwen3_shape("Qwen3-14B", 40, 5120, 40, 8, 17408, tied=False),
+    "qwen3-32b": qwen3_shape("Qwen3-32B", 64, 5120, 64, 8, 25600, tied=False),
+    # Qwen/Qwen3-30B-A3B: 128 experts of moe_intermediate_size 768, 8 per token, 4 KV heads, untied
+    "qwen3-30b-a3b": qwen3_shape("Qwen3-30B-A3B", 48, 2048, 32, 4, 768, tied=False, n_experts=128,
+                                 experts_per_token=8),
+})
+QWEN3_DENSE = ("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b", "qwen3-32b")
+
+
+def linear_flops_per_token(model: ModelShape) -> float:
+    """2 P: every parameter a token multiplies costs one multiply-add (P = ``model.linear_params``)."""
+    return 2 * model.linear_params
+
+
+def attention_flops_per_token(model: ModelShape, context: float) -> float:
+    """FLOPs of one query token attending to ``context`` cached tokens: q.k and p.v are one multiply-add per
+    key element per query head each, so 2 * 2 * context * L * h_q * d_h."""
+    return 4 * context * model.n_layers * model.n_heads * model.head_dim
+
+
+def kv_read_bytes_per_token(model: ModelShape, context: float) -> float:
+    """Bytes of KV cache one decode step reads when it attends to ``context`` cached tokens."""
+    return context * kv_bytes_per_token(model)
+
+
+@dataclass(frozen=True)
+class BlockTopK:
+    """Block top-k sparse attention: the cache (after ``sink`` always-kept first tokens) is cut into blocks of
+    ``block_size``; each query keeps the ``top_k`` blocks whose mean key scores highest plus the ``local``
+    most recent tokens. ``budget`` is the number of cached tokens one query then reads."""
+    block_size: int
+    top_k: int
+    local: int
+    sink: int = 0
+
+    def __post_init__(self):
+        if self.block_size < 1 or self.top_k < 0 or self.local < 0 or self.sink < 0:
+            raise ValueError("BlockTopK: block_size >= 1 and non-negative top_k, local, sink")
+
+    @property
+    def budget(self) -> int:
+        return self.sink + self.local + self.block_size * self.top_k
+
+
+@dataclass(frozen=True)
+class TTSCost:
+    """Cost of one test-time-scaling run: FLOPs and bytes, split by where they go."""
+    linear_flops: float
+    attention_flops: float
+    kv_bytes: float
+    search_flops: float = 0.0
+    search_bytes: float = 0.0
+
+    @property
+    def flops(self) -> float:
+        """C_comp: every FLOP, the FLOPs-only cost."""
+        return self.linear_flops + self.attention_flops + self.search_flops
+
+    @property
+    def bytes(self) -> float:
+        """C_mem: bytes read from the KV cache (and block representatives)."""
+        return self.kv_bytes + self.search_bytes
+
+    def eflops(self, intensity: float = KINETICS_INTENSITY) -> float:
+        """eFLOPs = C_comp + I * C_mem."""
+        return self.flops + intensity * self.bytes
+
+
+def _sparse_kv_tokens(prompt_len: float, gen_len: float, budget: float) -> float:
+    """Cached tokens one sample reads over its generation, integral of min(B, L_in + t) dt over [0, L_out]:
+    B L_out - (B - L_in)^2 / 2 while the budget is reached within the generation (the paper's form), B L_out
+    once the prompt alone fills it, and L_in L_out + L_out^2 / 2 (dense) if it is never reached."""
+    if budget <= prompt_len:
+        return budget * gen_len
+    if budget < prompt_len + gen_len:
+        return budget * gen_len - 0.5 * (budget - prompt_len) ** 2
+    return prompt_len * gen_len + 0.5 * gen_len**2
+
+
+def tts_cost(model: ModelShape, prompt_len: float, gen_len: float, n_samples: int = 1,
+             sparse: BlockTopK | None = None) -> TTSCost:
+    """Decode cost of ``n_samples`` samples of ``gen_len`` tokens each after a shared ``prompt_len``-token prompt
+    (the prompt's prefill is not counted), as in Kinetics' cost model. Sums over decode steps are taken in
+    the continuous form (t from 0 to L_out), so one sample attends to L_in L_out + L_out^2 / 2 tokens in all.
+
+    Dense: C_comp = N [2 P L_out + 2 (2 L_in + L_out) L_out L h_q d_h]; the prompt's KV is read once per step
+    for all samples (shared prefix), each sample's own KV by itself: C_mem = kv (L_in L_out + N L_out^2 / 2),
+    with kv = 2 L h_kv d_h b the KV bytes of one token (2 (2 L_in + N L_out) L_out L h_kv d_h for bf16).
+
+    Block top-k (``sparse``): each sample reads at most B = budget tokens per step, without prefix sharing,
+    kv_tokens = integral of min(B, L_in + t); plus the block search, which scores one mean key per block of
+    the whole cache: (2 L_in + L_out) L_out / block_size * L h_q d_h FLOPs per sample and the mean keys' bytes
+    (K only, prompt shared), kv / 2 * (L_in L_out + N L_out^2 / 2) / block_size."""
+    n = n_samples
+    linear = n * linear_flops_per_token(model) * gen_len
+    own = prompt_len * gen_len + 0.5 * gen_len**2  # tokens one sample attends to over its generation
+    if sparse is None:
+        return TTSCost(linear, n * attention_flops_per_token(model, own),
+                       kv_bytes_per_token(model) * (prompt_len * gen_len + n * 0.5 * gen_len**2))
+    kept = _sparse_kv_tokens(prompt_len, gen_len, sparse.budget)
+    search_flops = n * 0.5 * attention_flops_per_token(model, own) / sparse.block_size
+    search_bytes = 0.5 * kv_bytes_per_token(model) * (prompt_len * gen_len + n * 0.5 * gen_len**2) / sparse.block_size
+    return TTSCost(linear, n * attention_flops_per_token(model, kept), n * kv_bytes_per_token(model) * kept,
+                   search_flops, search_bytes)
