@@ -19,6 +19,7 @@ groups run. Bit packing (:func:`pack_bits`) works on numpy codes of any width 1-
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -44,6 +45,16 @@ E8M0_MIN_EXP, E8M0_MAX_EXP = -127, 127
 def grid(fmt: FloatFormat) -> torch.Tensor:
     """The non-negative values of ``fmt``, ascending (float64): subnormals k 2^(e_min - m), then normals
     (1 + k / 2^m) 2^e up to the largest finite value."""
+    return torch.tensor(_grid_values(fmt), dtype=torch.float64)
+
+
+def smallest_positive(fmt: FloatFormat) -> float:
+    """The smallest positive value: the least subnormal 2^(e_min - m), or the least normal without subnormals."""
+    return 2.0 ** (fmt.min_exp - fmt.man_bits) if fmt.subnormals else fmt.min_normal
+
+
+@functools.lru_cache(maxsize=None)
+def _grid_values(fmt: FloatFormat) -> tuple[float, ...]:
     m, e_min = fmt.man_bits, fmt.min_exp
     values = [k * 2.0 ** (e_min - m) for k in range(2**m)] if fmt.subnormals else [0.0]
     e = e_min
@@ -51,7 +62,7 @@ def grid(fmt: FloatFormat) -> torch.Tensor:
         binade = [(1 + k / 2**m) * 2.0**e for k in range(2**m)]
         values += [v for v in binade if v <= fmt.max_value]
         if binade[-1] >= fmt.max_value:
-            return torch.tensor(values, dtype=torch.float64)
+            return tuple(values)
         e += 1
 
 
@@ -192,8 +203,7 @@ def block_scales(x: torch.Tensor, elem: FloatFormat = E2M1, block: int = 32, sca
     if tensor_scale:
         top = float(amax.max())
         s_tensor = top / (elem.max_value * scale.max_value) if top > 0 else 1.0
-    smallest = float(grid(scale)[1])
-    s = round_float(amax / (elem.max_value * s_tensor), scale).clamp(min=smallest)
+    s = round_float(amax / (elem.max_value * s_tensor), scale).clamp(min=smallest_positive(scale))
     return s * s_tensor
 
 

@@ -174,3 +174,8 @@ def test_bits_per_weight_counts_the_shared_scales():
     assert quant.bits_per_weight(3, 64, 16, 16) == 3.5
     for bits, group in itertools.product((2, 4), (32, 64)):
         assert quant.bits_per_weight(bits, group) > bits
+
+
+@pytest.mark.parametrize("fmt", [quant.E2M1, E4M3, quant.UE5M3])
+def test_smallest_positive_is_the_first_nonzero_grid_value(fmt):
+    assert quant.smallest_positive(fmt) == quant.grid(fmt)[1].item()
