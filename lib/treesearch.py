@@ -35,6 +35,18 @@ def ancestors(parent, node: int) -> list[int]:
     return out
 
 
+def random_tree(rng: np.random.Generator, n_leaves: int, depth: int) -> tuple[np.ndarray, list[int]]:
+    """A random search tree for checks: (parent array, frontier). Each level's nodes pick a parent among the
+    nodes of the level above; the last level (the frontier) has ``n_leaves`` nodes at ``depth``."""
+    parent, level = [-1], [0]
+    for d in range(depth):
+        size = n_leaves if d == depth - 1 else int(rng.integers(1, n_leaves + 1))
+        nodes = list(range(len(parent), len(parent) + size))
+        parent += [int(rng.choice(level)) for _ in nodes]
+        level = nodes
+    return np.array(parent), level
+
+
 def kv_tokens(parent, tokens, nodes) -> int:
     """KV-cache tokens of ``nodes`` with their whole prefixes: sum of ``tokens`` over the union of the nodes
     and all their ancestors, so a prefix shared by several nodes is counted once."""

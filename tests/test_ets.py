@@ -5,20 +5,8 @@ import numpy as np
 import pytest
 
 from lib.treesearch import (ancestors, beam_allocation, brute_force_program, char_ngram_tfidf, cluster_texts,
-                            ets_allocation,
-                            ets_keep, kv_tokens, rebase_allocation, selection_program, solve_program)
-
-
-def random_tree(rng, n_leaves: int, depth: int):
-    """A random tree whose frontier is ``n_leaves`` nodes at ``depth``: each level's nodes pick a parent among
-    a few nodes of the level above."""
-    parent, level = [-1], [0]
-    for d in range(depth):
-        size = n_leaves if d == depth - 1 else int(rng.integers(1, n_leaves + 1))
-        nodes = list(range(len(parent), len(parent) + size))
-        parent += [int(rng.choice(level)) for _ in nodes]
-        level = nodes
-    return np.array(parent), level
+                            ets_allocation, ets_keep, kv_tokens, random_tree, rebase_allocation, selection_program,
+                            solve_program)
 
 
 def test_ancestors_and_kv_of_a_path_is_every_token():

@@ -19,10 +19,8 @@ def test_tables_hold_every_subset_sum():
         assert t[b, group, p] == pytest.approx(expected, abs=1e-12)
 
 
-def test_bit_planes_rebuild_the_codes_and_indices_read_them_back():
+def test_pattern_indices_read_the_bits_of_each_group():
     codes = np.random.default_rng(1).integers(0, 32, (3, 12))
-    planes = lut.bit_planes(codes, 5)
-    assert np.array_equal(sum(planes[j].astype(int) << j for j in range(5)), codes)
     idx = lut.pattern_indices(codes, 5, 4)
     for j, n, group in itertools.product(range(5), range(3), range(3)):
         assert idx[j, n, group] == sum(((codes[n, 4 * group + c] >> j) & 1) << c for c in range(4))

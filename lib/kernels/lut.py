@@ -21,16 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.kernels.bitplane import bit_planes  # unsigned codes: plane j holds bit j
+
 
 def subset_patterns(g: int) -> np.ndarray:
     """The (2^g, g) 0/1 matrix whose row p holds the bits of p, least significant first."""
     return (np.arange(2**g)[:, None] >> np.arange(g)) & 1
-
-
-def bit_planes(codes: np.ndarray, bits: int) -> np.ndarray:
-    """(bits, *codes.shape) 0/1 planes of unsigned codes: plane j holds bit j."""
-    codes = np.asarray(codes, dtype=np.int64)
-    return ((codes[None] >> np.arange(bits).reshape(-1, *([1] * codes.ndim))) & 1).astype(np.uint8)
 
 
 def pattern_indices(codes: np.ndarray, bits: int, g: int) -> np.ndarray:
@@ -38,7 +34,7 @@ def pattern_indices(codes: np.ndarray, bits: int, g: int) -> np.ndarray:
     n, k = codes.shape
     if k % g:
         raise ValueError(f"LUT group g={g} does not divide the {k} input channels")
-    planes = bit_planes(codes, bits).reshape(bits, n, k // g, g).astype(np.int64)
+    planes = bit_planes(codes, bits, signed=False).reshape(bits, n, k // g, g).astype(np.int64)
     return (planes << np.arange(g)).sum(-1)
 
 

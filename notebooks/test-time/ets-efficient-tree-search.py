@@ -112,7 +112,7 @@ from lib.claims import AtLeast, AtMost, Between, Claims, IsTrue
 from lib.llm import generate
 from lib.plot import subplots, use_style
 from lib.treesearch import (beam_allocation, brute_force_program, cluster_texts, ets_keep, kv_tokens,
-                            rebase_allocation, selection_program, solve_program)
+                            random_tree, rebase_allocation, selection_program, solve_program)
 
 use_style()
 PROFILES = {"quick": dict(n_problems=60, n_ops=6, widths=(16,), sweep=()),
@@ -197,23 +197,11 @@ print(f"profile={profile}: {n_problems} chains of {n_ops} steps, widths {WIDTHS}
 # and more.)
 
 # %%
-def random_frontier(rng, n_leaves: int, depth: int):
-    """A random tree whose frontier is n_leaves nodes at the given depth (each node picks a parent from
-    the level above)."""
-    parent, level = [-1], [0]
-    for d in range(depth):
-        size = n_leaves if d == depth - 1 else int(rng.integers(1, n_leaves + 1))
-        nodes = list(range(len(parent), len(parent) + size))
-        parent += [int(rng.choice(level)) for _ in nodes]
-        level = nodes
-    return np.array(parent), level
-
-
 gate_rng = np.random.default_rng(seed)
 gaps, rebase_same = [], []
 for _ in range(50):
     n = int(gate_rng.integers(2, 10))
-    parent, frontier = random_frontier(gate_rng, n, int(gate_rng.integers(1, 5)))
+    parent, frontier = random_tree(gate_rng, n, int(gate_rng.integers(1, 5)))
     scores, clusters = gate_rng.random(n), gate_rng.integers(0, n, size=n)
     width = int(gate_rng.integers(n, 4 * n))
     program = selection_program(parent, frontier, scores, clusters, width, lambda_c, lambda_s, softmax_temperature)
