@@ -4,6 +4,7 @@
     python3 tasks.py book     # set up .venv if needed, execute every notebook (quick), render _build/html
     python3 tasks.py test     # set up .venv if needed, build the book, run the whole test suite
                               # (unit, contract, CLI, nbval, and every page in headless Chromium)
+    python3 tasks.py test --fast   # the inner loop: no book build, no nbval, tests marked slow skipped
 
 Set-up creates ``.venv`` and installs the pinned stack (``pip install -e . -c requirements-lock.txt``); it
 is redone only when ``pyproject.toml`` or ``requirements-lock.txt`` change. The test command also needs
@@ -82,8 +83,12 @@ def book(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    """Build the book (notebooks cached), then unit, contract, CLI, nbval and browser tests in one pytest run."""
+    """Build the book (notebooks cached), then unit, contract, CLI, nbval and browser tests in one pytest run;
+    with ``--fast``, only the tests not marked ``slow`` (nothing built, trained or spawned)."""
     ensure_venv()
+    if "--fast" in args:
+        rest = [a for a in args if a != "--fast"]
+        return run(str(PY), "-m", "pytest", "tests", "-m", "not slow", "-p", "no:cacheprovider", *rest)
     ensure_chromium()
     code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
     if code != 0:

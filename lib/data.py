@@ -214,8 +214,14 @@ def task_suite(kind: str, n: int, seed: int = 0, steps: int = 2, **difficulty) -
     return [TASK_KINDS[kind](rng, steps, **difficulty) for _ in range(n)]
 
 
+def first_word(reply: str) -> str | None:
+    """The answer a reply gives: its first word on its first line, after leading spaces (None if there is
+    none). ``"\\n4"`` gives None: a reply that opens with a newline has answered nothing."""
+    words = reply.lstrip(" ").split("\n", 1)[0].split()
+    return words[0] if words else None
+
+
 def check_answer(task: Task, completion: str) -> bool:
-    """True when the completion's first word (after leading spaces, before any space or newline) is the
-    answer exactly: ``" 4\\n..."`` is right for answer 4, ``" 42"`` is not."""
-    words = completion.lstrip(" ").split("\n", 1)[0].split()
-    return bool(words) and words[0] == task.answer
+    """True when the completion's first word (:func:`first_word`) is the answer exactly: ``" 4\\n..."`` is
+    right for answer 4, ``" 42"`` is not."""
+    return first_word(completion) == task.answer

@@ -14,10 +14,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def quick_runs():
     """(notebook, cache entry or None) for the default quick run of every paper notebook."""
-    from lib import runner
+    from lib.repro import cache, execute
 
-    jobs = runner.plan("all", {}, "quick", ROOT / "_build")
-    return [(job.nb, job.entry if runner.entry_is_valid(job.entry) else None) for job in jobs]
+    jobs = execute.plan("all", {}, "quick", ROOT / "_build")
+    return [(job.nb, job.entry if cache.is_valid(job.entry) else None) for job in jobs]
 
 
 def pytest_configure(config):

@@ -1,11 +1,11 @@
-"""lib.kernels.bitplane against numpy's int64 matmul and hand-worked bit patterns. Giving the sign plane a
+"""lib.numerics.kernels.bitplane against numpy's int64 matmul and hand-worked bit patterns. Giving the sign plane a
 positive weight, dropping a plane, mispacking a word or losing the padding fails these."""
 import itertools
 
 import numpy as np
 import pytest
 
-from lib.kernels import bitplane as bp
+from lib.numerics.kernels import bitplane as bp
 
 WIDTHS = [2, 3, 4, 6, 8]
 

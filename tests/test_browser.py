@@ -24,7 +24,7 @@ needs_chromium = pytest.mark.skipif(
 @pytest.fixture(scope="session")
 def site():
     """The book, built from the current runs (``repro book``)."""
-    proc = subprocess.run([sys.executable, "-m", "lib.cli", "book"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "lib.repro.cli", "book"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return ROOT / "_build" / "html"
 
@@ -35,9 +35,9 @@ def _problems(reports) -> str:
 
 @needs_chromium
 def test_every_page_renders_cleanly_offline(site):
-    from lib import runner
+    from lib.repro.notebooks import discover
 
-    paper = runner.discover()[0]
+    paper = discover()[0]
     shots = {"book/intro.html": ARTIFACTS / "landing.png",
              f"{paper.docname}.html": ARTIFACTS / "paper-page.png"}
     reports = sitecheck.check_site(site, screenshots=shots)
@@ -49,12 +49,12 @@ def test_every_page_renders_cleanly_offline(site):
 
 @needs_chromium
 def test_landing_page_shows_the_scoreboard_and_gallery(site):
-    from lib import runner
+    from lib.repro.notebooks import discover
 
     html = (site / "book" / "intro.html").read_text()
     assert "Scoreboard" in html and "Gallery" in html
     assert "not yet written" in html, "unwritten papers are listed, not hidden"
-    for nb in runner.discover():
+    for nb in discover():
         assert f"thumbs/{nb.slug}.png" in html or f"{nb.slug}.png" in html, f"no gallery card for {nb.slug}"
 
 
@@ -82,11 +82,11 @@ def test_deleting_a_figure_or_breaking_a_link_in_the_book_fails(site, tmp_path):
     import re
     import shutil
 
-    from lib import runner
+    from lib.repro.notebooks import discover
 
     copy = tmp_path / "html"
     shutil.copytree(site, copy)
-    paper = copy / f"{runner.discover()[0].docname}.html"
+    paper = copy / f"{discover()[0].docname}.html"
     figure = re.search(r'<img[^>]+src="((?:\.\./)+_images/[^"]+)"', paper.read_text())[1]
     (paper.parent / figure).resolve().unlink()
     landing = copy / "book" / "intro.html"

@@ -1,5 +1,5 @@
 """The ``repro`` command end to end, on a throw-away copy of the project with two fixture notebooks
-(``alpha`` imports lib.energy and lib.claims; ``beta`` imports lib.claims only)."""
+(``alpha`` imports lib.systems.energy and lib.claims; ``beta`` imports lib.claims only)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ import pytest
 def repro(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("REPRO_BUILD_DIR", None)
-    return subprocess.run([sys.executable, "-m", "lib.cli", *args], cwd=root, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "lib.repro.cli", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -94,7 +94,7 @@ def test_run_alone_notebook_runs_with_no_other_and_all_cores(project):
 
 def test_editing_a_lib_module_reruns_exactly_its_importers(project):
     assert repro(project, "run", "all").returncode == 0
-    energy = project / "lib" / "energy.py"
+    energy = project / "lib" / "systems" / "energy.py"
     energy.write_text(energy.read_text() + "\n# an edit\n")
     assert executed(repro(project, "run", "all").stdout) == {"alpha"}
     claims = project / "lib" / "claims.py"
@@ -180,13 +180,35 @@ def test_book_renders_pages_and_the_landing_page(project):
     assert not (html / "notebooks" / "demo" / "beta.html").exists()
 
 
+def test_a_warm_book_rebuilds_nothing_and_a_changed_notebook_rereads_only_its_page(project):
+    from lib.repro.book import reread_pages
+
+    assert repro(project, "book").returncode == 0
+    html = project / "_build" / "html"
+
+    def used_by(module: str) -> str:
+        page = (html / "book" / "lib" / f"{module}.html").read_text()
+        return page.split('id="used-by-notebooks"', 1)[1].split("</section>", 1)[0]
+
+    assert "Alpha" in used_by("lib.claims") and "Beta" in used_by("lib.claims")  # both import lib.claims
+    assert "Alpha" in used_by("lib.systems.energy") and "Beta" not in used_by("lib.systems.energy")
+    warm = repro(project, "book")
+    assert warm.returncode == 0 and "nothing to rebuild" in warm.stdout
+    beta = project / "notebooks" / "demo" / "beta.py"
+    beta.write_text(beta.read_text() + "\n# %%\nprint('edited')\n")
+    assert repro(project, "book").returncode == 0
+    log = (project / "_build" / "jupyter-book.log").read_text()
+    reread = set(reread_pages(log))  # its page, and the landing page if its scoreboard row changed
+    assert "notebooks/demo/beta" in reread and reread <= {"notebooks/demo/beta", "book/intro"}
+
+
 def _workers_of(root: Path) -> list:
     import psutil
 
     found = []
     for p in psutil.process_iter(["cmdline", "cwd"]):
         try:
-            if "lib.worker" in " ".join(p.info["cmdline"] or []) and str(root) in (p.info["cwd"] or ""):
+            if "lib.repro.worker" in " ".join(p.info["cmdline"] or []) and str(root) in (p.info["cwd"] or ""):
                 found.append(p)
         except psutil.Error:
             pass
@@ -206,7 +228,7 @@ def _wait_for_tmp(root: Path, timeout: float = 30) -> Path:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_run_leaves_no_partial_output_or_cache_entry(project, sig):
     env = {**os.environ, "PYTHONPATH": str(project)}
-    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "run", "alpha", "-p", "sleep_s=20"], cwd=project,
+    proc = subprocess.Popen([sys.executable, "-m", "lib.repro.cli", "run", "alpha", "-p", "sleep_s=20"], cwd=project,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     tmp = _wait_for_tmp(project)
     time.sleep(1.5)

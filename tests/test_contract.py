@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from lib import runner
+from lib.repro.notebooks import discover, toc_files
 from lib.claims import VERDICTS
 from tests.conftest import ROOT, quick_runs
 
-NOTEBOOKS = runner.discover()
+NOTEBOOKS = discover()
 SECTIONS = ["## Claims under test", "## Method", "## Verdict", "## What we scaled down", "## Discussion",
             "## Exercises"]
 PAPERS = {p["slug"]: p for p in json.loads((ROOT / "book" / "papers.json").read_text())}
@@ -45,8 +45,8 @@ def test_title_and_sections_in_order(nb):
 
 
 def test_parameters_cell(nb):
-    header, _ = runner.parameters_cell(nb.source())
-    assert '"remove-cell"' in header, "the parameters cell is hidden on the page"
+    cell = nb.parameters_cell()
+    assert "remove-cell" in cell.metadata.get("tags", []), "the parameters cell is hidden on the page"
     params = nb.parameters()
     assert {"profile", "seed", "device"} <= set(params)
     assert params["profile"].default == "quick" and set(params["profile"].choices) == {"quick", "full"}
@@ -54,15 +54,15 @@ def test_parameters_cell(nb):
     assert not undocumented, f"parameters without a comment: {undocumented}"
 
 
-def _claim_calls(src: str) -> list[ast.Call]:
-    tree = ast.parse(runner.code_of(src))
+def _claim_calls(nb) -> list[ast.Call]:
+    tree = ast.parse(nb.code())
     return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             and n.func.attr in ("check", "not_testable") and n.args and isinstance(n.args[0], ast.Constant)]
 
 
 def test_claims_carry_paper_values_and_match_the_claims_section(nb):
     src = nb.source()
-    calls = _claim_calls(src)
+    calls = _claim_calls(nb)
     assert calls, "no claims are judged"
     for call in calls:
         kw = {k.arg: k.value for k in call.keywords}
@@ -78,13 +78,12 @@ def test_claims_carry_paper_values_and_match_the_claims_section(nb):
 
 
 def test_verdict_cell_is_checked_by_nbval(nb):
-    cells = runner.code_cells(nb.source())
-    verdict = [body for _, body in cells if body.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
+    verdict = [c.source for c in nb.code_cells() if c.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
     assert verdict and any("claims.show()" in body for body in verdict)
 
 
 def test_ends_with_the_run_block(nb):
-    last = runner.code_cells(nb.source())[-1][1]
+    last = nb.code_cells()[-1].source
     assert "run_summary()" in last
 
 
@@ -97,7 +96,7 @@ def test_exercises_are_reruns(nb):
 
 
 def test_listed_in_toc_and_paper_index(nb):
-    assert nb.docname in runner.toc_files()
+    assert nb.docname in toc_files()
     assert nb.slug in PAPERS and PAPERS[nb.slug]["part"] == nb.part
 
 

@@ -1,9 +1,9 @@
-"""lib.costmodel against numbers computed by hand and against its own identities."""
+"""lib.systems.costmodel against numbers computed by hand and against its own identities."""
 import math
 
 import pytest
 
-from lib.costmodel import (GiB, HARDWARE, MODELS, NO_COMPRESSION, KVCompression, decode_step_time, decode_time,
+from lib.systems.costmodel import (GiB, HARDWARE, MODELS, NO_COMPRESSION, KVCompression, decode_step_time, decode_time,
                            kv_bytes_per_token, kv_cache_bytes, max_concurrency, measure_copy_bandwidth,
                            prefill_flops, prefill_time, serving_metrics, swap_time)
 
@@ -110,9 +110,9 @@ def test_copy_bandwidth_is_plausible():
 
 
 # ----------------------------------------------------------------------------- Kinetics (test-time scaling)
-from lib.costmodel import (KINETICS_INTENSITY, QWEN3_DENSE, BlockTopK, ModelShape, TTSCost,  # noqa: E402
-                           arithmetic_intensity, attention_flops_per_token, decoder_params,
-                           kv_read_bytes_per_token, linear_flops_per_token, qwen3_shape, tts_cost)
+from lib.systems.costmodel import (KINETICS_INTENSITY, QWEN3_DENSE, BlockTopK, Hardware,  # noqa: E402
+                           ModelShape, TTSCost, arithmetic_intensity, attention_flops_per_token, decoder_params,
+                           decoder_shape, kv_read_bytes_per_token, linear_flops_per_token, qwen3_shape, tts_cost)
 
 
 def _repo_dense_cost(nparams, num_attn_heads, num_kv_heads, head_dim, E_flops, context_length, generation_length,
@@ -250,7 +250,7 @@ def test_per_token_pieces():
 
 
 def test_decoder_params_against_a_torch_module():
-    from lib.llm import GPTConfig, TinyGPT
+    from lib.llm.model import GPTConfig, TinyGPT
 
     cfg = GPTConfig(vocab_size=50, n_layers=3, d_model=48, n_heads=6, n_kv_heads=2, d_ff=80, mlp="swiglu")
     model = TinyGPT(cfg)
@@ -292,6 +292,31 @@ def test_qwen3_shape_counts_the_head_once_and_the_embedding_if_untied():
     untied = qwen3_shape("u", 2, 64, 4, 2, 128, vocab=100, tied=False, head_dim=16)
     assert untied.n_params - tied.n_params == 100 * 64
     assert untied.linear_params == tied.linear_params == tied.n_params
+
+
+def test_decoder_shape_without_norms_is_the_gpt3_count():
+    # GPT-3 6.7B (L 32, d 4096, 32 heads of 128, d_ff 4 d, vocab 50,257): 12 L d^2 + V d, as its paper counts
+    shape = decoder_shape("gpt3", 32, 4096, 32, 32, 4 * 4096, vocab=50_257, tied=True, gated=False, norms=False)
+    assert shape.n_params == shape.flop_params == 12 * 32 * 4096**2 + 50_257 * 4096
+    assert shape.head_dim == 128 and shape.d_ff == 4 * 4096
+    with_norms = decoder_shape("gpt3", 32, 4096, 32, 32, 4 * 4096, vocab=50_257, tied=True, gated=False)
+    assert with_norms.n_params - shape.n_params == 2 * 32 * 4096 + 4096  # two gains per layer and the final one
+
+
+def test_decoder_shape_keeps_the_byte_widths_and_qwen3_is_one_case():
+    shape = decoder_shape("x", 2, 64, 4, 2, 128, vocab=100, tied=True, bytes_per_param=0.5, kv_bytes=1)
+    assert shape.weight_bytes == shape.n_params / 2 and shape.kv_bytes == 1
+    assert qwen3_shape("q", 2, 64, 4, 2, 128, vocab=100, tied=False, head_dim=16) == decoder_shape(
+        "q", 2, 64, 4, 2, 128, vocab=100, tied=False, head_dim=16, qk_norm=True)
+
+
+def test_optional_fields_default_to_unknown_and_the_datasheets_fill_them():
+    assert TOY.d_ff is None and Hardware("x", 1.0, 1.0, 1.0, 1.0).sms is None
+    h100, a100 = HARDWARE["h100-sxm"], HARDWARE["a100-80gb"]
+    assert (h100.sms, h100.nvlink_bandwidth) == (132, 450e9) and (a100.sms, a100.nvlink_bandwidth) == (108, 300e9)
+    for key, d_ff in (("llama-3.3-70b", 28672), ("qwen2.5-72b", 29568), ("qwen3-8b", 12288)):
+        assert MODELS[key].d_ff == d_ff
+    assert MODELS["llama-3.3-70b"].n_params == MODELS["llama-3-70b"].n_params  # one architecture
 
 
 def test_block_top_k_budget_and_validation():

@@ -33,7 +33,7 @@ import io
 
 import pytest
 
-from lib.data import (CHARSET, TASK_KINDS, Task, check_answer, corpus_sources, normalise_text, task_suite,
+from lib.data import (CHARSET, TASK_KINDS, Task, check_answer, corpus_sources, first_word, normalise_text, task_suite,
                       text_corpus)
 
 
@@ -93,3 +93,15 @@ def test_check_answer_reads_the_first_word_only():
     assert check_answer(task, " 4\n2+3 = 5") and check_answer(task, "4") and check_answer(task, " 4 is it")
     assert not check_answer(task, " 42") and not check_answer(task, "") and not check_answer(task, "\n4")
     assert check_answer(Task("1-3 =", "-2"), " -2\n") and not check_answer(Task("1-3 =", "-2"), " 2")
+
+
+def test_first_word_matches_a_regular_expression_reference():
+    import re
+
+    def reference(reply):  # blanks other than a newline, then the word: what check_answer compares
+        match = re.match(r"[^\S\n]*(\S+)", reply)
+        return match.group(1) if match else None
+
+    replies = [" 4\n2+3 = 5", "4", " 42 is it", "", "   ", "\n4", " \n4", " -2\n", "\t7 x", "  \r9", "a\tb"]
+    assert [first_word(r) for r in replies] == [reference(r) for r in replies]
+    assert [first_word(r) for r in replies[:4]] == ["4", "4", "42", None]

@@ -1,4 +1,4 @@
-"""lib.decode against the allocated tensors, hand arithmetic, TinyGPT's own decode step, a fake clock and
+"""lib.llm.decode against the allocated tensors, hand arithmetic, TinyGPT's own decode step, a fake clock and
 bootstrap coverage on distributions whose true ratio is known."""
 import math
 
@@ -6,22 +6,40 @@ import numpy as np
 import pytest
 import torch
 
-from lib import costmodel as cm
-from lib.decode import (DecodeAtContext, StaticKVDecoder, bootstrap_ratio_ci, floor_fraction, gpu_peak_bandwidth,
-                        kv_bytes_read, measure_read_bandwidth, memory_floor_seconds, model_shape, param_count,
+from lib.systems import costmodel as cm
+from lib.llm.decode import (DecodeAtContext, StaticKVDecoder, bootstrap_ratio_ci, floor_fraction, gpu_peak_bandwidth,
+                        kv_bytes_read, measure_read_bandwidth, memory_floor_seconds, model_shape,
                         round_medians, stream_bandwidth, time_interleaved, trace_decode_step)
-from lib.llm import GPTConfig, TinyGPT
+from lib.llm.model import GPTConfig, TinyGPT
 
 CONFIGS = [GPTConfig(vocab_size=97, n_layers=2, d_model=32, n_heads=4),  # MHA
            GPTConfig(vocab_size=64, n_layers=3, d_model=48, n_heads=6, n_kv_heads=2, d_ff=80),  # GQA, odd d_ff
            GPTConfig(vocab_size=50, n_layers=1, d_model=16, n_heads=2, n_kv_heads=1)]  # MQA
+VARIANTS = [GPTConfig(vocab_size=40, n_layers=2, d_model=32, n_heads=4, d_ff=24, mlp="swiglu"),  # gated MLP
+            GPTConfig(vocab_size=40, n_layers=2, d_model=32, n_heads=4, n_kv_heads=2, tie_embeddings=False)]
 
 
-@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("config", CONFIGS + VARIANTS)
 def test_param_count_and_bytes_match_the_allocated_model(config):
     model = TinyGPT(config, seed=0)
-    assert param_count(config) == sum(p.numel() for p in model.parameters())
+    assert model_shape(config).n_params == sum(p.numel() for p in model.parameters())
     assert model_shape(config).weight_bytes == model.weight_bytes
+    assert model_shape(config).d_ff == config.ff_dim and model_shape(config).head_dim == config.head_dim
+
+
+@pytest.mark.parametrize("config", CONFIGS + VARIANTS)
+def test_flop_params_count_the_weights_a_token_multiplies(config):
+    model = TinyGPT(config, seed=0)
+    # every matrix of the blocks and the head multiplies; the embedding lookup does not (unless it is the head)
+    head = model.embed.weight if config.tie_embeddings else model.lm_head.weight
+    blocks = sum(p.numel() for name, p in model.named_parameters() if name.startswith(("blocks", "final_norm")))
+    assert model_shape(config).flop_params == blocks + head.numel()
+
+
+def test_model_shape_takes_the_byte_widths():
+    shape = model_shape(CONFIGS[0], "bf16 copy", bytes_per_param=2, kv_bytes=1)
+    assert (shape.name, shape.bytes_per_param, shape.kv_bytes) == ("bf16 copy", 2, 1)
+    assert shape.weight_bytes == model_shape(CONFIGS[0]).weight_bytes / 2
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -31,9 +49,11 @@ def test_kv_bytes_match_the_allocated_cache(config):
         assert kv_bytes_read(model_shape(config), capacity) == model.new_cache(1, capacity).nbytes
 
 
-def test_param_count_refuses_mixture_of_experts():
+@pytest.mark.parametrize("variant", [dict(n_experts=4), dict(bias=True), dict(norm="layer"),
+                                     dict(positions="learned", max_positions=64)])
+def test_model_shape_refuses_what_the_cost_model_does_not_count(variant):
     with pytest.raises(ValueError):
-        param_count(GPTConfig(n_experts=4))
+        model_shape(GPTConfig(**variant))
 
 
 def test_memory_floor_by_hand_for_a_qwen_like_shape():
@@ -41,7 +61,7 @@ def test_memory_floor_by_hand_for_a_qwen_like_shape():
     cfg = GPTConfig(vocab_size=152_064, n_layers=28, d_model=3584, n_heads=28, n_kv_heads=4, d_ff=28_416)
     per_layer = 3584 * 3584 * 2 + 2 * 3584 * 512 + 2 * 3584 * 28_416 + 2 * 3584
     n = 152_064 * 3584 + 28 * per_layer + 3584
-    assert param_count(cfg) == n == 7_070_490_112
+    assert model_shape(cfg).n_params == n == 7_070_490_112
     shape = model_shape(cfg, bytes_per_param=2, kv_bytes=2)
     kv = 2 * 28 * 4 * 128 * 2048 * 2
     assert memory_floor_seconds(shape, 2048, 3.35e12) == pytest.approx((2 * n + kv) / 3.35e12, rel=1e-12)
@@ -225,7 +245,7 @@ def test_static_kv_decoder_in_bf16_is_close_and_traceable(small_model):
 def test_static_kv_decoder_random_init_is_seeded():
     cfg = GPTConfig(vocab_size=40, n_layers=1, d_model=16, n_heads=2, n_kv_heads=1)
     one, two = StaticKVDecoder(cfg, 4, seed=1).fill_random(2), StaticKVDecoder(cfg, 4, seed=1).fill_random(2)
-    assert one.weight_bytes == param_count(cfg) * 4
+    assert one.weight_bytes == model_shape(cfg).weight_bytes
     with torch.inference_mode():
         torch.testing.assert_close(one(torch.tensor([3])), two(torch.tensor([3])), rtol=0, atol=0)
     assert one.embed.std().item() == pytest.approx(0.02, rel=0.2)

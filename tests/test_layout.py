@@ -1,11 +1,11 @@
-"""lib.layout against the definitions written out element by element in plain Python."""
+"""lib.numerics.layout against the definitions written out element by element in plain Python."""
 import itertools
 import random
 
 import numpy as np
 import pytest
 
-from lib import layout as L
+from lib.numerics import layout as L
 
 
 def compose_by_definition(f, g, t, i):

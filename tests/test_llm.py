@@ -1,11 +1,11 @@
-"""lib.llm: cached decoding against full forward passes, attention against a hand-written reference."""
+"""lib.llm.model: cached decoding against full forward passes, attention against a hand-written reference."""
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from lib.llm import GPTConfig, Int8KVCache, KVCache, TinyGPT, attend, dequantize_int8, quantize_int8
+from lib.llm.model import GPTConfig, Int8KVCache, KVCache, TinyGPT, attend, dequantize_int8, quantize_int8
 
 SMALL = dict(vocab_size=64, n_layers=2, d_model=64, n_heads=4)
 
@@ -183,8 +183,7 @@ def test_invalid_shapes_are_rejected():
 
 
 # -------------------------------------------------- extensions: GQA, matmul hook, MoE, quantized KV, generate
-from lib.llm import (MoE, QuantizedKVCache, generate, next_token_accuracy, perplexity, quantized_cache,
-                     use_matmul)
+from lib.llm.model import MoE, QuantizedKVCache, generate, next_token_accuracy, perplexity, quantized_cache, use_matmul
 
 
 def test_gqa_with_as_many_kv_heads_as_query_heads_is_plain_multi_head_attention():
@@ -203,7 +202,7 @@ def test_gqa_with_as_many_kv_heads_as_query_heads_is_plain_multi_head_attention(
 
 @pytest.mark.parametrize("n_kv_heads", [None, 2])
 def test_attention_hook_sees_every_layer_and_replaces_attention(n_kv_heads):
-    from lib.llm import use_attention
+    from lib.llm.model import use_attention
 
     model = TinyGPT(GPTConfig(**SMALL, n_kv_heads=n_kv_heads), seed=0)
     toks = tokens(2, 20)
@@ -415,7 +414,7 @@ def test_perplexity_and_accuracy_match_an_independent_computation():
 import json
 import struct
 
-from lib.llm import UnsupportedCheckpoint, load_pretrained, read_safetensors
+from lib.llm.checkpoint import UnsupportedCheckpoint, load_pretrained, read_safetensors
 
 
 def write_safetensors(path, tensors):

@@ -1,4 +1,4 @@
-"""lib.kernels.lut against independent references: tables summed element by element in Python, and a dense
+"""lib.numerics.kernels.lut against independent references: tables summed element by element in Python, and a dense
 float64 GEMV on the dequantized weights."""
 import itertools
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib import quant
-from lib.kernels import lut
+from lib.numerics import quant
+from lib.numerics.kernels import lut
 
 
 def test_tables_hold_every_subset_sum():

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from lib import pages, runner
+from lib.repro import pages
+from lib.repro.notebooks import discover
 from tests.conftest import ROOT
 
-NOTEBOOKS = runner.discover()
+NOTEBOOKS = discover()
 PAPERS = {p["slug"]: p for p in json.loads((ROOT / "book" / "papers.json").read_text())}
 BIB = pages.bib_entries()
 
@@ -42,7 +43,7 @@ def test_bib_entry_matches_the_metadata(nb):
 
 
 def test_exactly_one_key_figure(nb):
-    tagged = [h for h, _ in runner.code_cells(nb.source()) if '"thumbnail"' in h]
+    tagged = [c for c in nb.code_cells() if "thumbnail" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one code cell tagged 'thumbnail' draws the key figure"
 
 

@@ -1,11 +1,11 @@
-"""lib.overlap: gloo all-reduce against the sum computed directly, and the overlap bookkeeping."""
+"""lib.systems.overlap: gloo all-reduce against the sum computed directly, and the overlap bookkeeping."""
 import socket
 
 import numpy as np
 import pytest
 import torch
 
-from lib.overlap import allreduce, free_port, hidden_fraction, measure_overlap, time_matmul
+from lib.systems.overlap import allreduce, free_port, hidden_fraction, measure_overlap, time_matmul
 
 
 def test_allreduce_equals_the_direct_sum():

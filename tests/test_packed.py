@@ -1,12 +1,12 @@
-"""lib.kernels.packed against independent references: lib.quant's byte-stream unpacker (numpy unpackbits),
+"""lib.numerics.kernels.packed against independent references: lib.numerics.quant's byte-stream unpacker (numpy unpackbits),
 a decode of each code written from the format definitions, and a dequantize-then-matmul GEMV."""
 import math
 
 import numpy as np
 import pytest
 
-from lib import quant
-from lib.kernels import packed as P
+from lib.numerics import quant
+from lib.numerics.kernels import packed as P
 
 ALL_TYPES = ([P.uint_type(b) for b in range(1, 9)] + [P.int_type(b) for b in range(2, 9)]
              + [P.float_type(e, 1 + e_m - e) for e_m in range(2, 7) for e in range(1, e_m + 1) if 1 + e_m - e >= 0])
@@ -19,7 +19,7 @@ def test_word_stream_round_trips_and_straddles_words(bits):
     assert words.dtype == np.uint32 and words.size == math.ceil(codes.size * bits / 32) + 1
     assert np.array_equal(P.unpack_words(words, bits, 0, codes.size), codes)
     assert np.array_equal(P.unpack_words(words, bits, 777, 1000), codes[777:1777])
-    # against the byte-stream unpacker of lib.quant (numpy's unpackbits)
+    # against the byte-stream unpacker of lib.numerics.quant (numpy's unpackbits)
     assert np.array_equal(quant.unpack_bits(words.view(np.uint8), bits, codes.size), codes)
     if 32 % bits:
         assert any((i * bits) // 32 != ((i + 1) * bits - 1) // 32 for i in range(64))  # some code straddles
@@ -89,11 +89,11 @@ def test_bad_types_and_groups_are_refused():
 
 
 def test_fused_gpu_gemv_in_triton_interpreter_mode(monkeypatch):
-    """The Triton kernel of lib.kernels.packed_gpu, run by Triton's CPU interpreter where Triton is installed
+    """The Triton kernel of lib.numerics.kernels.packed_gpu, run by Triton's CPU interpreter where Triton is installed
     (a GPU machine); the book's CPU environment has no Triton, so there it is skipped."""
     monkeypatch.setenv("TRITON_INTERPRET", "1")
     pytest.importorskip("triton")
-    from lib.kernels import packed_gpu
+    from lib.numerics.kernels import packed_gpu
 
     errors = packed_gpu.check(range(2, 9), n=40, k=256, device="cpu")
     assert max(errors.values()) < 1e-5

@@ -1,7 +1,7 @@
-"""lib.params: the parameters cell is read with its types and bounds, and overrides are checked."""
+"""lib.repro.params: the parameters cell is read with its types and bounds, and overrides are checked."""
 import pytest
 
-from lib.params import ParameterError, parse_parameters_cell, parse_value, validate
+from lib.repro.params import ParameterError, parse_parameters_cell, parse_value, validate
 
 CELL = '''profile = "quick"  # quick or full. one of: quick, full
 seed = 0  # master random seed. range: 0..2**31-1

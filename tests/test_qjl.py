@@ -1,4 +1,4 @@
-"""lib.qjl: the QJL estimator against exact inner products over many sketches, bit packing against numpy,
+"""lib.llm.qjl: the QJL estimator against exact inner products over many sketches, bit packing against numpy,
 bit accounting against hand-computed examples and stored bytes, group-wise quantization against a brute-force
 reference, and the cached attention against plain attention."""
 import math
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib import qjl
-from lib.llm import GPTConfig, TinyGPT, quantized_cache
+from lib.llm import qjl
+from lib.llm.model import GPTConfig, TinyGPT, quantized_cache
 
 D = 32
 
@@ -285,7 +285,7 @@ def test_reconstructed_key_gives_the_estimate():
 
 
 def test_buffer_of_one_matches_the_lib_llm_quantized_cache():
-    """With buffer=1 every token is quantized as it arrives, which is what lib.llm's per-token quantized cache
+    """With buffer=1 every token is quantized as it arrives, which is what lib.llm.model's per-token quantized cache
     does in a prefill: the two independent paths must give the same logits."""
     model = TinyGPT(GPTConfig(vocab_size=64, n_layers=2, d_model=64, n_heads=4, n_kv_heads=2), seed=1)
     toks = torch.randint(0, 64, (2, 24), generator=torch.Generator().manual_seed(3))

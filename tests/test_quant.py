@@ -1,4 +1,4 @@
-"""lib.quant against independent references: formats decoded from their bit patterns, brute-force nearest
+"""lib.numerics.quant against independent references: formats decoded from their bit patterns, brute-force nearest
 grid points, exact integer arithmetic, and numpy for packing."""
 import itertools
 import math
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib import quant
-from lib.numerics import E4M3, E5M2
+from lib.numerics import quant
+from lib.numerics.formats import E4M3, E5M2
 
 
 def decode_all(exp_bits: int, man_bits: int, reserved_top_codes: int = 0) -> list[float]:
@@ -166,6 +166,22 @@ def test_packing_layout_is_least_significant_bit_first():
     assert quant.pack_bits([1, 2, 3], 3).tolist() == [int(stream[i:i + 8][::-1], 2) for i in (0, 8)]
     with pytest.raises(ValueError, match="offset signed codes"):
         quant.pack_bits([-1, 2], 3)
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_dequantize_groups_matches_the_torch_quantizer(symmetric):
+    x = torch.randn(6, 64, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    q = quant.quantize_int(x, 4, 16, symmetric=symmetric)
+    zeros = None if symmetric else q.zero.numpy().reshape(6, 4)
+    real = quant.dequantize_groups(q.codes.numpy(), q.scale.numpy().reshape(6, 4), 16, zeros)
+    np.testing.assert_allclose(real, q.dequantize().numpy(), rtol=1e-15, atol=0)
+
+
+def test_dequantize_groups_by_hand():
+    codes = np.array([[1, 2, 3, 4]])
+    assert quant.dequantize_groups(codes, np.array([[0.5, 2.0]]), 2).tolist() == [[0.5, 1.0, 6.0, 8.0]]
+    assert quant.dequantize_groups(codes, np.array([[0.5, 2.0]]), 2, np.array([[1, 4]])).tolist() == \
+        [[0.0, 0.5, -2.0, 0.0]]
 
 
 def test_bits_per_weight_counts_the_shared_scales():

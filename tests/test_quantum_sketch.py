@@ -10,7 +10,7 @@ import scipy.linalg
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator
 
-from lib.quantum import equal_up_to_global_phase, statevector
+from lib.quantum.circuits import equal_up_to_global_phase, statevector
 from lib.quantum.sketch import (aer_success_probability, aer_success_shots, bag_of_words,
                                 bernstein_vazirani_function, bernstein_vazirani_states, channel_error,
                                 classical_weight_bits, count_sketch_hash, exact_channel_error,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 
-from lib.quantum import equal_up_to_global_phase
+from lib.quantum.circuits import equal_up_to_global_phase
 from lib.quantum.qubo import exact_ground_state, ising_diagonal, maxcut_qubo, qubo_to_ising
 from lib.quantum.variational import (AerRunner, ansatz_state_function, expectation, hea_circuit,
                                      hea_energy_and_gradient, hea_num_parameters, hea_parameters,

@@ -1,4 +1,4 @@
-"""lib.sim against closed-form queueing results (M/M/1, M/D/1, M/M/c), Lindley's recursion, and brute force."""
+"""lib.systems.sim against closed-form queueing results (M/M/1, M/D/1, M/M/c), Lindley's recursion, and brute force."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from lib.sim import Resource, Simulator, Trace, percentile, poisson_arrivals, summarize, time_average
+from lib.systems.sim import Resource, Simulator, Trace, percentile, poisson_arrivals, summarize, time_average
 
 
 # ------------------------------------------------------------------------------------------ a queue
@@ -249,7 +249,7 @@ def test_gantt_draws_one_row_per_resource():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lib.sim import gantt
+    from lib.systems.sim import gantt
 
     trace = Trace()
     trace.record("r1", "gpu", 0.0, 1.0, "prefill")

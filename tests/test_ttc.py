@@ -1,11 +1,11 @@
-"""lib.ttc against brute force: every subset enumerated, exact fractions, hand-built cases, synthetic curves."""
+"""lib.llm.ttc against brute force: every subset enumerated, exact fractions, hand-built cases, synthetic curves."""
 from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
 import pytest
 
-from lib.ttc import (best_of_k, fit_beta_prior, fit_saturation_curve, majority_at_k, majority_vote, marginal_gain,
+from lib.llm.ttc import (best_of_k, fit_beta_prior, fit_saturation_curve, majority_at_k, majority_vote, marginal_gain,
                      markov_accuracy, mixture_curve, mixture_saturation_point, observed_saturation_point,
                      pareto_front, pass_at_k, posterior_hit_rate, saturation_curve, saturation_point, smoothed_rate,
                      transition_counts)

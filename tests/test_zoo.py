@@ -1,4 +1,4 @@
-"""lib.zoo: deterministic training, the on-disk cache and its lock, cards; runner and CLI wiring."""
+"""lib.llm.zoo: deterministic training, the on-disk cache and its lock, cards; the repro hook and command."""
 import json
 import math
 import subprocess
@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from lib import cli, llm, runner, zoo
 from lib.data import CHARSET, task_suite
+from lib.llm import model as llm
+from lib.llm import zoo, zoo_build
+from lib.repro import cli, execute
+from lib.repro.notebooks import ROOT, Notebook
 
 TINY = zoo.ZooSpec("tiny-test", "tasks", n_layers=1, d_model=32, n_heads=2, context=32, batch=4, steps=6,
                    warmup=2, train_tasks=30, eval_tasks=4, eval_steps=(1,), train_steps=(1,))
@@ -107,7 +110,7 @@ def test_cache_key_follows_spec_and_data():
 
 CONCURRENT = """
 import sys
-from lib import zoo
+from lib.llm import zoo
 from tests.test_zoo import TINY
 real = zoo.train
 def counted(spec, log=None):
@@ -122,29 +125,32 @@ print(zoo.load(TINY).path)
 def test_two_processes_starting_at_once_train_once(zoo_dir, tmp_path):
     counter = tmp_path / "count.txt"
     env = {**__import__("os").environ, "REPRO_ZOO_DIR": str(zoo_dir), "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(counter)], cwd=runner.ROOT, env=env,
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(counter)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True) for _ in range(2)]
     paths = {p.communicate(timeout=300)[0].strip() for p in procs}
     assert all(p.returncode == 0 for p in procs) and len(paths) == 1
     assert counter.read_text().count("trained") == 1
 
 
-def test_runner_trains_the_zoo_only_for_notebooks_that_use_it(tmp_path, monkeypatch):
+def test_the_hook_trains_only_the_models_that_notebooks_about_to_run_name(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(zoo, "prebuild", lambda names=None, n_jobs=2, echo=print: calls.append(n_jobs) or [])
+    monkeypatch.setattr(zoo_build, "prebuild", lambda names=None, n_jobs=2, echo=print: calls.append((names, n_jobs)) or [])
 
     def job(code):
         path = tmp_path / "notebooks" / "demo" / f"nb{len(list(tmp_path.rglob('*.py')))}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# %% tags=[\"parameters\"]\nseed = 0  # seed\n# %%\n{code}\n")
-        return runner.Job(runner.Notebook(path), {}, "quick", tmp_path / "_build")
+        return execute.Job(Notebook(path), {}, "quick", tmp_path / "_build")
 
-    plain, user = job("from lib import claims"), job("from lib import zoo\nm = zoo.load('text-small')")
-    assert not runner.needs_zoo([plain]) and runner.needs_zoo([plain, user])
-    runner.prepare_zoo([plain], 2, echo=lambda *_: None)
+    plain = job("from lib import claims")
+    user = job("from lib.llm import zoo\nm = zoo.load('task-tiny')")
+    every = job("from lib.llm import zoo\ncards = [zoo.load(n) for n in zoo.DEFAULTS]")
+    execute.prepare_prerequisites([plain], 2, echo=lambda *_: None)
     assert calls == []
-    runner.prepare_zoo([plain, user], 3, echo=lambda *_: None)
-    assert calls == [3]
+    execute.prepare_prerequisites([plain, user], 3, echo=lambda *_: None)
+    assert calls == [(["task-tiny"], 3)]
+    execute.prepare_prerequisites([every], 1, echo=lambda *_: None)
+    assert calls[-1] == (list(zoo.DEFAULTS), 1)
 
 
 def test_repro_zoo_lists_untrained_models_and_rejects_unknown_names(zoo_dir, capsys):

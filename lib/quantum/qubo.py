@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from qiskit.quantum_info import SparsePauliOp
 
-from lib.quantum import int_to_bits
+from lib.quantum.circuits import int_to_bits
 
 
 # ------------------------------------------------------------------------------------- energies

@@ -30,7 +30,7 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import DiagonalGate
 
-from lib.quantum import AerSampler, statevector
+from lib.quantum.circuits import AerSampler, statevector
 
 
 # ------------------------------------------------------------------------------------- sketching

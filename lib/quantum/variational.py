@@ -26,7 +26,7 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error
 from scipy.optimize import minimize
 
-import lib.profile
+import lib.runinfo
 
 ONE_QUBIT_GATES = ["h", "x", "rx", "ry", "rz", "sx"]
 TWO_QUBIT_GATES = ["cx", "rzz", "cz"]
@@ -390,5 +390,5 @@ def time_ansatz_backends(n: int, reps: int = 2, *, seed: int = 0, repeats: int =
     times = {}
     for backend in backends:
         state_fn = ansatz_state_function(n, reps, backend, aer_threads)
-        times[backend] = lib.profile.median_time(state_fn, theta, repeats=repeats, warmup=1)
+        times[backend] = lib.runinfo.median_time(state_fn, theta, repeats=repeats, warmup=1)
     return times

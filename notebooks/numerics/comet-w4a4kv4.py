@@ -91,7 +91,7 @@ calib_windows: int | None = None  # 128-character training windows used to calib
 import math
 from dataclasses import dataclass, replace
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 import numpy as np
@@ -101,15 +101,20 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from lib import costmodel, llm, quant, zoo
+from lib.systems import costmodel
+from lib.llm import model as llm
+from lib.llm.decode import model_shape
+from lib.numerics import quant
+from lib.llm import zoo
 from lib.claims import AtLeast, AtMost, Above, Below, Between, Claims, IsTrue
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"eval_windows": 64, "calib_windows": 16},
-         "full": {"eval_windows": 968, "calib_windows": 128}}
-eval_windows = eval_windows or SIZES[profile]["eval_windows"]
-calib_windows = calib_windows or SIZES[profile]["calib_windows"]
+sizes = profile_sizes(profile, quick=dict(eval_windows=64, calib_windows=16),
+                      full=dict(eval_windows=968, calib_windows=128),
+                      eval_windows=eval_windows, calib_windows=calib_windows)
+eval_windows, calib_windows = sizes.eval_windows, sizes.calib_windows
 if 128 % block:
     raise ValueError(f"block={block} must divide 128 (the width of the model's projections)")
 torch.manual_seed(seed)
@@ -129,7 +134,7 @@ print(f"profile={profile}: blocks of {block} channels, tau={tau}, {eval_windows}
 # $m_c > \tau \cdot \operatorname{median}_c m_c$, and mark every block holding one. Optionally the channels are
 # first *permuted* so that the outlier channels share as few blocks as possible (we sort by $m_c$); in a deployed
 # model the permutation is folded into the weights, the permuted columns of $W$ here and the rows of the layer
-# that produces $X$, so it costs nothing at run time. `lib.quant.quantize_int` does every rounding (per group of
+# that produces $X$, so it costs nothing at run time. `lib.numerics.quant.quantize_int` does every rounding (per group of
 # `block` elements of the last axis = per token and block); only the block selection is written here.
 #
 # **Weights.** INT4, symmetric, one scale per output channel and block of `block` input channels
@@ -143,7 +148,7 @@ print(f"profile={profile}: blocks of {block} channels, tau={tau}, {eval_windows}
 # the equal, faster *fake-quantized* form: dequantize, then multiply in floating point.
 #
 # **KV cache.** Keys and values are stored as INT4 with one scale per token and head (groups of the head
-# dimension), through `lib.llm.quantized_cache`; attention reads the dequantized prefix.
+# dimension), through `lib.llm.model.quantized_cache`; attention reads the dequantized prefix.
 
 # %%
 @dataclass
@@ -370,9 +375,9 @@ pd.DataFrame(block_rows).style.format(precision=4).hide(axis="index")
 # %% [markdown]
 # ## Part B — the book's language model under W4A4 and KV4
 #
-# `text-small` from `lib.zoo` is a character-level TinyGPT (4 layers, width 128, 4 heads of 32, MLP width 512)
+# `text-small` from `lib.llm.zoo` is a character-level TinyGPT (4 layers, width 128, 4 heads of 32, MLP width 512)
 # trained on the Python documentation text of `lib.data.text_corpus`. Every projection (`q`, `kv`, `out`, MLP
-# `up` and `down`: 20 linear layers) is quantized through `lib.llm.use_matmul(..., where="linear")`; the
+# `up` and `down`: 20 linear layers) is quantized through `lib.llm.model.use_matmul(..., where="linear")`; the
 # embedding, the tied output head, the norms and the attention arithmetic stay fp32, as in COMET. The outlier
 # blocks are calibrated on `calib_windows` windows of the *training* text and the perplexity is scored on
 # `eval_windows` windows of the held-out text, so calibration never sees the evaluation text. First, does this
@@ -399,7 +404,7 @@ def record_maxima(x, w_t):
 
 
 calib_max: dict[str, torch.Tensor] = {}
-with torch.no_grad(), lib.profile.threads(1), llm.use_matmul(record_maxima, where="linear"):
+with torch.no_grad(), lib.runinfo.threads(1), llm.use_matmul(record_maxima, where="linear"):
     model(calib_ids[:-1].view(calib_windows, context).to(device))
 calib_max = {name: m.cpu() for name, m in calib_max.items()}
 lm_ratio = pd.DataFrame([{"layer": name, "input channels": len(m),
@@ -427,14 +432,14 @@ plt.show()
 
 # %% [markdown]
 # Now the variants. Each is a weight format, an activation quantizer and a KV-cache format. Without a quantized
-# cache we score with `lib.llm.perplexity`; with one, every window is run through `TinyGPT.prefill` with a
+# cache we score with `lib.llm.model.perplexity`; with one, every window is run through `TinyGPT.prefill` with a
 # `quantized_cache`, so that attention reads keys and values back from the 4-bit cache (checked once against
-# `lib.llm.perplexity` with an fp32 cache). "W16A16KV16" runs the full FMPQ pipeline with 16-bit integers
+# `lib.llm.model.perplexity` with an fp32 cache). "W16A16KV16" runs the full FMPQ pipeline with 16-bit integers
 # everywhere: it must land on the fp32 perplexity (S1).
 
 # %%
 def kv_codec(bits: int):
-    """(quantize, dequantize) for lib.llm.quantized_cache: INT-``bits`` codes, one scale per token and head."""
+    """(quantize, dequantize) for lib.llm.model.quantized_cache: INT-``bits`` codes, one scale per token and head."""
     def quantize(x):  # x (batch, heads, tokens, head_dim)
         q = quant.quantize_int(x, bits, "channel")
         return q.codes.to(torch.int8 if bits <= 8 else torch.int16), q.scale.reshape(*x.shape[:-1], 1)
@@ -500,7 +505,7 @@ def layer_plans(v: Variant, tau_: float = tau, n_high_share: float | None = None
 
 def score(v: Variant, **plan_options) -> dict:
     plans, high_share = layer_plans(v, **plan_options)
-    with torch.no_grad(), lib.profile.threads(1), llm.use_matmul(quantized_linear(plans), where="linear"):
+    with torch.no_grad(), lib.runinfo.threads(1), llm.use_matmul(quantized_linear(plans), where="linear"):
         if v.kv is None:
             ppl = llm.perplexity(model, eval_ids, context)
         else:
@@ -508,7 +513,7 @@ def score(v: Variant, **plan_options) -> dict:
     return {"perplexity": ppl, "INT8 share of activation channels (%)": 100 * high_share}
 
 
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     ppl_fp32 = llm.perplexity(model, eval_ids, context)
     assert math.isclose(perplexity_through_cache(eval_ids, "fp32"), ppl_fp32, rel_tol=1e-5)
 
@@ -568,9 +573,9 @@ plt.show()
 #
 # One token's keys and values take $2 L\, n_{kv}\, d_h$ elements. In FP16 that is $2$ bytes each; in INT4 it is
 # half a byte each plus one FP16 scale per group of $g$ elements: $2 L\, n_{kv}\, d_h (1/2 + 2/g)$ bytes. We
-# evaluate both with `lib.costmodel` for published model shapes (its Llama configs plus LLaMA-3-70B, the
-# paper's largest model, whose public config we add here), and measure the same quantity on the TinyGPT by
-# bit-packing the INT4 codes its quantized cache actually holds (`lib.quant.pack_bits`) and counting FP16 scales.
+# evaluate both with `lib.systems.costmodel` for published model shapes (its Llama configs, LLaMA-3-70B, the
+# paper's largest model, among them), and measure the same quantity on the TinyGPT by
+# bit-packing the INT4 codes its quantized cache actually holds (`lib.numerics.quant.pack_bits`) and counting FP16 scales.
 
 # %%
 def kv4_bytes_per_token(shape: costmodel.ModelShape, group: int) -> float:
@@ -579,9 +584,7 @@ def kv4_bytes_per_token(shape: costmodel.ModelShape, group: int) -> float:
     return costmodel.kv_bytes_per_token(shape, kv)
 
 
-SHAPES = {key: costmodel.MODELS[key] for key in ("llama-2-7b", "llama-3-8b", "llama-2-70b")}
-SHAPES["llama-3-70b"] = costmodel.ModelShape("Llama-3-70B", 70.55e9, n_layers=80, d_model=8192, n_heads=64,
-                                             n_kv_heads=8, head_dim=128)
+SHAPES = {key: costmodel.MODELS[key] for key in ("llama-2-7b", "llama-3-8b", "llama-2-70b", "llama-3-70b")}
 a100 = costmodel.HARDWARE["a100-80gb"]
 kv_rows = []
 for shape in SHAPES.values():
@@ -595,14 +598,13 @@ kv_ratio = kv_table["FP16 / INT4"]
 
 # the TinyGPT's real INT4 cache, packed: one batch of windows through a KV4 prefill
 q4, dq4 = kv_codec(4)
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     _, cache = model.prefill(eval_ids[:-1].view(-1, context)[:4].to(device), kind=llm.quantized_cache(q4, dq4))
 codes = [cache.buffers[key].cpu() for key in ("k0", "v0")]
 scales = [cache.buffers[key] for key in ("k1", "v1")]
 packed = sum(len(quant.pack_bits((c + 7).numpy(), 4)) for c in codes)  # offset codes -7..7 to 0..14
 measured_bytes = (packed + 2 * sum(s.numel() for s in scales)) / (4 * context)  # per token of a sequence
-tiny = costmodel.ModelShape("text-small", lm.card["parameters"], n_layers=4, d_model=128, n_heads=4,
-                            n_kv_heads=4, head_dim=32)
+tiny = model_shape(lm.model.config, "text-small", bytes_per_param=2, kv_bytes=2)  # FP16 weights and cache
 tiny_formula = kv4_bytes_per_token(tiny, group=tiny.head_dim)
 codes_in_range = all(int(c.abs().max()) <= 7 for c in codes)
 print(f"text-small KV4 cache: {measured_bytes:.1f} bytes/token measured by packing, "
@@ -766,4 +768,4 @@ claims.show()
 #    and where is it folded?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -56,7 +56,7 @@
 #
 # What runs here: (A) the bit-plane integer product, written in numpy and checked bit for bit against an int64
 # matmul, with its operation counts; (B) the quantization recipe on the book's tiny character-level language model
-# (`text-small` from `lib.zoo`), against W8A8 with SmoothQuant scales, uniform W6A6, and W4 baselines, scored by
+# (`text-small` from `lib.llm.zoo`), against W8A8 with SmoothQuant scales, uniform W6A6, and W4 baselines, scored by
 # held-out perplexity, with the sensitivity scan on separate calibration text; (C) the memory arithmetic on
 # published LLaMA-2 shapes. GPU kernel speed is not measured.
 
@@ -90,7 +90,7 @@ kv_tokens = 2048  # tokens per sequence in Part C's KV cache. range: 1..1_000_00
 import copy
 from dataclasses import dataclass, replace
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -100,15 +100,19 @@ import torch.nn.functional as F
 from IPython.display import display
 from tqdm import tqdm
 
-from lib import llm, quant, zoo
+from lib.llm import model as llm
+from lib.numerics import quant
+from lib.llm import zoo
 from lib.claims import Above, AtLeast, AtMost, Between, Claims, IsTrue, Near
-from lib.kernels import bitplane as bp
+from lib.numerics.kernels import bitplane as bp
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"eval_windows": 64, "gemm": (64, 128, 128), "timing": (8, 1024, 1024), "groups": (32,)},
-         "full": {"eval_windows": 900, "gemm": (256, 1024, 1024), "timing": (8, 4096, 4096), "groups": (64, 32)}}
-eval_windows = eval_windows or SIZES[profile]["eval_windows"]
+sizes = profile_sizes(profile, quick=dict(eval_windows=64, gemm=(64, 128, 128), timing=(8, 1024, 1024), groups=(32,)),
+                      full=dict(eval_windows=900, gemm=(256, 1024, 1024), timing=(8, 4096, 4096), groups=(64, 32)),
+                      eval_windows=eval_windows)
+eval_windows = sizes.eval_windows
 rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
 print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} calibration windows, group {group}, "
@@ -117,7 +121,7 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
 # %% [markdown]
 # ## Method
 #
-# **Quantizers** (all from `lib.quant`, symmetric, round to nearest): a b-bit code is
+# **Quantizers** (all from `lib.numerics.quant`, symmetric, round to nearest): a b-bit code is
 # $q = \mathrm{clamp}(\mathrm{round}(x/s), -(2^{b-1}-1), 2^{b-1}-1)$ with $s = \max|x| / (2^{b-1}-1)$ over its group,
 # so 6 bits give the 63 levels $-31 \dots 31$. Weights: one scale per output row and group of `group` input
 # columns, computed once. Activations: the same along each token's feature vector, computed on every forward pass
@@ -141,7 +145,7 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
 # **The bit-plane product.** With $x = \sum_i c_i x_i$, $x_i \in \{0,1\}$, $c_i = 2^i$ and $c_{b-1} = -2^{b-1}$ for
 # the two's-complement sign bit, $(AW^\top)_{mn} = \sum_{i,j} c_i c_j\,\mathrm{popcount}(A_i[m] \wedge W_j[n])$:
 # $a \cdot w$ binary GEMMs (36 for W6A6, 48 for W6A8, 64 for W8A8), each an AND and a popcount of 64-bit words here,
-# of 128-bit rows on a binary tensor core. `lib.kernels.bitplane` implements it; `tests/test_bitplane.py` checks it
+# of 128-bit rows on a binary tensor core. `lib.numerics.kernels.bitplane` implements it; `tests/test_bitplane.py` checks it
 # against numpy's int64 matmul for every width from 2 to 8 bits, signed and unsigned.
 
 # %% [markdown]
@@ -151,7 +155,7 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
 # plane) for four precisions, multiplied bit plane by bit plane and compared with numpy's int64 matmul.
 
 # %%
-M, N, K = SIZES[profile]["gemm"]
+M, N, K = sizes.gemm
 PRECISIONS = {"W6A6": (6, 6), "W6A8": (6, 8), "W8A8": (8, 8), "W4A4": (4, 4)}  # name: (weight bits, activation bits)
 exact_rows = []
 for name, (w_bits, a_bits) in PRECISIONS.items():
@@ -172,7 +176,7 @@ exact
 
 # %% [markdown]
 # The same kernel on a real layer: the activations entering the last block's `mlp.down` (K = 512, four groups of
-# 128) for one calibration window, and its weights, both quantized to 6 bits by `lib.quant`. The grouped bit-plane
+# 128) for one calibration window, and its weights, both quantized to 6 bits by `lib.numerics.quant`. The grouped bit-plane
 # product with the groups' scales applied after the integer accumulation must equal the fake-quantized float
 # matmul that Part B uses, up to float rounding.
 
@@ -194,7 +198,7 @@ def layer_inputs(model, tokens) -> dict[str, torch.Tensor]:
     hooks = [modules[n].register_forward_hook(
         lambda mod, inp, out, n=n: seen.__setitem__(n, inp[0].detach().reshape(-1, inp[0].shape[-1])))
         for n in LINEARS]
-    with torch.no_grad(), lib.profile.threads(1):
+    with torch.no_grad(), lib.runinfo.threads(1):
         model(tokens)
     for h in hooks:
         h.remove()
@@ -239,26 +243,26 @@ plt.show()
 # against numpy's exact int64 matmul, for a decode-like shape (a batch of 8 tokens).
 
 # %%
-TM, TN, TK = SIZES[profile]["timing"]
+TM, TN, TK = sizes.timing
 ta, tw = rng.integers(-31, 32, (TM, TK)), rng.integers(-31, 32, (TN, TK))
 t_sa, t_sw = rng.random((TM, TK // 128)) + 0.5, rng.random((TN, TK // 128)) + 0.5
 
 
-def dequantize_then_matmul(a_codes, a_scales, w_codes, w_scales, g=128):
-    """The baseline: codes times their group's scale, in fp32, then one float matmul."""
-    a_real = (a_codes.reshape(len(a_codes), -1, g) * a_scales[..., None]).reshape(a_codes.shape).astype(np.float32)
-    w_real = (w_codes.reshape(len(w_codes), -1, g) * w_scales[..., None]).reshape(w_codes.shape).astype(np.float32)
+def dequantize_both_then_matmul(a_codes, a_scales, w_codes, w_scales, g=128):
+    """The baseline: both operands' codes times their group's scale, in fp32, then one float matmul."""
+    a_real = quant.dequantize_groups(a_codes, a_scales, g).astype(np.float32)
+    w_real = quant.dequantize_groups(w_codes, w_scales, g).astype(np.float32)
     return a_real @ w_real.T
 
 
 timings = {
-    "bit-plane W6A6 (numpy)": lib.profile.median_time(bp.grouped_bitplane_matmul, ta, t_sa, tw, t_sw, 128, 6, 6,
+    "bit-plane W6A6 (numpy)": lib.runinfo.median_time(bp.grouped_bitplane_matmul, ta, t_sa, tw, t_sw, 128, 6, 6,
                                                       repeats=3),
-    "dequantize, then fp32 matmul": lib.profile.median_time(dequantize_then_matmul, ta, t_sa, tw, t_sw, repeats=5),
-    "int64 matmul (numpy, no scales)": lib.profile.median_time(np.matmul, ta, tw.T, repeats=3),
+    "dequantize, then fp32 matmul": lib.runinfo.median_time(dequantize_both_then_matmul, ta, t_sa, tw, t_sw, repeats=5),
+    "int64 matmul (numpy, no scales)": lib.runinfo.median_time(np.matmul, ta, tw.T, repeats=3),
 }
 reference = bp.grouped_bitplane_matmul(ta, t_sa, tw, t_sw, 128, 6, 6)  # the two agree up to fp32 rounding
-assert np.abs(dequantize_then_matmul(ta, t_sa, tw, t_sw) - reference).max() < 1e-5 * np.abs(reference).max()
+assert np.abs(dequantize_both_then_matmul(ta, t_sa, tw, t_sw) - reference).max() < 1e-5 * np.abs(reference).max()
 cpu_speedup = timings["dequantize, then fp32 matmul"] / timings["bit-plane W6A6 (numpy)"]
 print(f"M×N×K = {TM}×{TN}×{TK}; bit-plane speedup over dequantize-then-matmul: {cpu_speedup:.3g}×")
 pd.DataFrame({"median seconds": timings}).style.format("{:.2e}")
@@ -271,11 +275,11 @@ pd.DataFrame({"median seconds": timings}).style.format("{:.2e}")
 # others the 128-wide residual stream). Perplexity is per character on `eval_windows` windows of 128 characters
 # spread evenly over the held-out text. A quantized model is a copy whose weights are replaced by their
 # fake-quantized values; activations are fake-quantized at the input of every linear layer through
-# `lib.llm.use_matmul(..., where="linear")`, which looks the layer up by its weight tensor.
+# `lib.llm.model.use_matmul(..., where="linear")`, which looks the layer up by its weight tensor.
 
 # %%
 def spread_windows(ids: torch.Tensor, n: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """n windows of ``context`` tokens spread evenly over ``ids``, laid end to end so that lib.llm.perplexity
+    """n windows of ``context`` tokens spread evenly over ``ids``, laid end to end so that lib.llm.model.perplexity
     reads exactly one window per forward pass; the mask drops the one target per seam that would be
     predicted across two windows."""
     stride = (len(ids) - context - 1) // n
@@ -341,7 +345,7 @@ def quantized_model(plan: dict[str, LayerQuant]):
 
 def perplexity(plan: dict[str, LayerQuant] | None) -> float:
     """Held-out perplexity of the model quantized by ``plan`` (None: fp32)."""
-    with torch.no_grad(), lib.profile.threads(1):
+    with torch.no_grad(), lib.runinfo.threads(1):
         if plan is None:
             return llm.perplexity(model_fp32, eval_ids, CONTEXT, eval_mask)
         model, matmul = quantized_model(plan)
@@ -352,7 +356,7 @@ def perplexity(plan: dict[str, LayerQuant] | None) -> float:
 def calib_loss(plan: dict[str, LayerQuant]) -> float:
     """Mean next-character cross-entropy (nats) on the calibration windows under ``plan``."""
     model, matmul = quantized_model(plan)
-    with torch.no_grad(), lib.profile.threads(1), llm.use_matmul(matmul, where="linear"):
+    with torch.no_grad(), lib.runinfo.threads(1), llm.use_matmul(matmul, where="linear"):
         logits = model(calib[:, :-1].to(device))
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), calib[:, 1:].reshape(-1).to(device)).item()
 
@@ -444,7 +448,7 @@ RECIPES = {
     "W4A8": uniform(4, 8),
     "W4A4": uniform(4, 4),
 }
-for g in SIZES[profile]["groups"]:
+for g in sizes.groups:
     if g != group:  # the same recipes with finer groups (the scan's layer choice is reused)
         RECIPES[f"W6A6 g{g}"] = uniform(6, 6, g)
         RECIPES[f"FlexQ (A8 scan) g{g}"] = with_a8(uniform(6, 6, g), a8_layers)
@@ -482,7 +486,7 @@ plt.show()
 #
 # LLaMA-2 7B, 13B and 70B (shapes from the released configurations; LLaMA-13B has the 13B shapes). Linear layers
 # are quantized; the embedding and output head stay fp16 in every recipe, as do norms. Bits per weight come from
-# `lib.quant.bits_per_weight`: b bits plus one fp16 scale per group of 128 for FlexQ, one per output channel
+# `lib.numerics.quant.bits_per_weight`: b bits plus one fp16 scale per group of 128 for FlexQ, one per output channel
 # (group = K) for SmoothQuant's W8. End to end we add an fp16 KV cache of `kv_batch` × `kv_tokens` tokens and an
 # activation buffer of one layer's largest prefill intermediate (gate and up outputs, fp16, same tokens); weight
 # bytes are the only term that changes between recipes.
@@ -658,7 +662,7 @@ claims.show()
 # |---|---|---|
 # | Models | LLaMA-1/2/3 and OPT, 7B-70B | the book's `text-small` TinyGPT (4 blocks, width 128, 0.8 M parameters, character level) |
 # | Data | WikiText2 / C4 perplexity, zero-shot tasks | held-out Python documentation text; 64 windows of 128 characters (quick), 900 (full); calibration from the training text |
-# | Quantization | W6, A6/A8, group 128, symmetric RTN | the same, via `lib.quant`; with width 128, a group of 128 is a whole row for 16 of the 20 layers, so g = 32 (quick) and 64 (full) are also run |
+# | Quantization | W6, A6/A8, group 128, symmetric RTN | the same, via `lib.numerics.quant`; with width 128, a group of 128 is a whole row for 16 of the 20 layers, so g = 32 (quick) and 64 (full) are also run |
 # | Sensitivity analysis | layer-wise; the released code fixes A8 on LLaMA's `down_proj` | a per-layer scan of the calibration loss (20 layers), plus the fixed `mlp.down` rule |
 # | Kernel | CUDA, binary tensor cores, A100-class GPUs | numpy AND + popcount on 64-bit words; exactness and operation counts only |
 # | Serving | FasterTransformer, measured speed and memory | memory arithmetic on published LLaMA-2 shapes; an ideal roofline instead of timings |
@@ -723,4 +727,4 @@ claims.show()
 #    the scan finds something?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -55,7 +55,7 @@
 # (UE5M3) as a good middle ground between the range of E8M0 and the precision of E4M3.
 #
 # Here we rebuild the simulator at laptop scale: one `torch.autograd.Function` fake-quantises the three GEMMs of
-# every linear layer with the quantisers of `lib.quant`, an exact operation count gives each recipe's overhead,
+# every linear layer with the quantisers of `lib.numerics.quant`, an exact operation count gives each recipe's overhead,
 # and we train, for every recipe of a grid, a heavy-tailed linear regression and a small MLP on scikit-learn's
 # digits (the `full` profile adds a character-level transformer and a larger grid). Before any ranking, two
 # falsifiers must pass: with quantisation bypassed, training must reproduce fp32, and plain MXFP4 must be
@@ -93,7 +93,7 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -103,20 +103,20 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from lib import llm, quant
+from lib.llm import model as llm
+from lib.numerics import quant
 from lib.claims import AtLeast, AtMost, Below, Claims
 from lib.data import digits, normalise_text, reference_docs
-from lib.numerics import E4M3, FloatFormat
+from lib.numerics.formats import E4M3, FloatFormat
 from lib.plot import subplots, use_style
-from lib.ttc import pareto_front
-from lib.zoo import CharTokenizer
+from lib.llm.ttc import pareto_front
+from lib.llm.zoo import CharTokenizer
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"steps": 100, "n_seeds": 3, "lm_steps": 0},
-         "full": {"steps": 600, "n_seeds": 5, "lm_steps": 600}}
-steps = steps or SIZES[profile]["steps"]
-n_seeds = n_seeds or SIZES[profile]["n_seeds"]
-lm_steps = SIZES[profile]["lm_steps"] if lm_steps is None else lm_steps
+sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=3, lm_steps=0), full=dict(steps=600, n_seeds=5, lm_steps=600),
+                      steps=steps, n_seeds=n_seeds, lm_steps=lm_steps)
+steps, n_seeds, lm_steps = sizes.steps, sizes.n_seeds, sizes.lm_steps
 torch.manual_seed(seed)
 print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} noise seeds, "
       f"T3 {'skipped' if lm_steps == 0 else f'{lm_steps} steps'}, device={device}")
@@ -127,7 +127,7 @@ print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} noise seeds
 # **Formats.** Elements are FP4 E2M1, magnitudes $\{0, 0.5, 1, 1.5, 2, 3, 4, 6\}$. A block of $b$ consecutive
 # elements along a GEMM's reduction axis shares a scale $s$, and an element is stored as
 # $q = \mathrm{round}(x / s)$ on the E2M1 grid, saturating at $\pm 6$. The block scale comes in three formats
-# (all from `lib.quant.block_scales`):
+# (all from `lib.numerics.quant.block_scales`):
 #
 # * **E8M0** (OCP MXFP4): $s = 2^{\lfloor \log_2 \mathrm{amax} \rfloor - 2}$, a power of two from $2^{-127}$ to
 #   $2^{127}$. Huge range, but $\mathrm{amax}/s \in [4, 8)$, so the largest elements of a block can saturate at 6.
@@ -177,7 +177,7 @@ print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} noise seeds
 #
 # The overhead of a recipe is $100\% \times \sum \text{ops} / \sum 2MNK$ over the quantised layers of a task, with
 # the layer shapes and batch size of that task; it is exact (rational arithmetic) and additive by construction.
-# The code of the framework follows. The quantisers are `lib.quant`'s; the autograd function and the DGE are
+# The code of the framework follows. The quantisers are `lib.numerics.quant`'s; the autograd function and the DGE are
 # specific to this paper and live here.
 
 # %%
@@ -234,17 +234,17 @@ def dge_derivative(v: torch.Tensor) -> torch.Tensor:
 
 @functools.lru_cache(maxsize=None)
 def rotation(size: int, seed: int, device: str) -> torch.Tensor:
-    """The random Hadamard rotation R = D H / sqrt(size) of lib.quant, in float32 on ``device``."""
+    """The random Hadamard rotation R = D H / sqrt(size) of lib.numerics.quant, in float32 on ``device``."""
     return quant.random_hadamard(size, seed).to(device=device, dtype=torch.float32)
 
 
 def rotate(t: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """t times diag(R, R, ...) along the last axis (lib.quant.hadamard_transform with a cached R)."""
+    """t times diag(R, R, ...) along the last axis (lib.numerics.quant.hadamard_transform with a cached R)."""
     return (t.reshape(*t.shape[:-1], -1, r.shape[0]) @ r).reshape(t.shape)
 
 
 def fake_quant(t: torch.Tensor, rc: Recipe, stochastic: bool, gen, with_dge: bool = False):
-    """Quantise-dequantise ``t`` along its last axis with lib.quant; also the DGE factor when asked."""
+    """Quantise-dequantise ``t`` along its last axis with lib.numerics.quant; also the DGE factor when asked."""
     if rc.elem == "none":
         return t, None
     q, s = quant.quantize_blockwise(t, ELEMENTS[rc.elem], rc.block, scale=SCALE_FORMATS[rc.scale],
@@ -494,6 +494,15 @@ TASKS = {
 }
 
 
+def optimizer_step(loss: torch.Tensor, opt, schedule) -> float:
+    """One training step on a batch's ``loss``: gradients, the optimiser's update, the schedule's; the loss."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    schedule.step()
+    return loss.item()
+
+
 def train(task: Task, rc: Recipe | None, run_seed: int, n_steps: int, record_at=()):
     """Train one model; returns the initial and final full-training-set loss, the batch-loss curve and any
     recorded (X, W, dY) tensors of the fp32 run at the steps ``record_at``."""
@@ -515,12 +524,7 @@ def train(task: Task, rc: Recipe | None, run_seed: int, n_steps: int, record_at=
         layers = [m for m in model.modules() if isinstance(m, QLinear)]
         for layer in layers:
             layer.record = records if step in record_at else None
-        loss = task.loss(model(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        schedule.step()
-        curve.append(loss.item())
+        curve.append(optimizer_step(task.loss(model(x[idx]), y[idx]), opt, schedule))
     with torch.no_grad():
         final = task.loss(model(x), y).item()
     return {"initial": initial, "final": final, "curve": curve, "records": records}
@@ -557,7 +561,7 @@ print(f"{len(RECIPES)} recipes per task")
 # and the grid, all with the main seed (the grid's plain MXFP4 run is the main seed's noise run).
 
 # %%
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     reference, noise_runs = {}, []
     for name, task in TASKS.items():
         reference[name] = train(task, None, seed, steps, record_at=(0, steps // 2))
@@ -602,7 +606,7 @@ sanity.pivot(index="recipe", columns="task", values="gap (%)").style.format("{:.
 # %% [markdown]
 # ### T3 — a character-level transformer (full profile)
 #
-# The TinyGPT's projections run through the same autograd function via `lib.llm.use_matmul(..., where="linear")`;
+# The TinyGPT's projections run through the same autograd function via `lib.llm.model.use_matmul(..., where="linear")`;
 # with `lm_steps = 0` (the quick profile) this part is skipped and T3 enters no verdict.
 
 # %%
@@ -643,12 +647,8 @@ def train_lm(ids: torch.Tensor, rc: Recipe | None, n_steps: int, eval_windows: t
             initial = loss_of(eval_windows).item()
         for _ in range(n_steps):
             starts = torch.randint(0, len(ids) - LM_CONTEXT - 1, (LM_BATCH,), generator=order)
-            loss = loss_of(torch.stack([ids[i:i + LM_CONTEXT + 1] for i in starts.tolist()]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            curve.append(loss.item())
+            batch = torch.stack([ids[i:i + LM_CONTEXT + 1] for i in starts.tolist()])
+            curve.append(optimizer_step(loss_of(batch), opt, schedule))
         with torch.no_grad():
             final = loss_of(eval_windows).item()
     return {"initial": initial, "final": final, "curve": curve}
@@ -664,7 +664,7 @@ if lm_steps:
     TASKS["T3 char transformer"] = Task("T3 char transformer", lm_ids, None, None, None, 3e-3,
                                         [(tokens, d, n, True) for n in (d, 2 * d, d)] * LM_CONFIG.n_layers
                                         + [(tokens, d, f, True), (tokens, f, d, True)] * LM_CONFIG.n_layers)
-    with lib.profile.threads(1):
+    with lib.runinfo.threads(1):
         lm_ref = train_lm(lm_ids, None, lm_steps, lm_eval)
         reference["T3 char transformer"] = lm_ref
         lm_rows = []
@@ -684,7 +684,7 @@ if lm_steps:
 # %% [markdown]
 # ## Part C — the accuracy-versus-overhead Pareto front
 #
-# Each recipe is a point (overhead, gap); the Pareto front (`lib.ttc.pareto_front`) holds the recipes that no
+# Each recipe is a point (overhead, gap); the Pareto front (`lib.llm.ttc.pareto_front`) holds the recipes that no
 # other recipe beats on both at once.
 
 # %%
@@ -968,7 +968,7 @@ claims.show()
 # | Tasks | regression, image classification, diffusion, language models | heavy-tailed linear regression (2,048 × 128 → 32), a 64-64-64-10 MLP on 8×8 digits; a 2-layer char-level TinyGPT in `full` only |
 # | Design space | thousands of combinations, several gradient approximations and scale adjustments | 20 recipes per task (quick), 80 (full): 3 scale formats × tensor scaling × Hadamard × SR × DGE (× block 16/32 in full) |
 # | Training | full training runs | 100 steps (quick) or 600 (full), batch 64, Adam + cosine, one seed for the grid, 3-5 seeds for the noise |
-# | Numerics | simulator of microscaled FP4 GEMMs | fake quantisation in float64 with `lib.quant`, products in fp32 |
+# | Numerics | simulator of microscaled FP4 GEMMs | fake quantisation in float64 with `lib.numerics.quant`, products in fp32 |
 # | Overhead | analytic cost per technique (formulas not retrieved) | our reconstructed operation counts, exact rational arithmetic |
 # | Hardware | GPUs | 2 CPU cores, one thread |
 
@@ -1042,4 +1042,4 @@ claims.show()
 #    number generator is not free). Which recipes leave the front, and does the verdict of C2 change?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

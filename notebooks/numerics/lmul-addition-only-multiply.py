@@ -71,7 +71,7 @@ lm_windows: int | None = None  # 128-character validation windows scored by the 
 # %%
 from functools import partial
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -82,19 +82,21 @@ from scipy.integrate import dblquad
 from torch import nn
 from tqdm import tqdm
 
-from lib import energy, llm, zoo
+from lib.systems import energy
+from lib.llm import model as llm
+from lib.llm import zoo
 from lib.claims import Below, Between, Claims, Near
 from lib.data import digits
-from lib.kernels import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
-from lib.numerics import E4M3, E5M2, round_bf16, round_fp8, split_fp32
+from lib.numerics.kernels.lmul import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
+from lib.numerics.formats import E4M3, E5M2, round_bf16, round_fp8, split_fp32
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"n_pairs": 200_000, "vit_epochs": 40, "lm_windows": 12},
-         "full": {"n_pairs": 1_000_000, "vit_epochs": 150, "lm_windows": 200}}
-n_pairs = n_pairs or SIZES[profile]["n_pairs"]
-vit_epochs = vit_epochs or SIZES[profile]["vit_epochs"]
-lm_windows = lm_windows or SIZES[profile]["lm_windows"]
+sizes = profile_sizes(profile, quick=dict(n_pairs=200_000, vit_epochs=40, lm_windows=12),
+                      full=dict(n_pairs=1_000_000, vit_epochs=150, lm_windows=200),
+                      n_pairs=n_pairs, vit_epochs=vit_epochs, lm_windows=lm_windows)
+n_pairs, vit_epochs, lm_windows = sizes.n_pairs, sizes.vit_epochs, sizes.lm_windows
 MS = (2, 3, 4, 5, 7)  # L-Mul mantissa widths under test
 rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
@@ -109,7 +111,7 @@ print(f"profile={profile}: {n_pairs:,} operand pairs per distribution, {vit_epoc
 # $$x\,y = (-1)^{s_x \oplus s_y}\,(1 + x_m + y_m + x_m y_m)\,2^{x_e + y_e},\qquad
 # \mathcal{L}(x, y) = (-1)^{s_x \oplus s_y}\,(1 + x_m + y_m + 2^{-l(m)})\,2^{x_e + y_e},$$
 #
-# with $l(m) = m$ for $m \le 3$, $l(4) = 3$ and $l(m) = 4$ for $m > 4$. The library (`lib.kernels`) implements it
+# with $l(m) = m$ for $m \le 3$, $l(4) = 3$ and $l(m) = 4$ for $m > 4$. The library (`lib.numerics.kernels`) implements it
 # twice:
 #
 # * **formula** — the closed form above, evaluated exactly in float64;
@@ -342,7 +344,7 @@ plt.show()
 # ## Part B — energy arithmetic
 #
 # This part is arithmetic on published numbers, not a measurement: the per-operation energies are Horowitz's
-# 45 nm figures (`lib.energy.ENERGY_45NM_PJ`), the same table the paper builds on. L-Mul replaces an fp
+# 45 nm figures (`lib.systems.energy.ENERGY_45NM_PJ`), the same table the paper builds on. L-Mul replaces an fp
 # multiply by an integer add of the same width; in a dot product every term still needs its fp32 accumulation.
 # The fp16 rows are our own sensitivity check, under the assumption that a 16-bit L-Mul costs one int16 add.
 # Whether L-Mul hardware would reach these numbers in silicon cannot be tested here.
@@ -438,7 +440,7 @@ split = digits(seed=seed)
 vit = TinyViT().to(device)
 # One thread: torch's float sums then do not depend on how many threads `repro` gives this kernel
 # (--jobs), so the trained weights, and the verdicts, are the same whatever the machine's load.
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     losses = train(vit, torch.from_numpy(split.x_train).to(device), torch.from_numpy(split.y_train).to(device),
                    vit_epochs)
 vit = vit.cpu().eval()
@@ -463,7 +465,7 @@ ATTENTION = {
     "L-Mul(4)": numpy_matmul(partial(lmul_matmul, m=4)),
 }
 x_test = torch.from_numpy(split.x_test)
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     predictions = {name: vit(x_test, matmul).argmax(dim=1).numpy()
                    for name, matmul in tqdm(ATTENTION.items(), desc="attention variants")}
 accuracy = {name: 100 * np.mean(pred == split.y_test) for name, pred in predictions.items()}
@@ -488,10 +490,10 @@ plt.show()
 # %% [markdown]
 # ### The same swap in a language model (C4b)
 #
-# The language half of C4 uses the book's own character-level model `text-small` from `lib.zoo`: a TinyGPT with
+# The language half of C4 uses the book's own character-level model `text-small` from `lib.llm.zoo`: a TinyGPT with
 # 4 layers, width 128, 4 heads of dimension 32 and rotary positions, trained once for about two minutes on the
 # Python reference documentation and standard-library docstrings (its card is printed below). Its two attention
-# matmuls are swapped with `lib.llm.use_matmul(..., where="attention")` for the same five variants as above;
+# matmuls are swapped with `lib.llm.model.use_matmul(..., where="attention")` for the same five variants as above;
 # the projections, the MLPs and the output head stay fp32, and nothing is retrained. Each of the `lm_windows`
 # held-out windows holds 128 characters, so attention here spans up to 128 positions with head dimension 32,
 # a longer and wider sum than in the ViT. We score per-character perplexity and top-1 next-character accuracy.
@@ -513,10 +515,10 @@ def score_windows(matmul) -> dict:
     return {"perplexity": float(np.exp(nll)), "next-char accuracy (%)": 100 * (logits.argmax(-1) == targets).float().mean().item()}
 
 
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     lm_rows = [{"attention matmuls": name, **score_windows(matmul)}
                for name, matmul in tqdm(ATTENTION.items(), desc="language-model attention variants")]
-    # the same windows scored by lib.llm's own evaluation: a check on the hand-written scoring above
+    # the same windows scored by lib.llm.model's own evaluation: a check on the hand-written scoring above
     assert np.isclose(lm_rows[0]["perplexity"], llm.perplexity(lm.model, val_ids, window), rtol=1e-4)
 lm_table = pd.DataFrame(lm_rows)
 fp32_ppl = lm_table.perplexity[0]
@@ -644,4 +646,4 @@ claims.show()
 #    perplexity changes moves more, and why does pairing (the same text for every variant) help?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

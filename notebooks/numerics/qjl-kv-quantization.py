@@ -51,7 +51,7 @@
 # rows, and that no per-group constants are needed. With values quantized in the usual way, they report a cache
 # of about three bits per number, five times smaller than fp16, with no loss on long-context benchmarks.
 #
-# Here we implement the sketch, the sign quantizer with bit packing and the estimator (`lib.qjl`), verify the
+# Here we implement the sketch, the sign quantizer with bit packing and the estimator (`lib.llm.qjl`), verify the
 # estimator's mean and exact variance against many independent sketches, count bits from the bytes actually
 # stored, measure the attention error on the queries and keys of the book's tiny language model as the sketch
 # grows, and finally measure that model's perplexity with a quantized KV cache: QJL keys with 2-bit values,
@@ -78,7 +78,7 @@ n_windows: int | None = None  # validation windows for the perplexity of part D;
 buffer = 32  # most recent tokens kept in full precision (quantized whenever the buffer fills). range: 1..128
 
 # %%
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import math
 
 import matplotlib.pyplot as plt
@@ -89,19 +89,19 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from lib import zoo
+from lib.llm import zoo
 from lib.claims import AtLeast, AtMost, Below, Between, Claims, IsTrue
 from lib.plot import subplots, use_style
-from lib.qjl import (CacheScheme, cache_bits_per_number, cached_attention, forward_with_attention, orthogonal_bias,
+from lib.llm.qjl import (CacheScheme, cache_bits_per_number, cached_attention, forward_with_attention, orthogonal_bias,
                      qjl_key_bits, qjl_quantize, qjl_scores, qjl_variance, quantized_key_scores, quantized_values,
                      simhash_scores, sketch_matrix)
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"n_draws": 2000, "n_windows": 32, "m_a": (16, 32, 64, 128, 256), "b_windows": 8},
-         "full": {"n_draws": 10_000, "n_windows": 256, "m_a": (16, 32, 64, 128, 256, 512, 1024), "b_windows": 32}}
-n_draws = n_draws or SIZES[profile]["n_draws"]
-n_windows = n_windows or SIZES[profile]["n_windows"]
-M_A = SIZES[profile]["m_a"]
+sizes = profile_sizes(profile, quick=dict(n_draws=2000, n_windows=32, m_a=(16, 32, 64, 128, 256), b_windows=8),
+                      full=dict(n_draws=10_000, n_windows=256, m_a=(16, 32, 64, 128, 256, 512, 1024), b_windows=32),
+                      n_draws=n_draws, n_windows=n_windows)
+n_draws, n_windows, M_A = sizes.n_draws, sizes.n_windows, sizes.m_a
 rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
 
@@ -123,7 +123,7 @@ print(f"profile={profile}: {n_draws:,} sketches per m in part A, {n_windows} win
 # ## Method
 #
 # **Sketch and quantizer.** $S \in \mathbb{R}^{m\times d}$ has i.i.d. $\mathcal N(0,1)$ entries
-# (`lib.qjl.sketch_matrix`). A key is stored as $H(k) = \operatorname{sign}(Sk) \in \{\pm1\}^m$, packed eight signs
+# (`lib.llm.qjl.sketch_matrix`). A key is stored as $H(k) = \operatorname{sign}(Sk) \in \{\pm1\}^m$, packed eight signs
 # to a byte, and its norm $\lVert k\rVert$ in fp16 (`qjl_quantize`). The query is projected, $Sq$, and kept in
 # full precision, and
 #
@@ -206,7 +206,7 @@ pairs = [test_pair(kind) for kind in KINDS]
 q_a, k_a = torch.stack([q for q, _ in pairs]), torch.stack([k for _, k in pairs])
 exact_a = (q_a * k_a).sum(-1).numpy()
 rows_a = []
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for m in tqdm(M_A, desc="part A, sketch sizes"):
         var = torch.diagonal(qjl_variance(q_a, k_a, m)).numpy()
         simhash = simhash_mean(q_a, k_a, m, (2, m)) / exact_a
@@ -252,7 +252,7 @@ print(f"orthogonal rows: variance / theory in [{orth_a['variance / theory'].min(
 # %% [markdown]
 # ## Part B — the tiny language model and its queries, keys and values
 #
-# The book's `text-small` model (`lib.zoo`: a 4-layer TinyGPT trained on the Python documentation, character
+# The book's `text-small` model (`lib.llm.zoo`: a 4-layer TinyGPT trained on the Python documentation, character
 # level, context 128) stands in for Llama. We run validation windows through it and keep every layer's queries,
 # keys (after the rotary embedding, as a cache stores them) and values.
 
@@ -282,8 +282,8 @@ def capture(tokens) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     return [store[i] for i in range(cfg.n_layers)]
 
 
-with torch.no_grad(), lib.profile.threads(1):
-    qkv = capture(windows[:SIZES[profile]["b_windows"]])
+with torch.no_grad(), lib.runinfo.threads(1):
+    qkv = capture(windows[:sizes.b_windows])
 
 # %% [markdown]
 # ## Part C — attention error against the sketch size, and against the bits spent
@@ -315,7 +315,7 @@ def per_query_head(x):
 
 M_C = (16, 32, 64, 128, 256, 512)
 rows_c = []
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     for layer, (q, k, v) in enumerate(tqdm(qkv, desc="part C, sketch sizes")):
         k, v = per_query_head(k), per_query_head(v)
         theory_var = lambda m: qjl_variance(q, k, m)[..., CAUSAL].mean().item()  # noqa: E731
@@ -370,7 +370,7 @@ KEY_METHODS = {
     "3-bit per token": CacheScheme(keys="token", key_bits=3),
 }
 rows_k = []
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     for name, scheme in tqdm(KEY_METHODS.items(), desc="part C, key quantizers"):
         for layer, (q, k, v) in enumerate(qkv):
             k, v = per_query_head(k), per_query_head(v)
@@ -440,7 +440,7 @@ def stored_bits_per_number(scheme: CacheScheme, k, v, layer: int) -> tuple[float
 
 
 rows_d = []
-with torch.no_grad(), lib.profile.threads(1):
+with torch.no_grad(), lib.runinfo.threads(1):
     _, k0, v0 = qkv[0]
     for name, scheme in tqdm(CACHE_SCHEMES.items(), desc="part D, perplexity"):
         nll = torch.cat([window_nll(scheme, chunk) for chunk in windows.split(16)])
@@ -624,4 +624,4 @@ claims.show()
 #    without the fp16 buffer at 4K tokens?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -74,22 +74,25 @@ n_windows: int | None = None  # 128-character validation windows run through the
 timed_dim: int | None = None  # n = k of the timed square GEMV in part D; None takes the profile's size. range: 256..16384
 
 # %%
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import numpy as np
 import pandas as pd
 import seaborn as sns
 import torch
 from tqdm import tqdm
 
-from lib import llm, quant, zoo
+from lib.llm import model as llm
+from lib.numerics import quant
+from lib.llm import zoo
 from lib.claims import Between, Claims
-from lib.kernels import lut
+from lib.numerics.kernels import lut
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"n_windows": 8, "timed_dim": 2048}, "full": {"n_windows": 128, "timed_dim": 8192}}
-n_windows = n_windows or SIZES[profile]["n_windows"]
-timed_dim = timed_dim or SIZES[profile]["timed_dim"]
+sizes = profile_sizes(profile, quick=dict(n_windows=8, timed_dim=2048), full=dict(n_windows=128, timed_dim=8192),
+                      n_windows=n_windows, timed_dim=timed_dim)
+n_windows, timed_dim = sizes.n_windows, sizes.timed_dim
 GROUP = 128  # input channels per weight scale and zero point
 if GROUP % g:
     raise ValueError(f"g={g} must divide the weight quantization group of {GROUP} channels; pick 2, 4 or 8")
@@ -103,7 +106,7 @@ print(f"profile={profile}: g={g}, batch {batch}, {act_bits}-bit activations, {n_
 #
 # Weights are quantized per group of 128 input channels to unsigned b-bit codes with a scale and a zero point,
 # $w = s\,(q - z)$, and the codes split into bit planes, $q = \sum_j 2^j B_j$. Activations are cut into groups $G$
-# of $g$ channels; for each group a table of $2^g$ entries holds every subset sum (`lib.kernels.lut.build_tables`),
+# of $g$ channels; for each group a table of $2^g$ entries holds every subset sum (`lib.numerics.kernels.lut.build_tables`),
 #
 # $$T_G[p] = \sum_{c < g} \mathrm{bit}_c(p)\, x_{G,c}, \qquad p = 0, \dots, 2^g - 1,$$
 #
@@ -152,7 +155,7 @@ print(f"{len(mismatches)} (width, g) pairs; outputs off by > 1e-9: {sum(mismatch
 # ## Part B — operations and bytes
 #
 # The counts for one layer of the book's TinyGPT (`text-small`, $512 \times 128$ MLP up-projection) and one of
-# Llama-2-7B's ($11008 \times 4096$), for batches of 1 and `batch` tokens (`lib.kernels.lut.op_counts`; bytes:
+# Llama-2-7B's ($11008 \times 4096$), for batches of 1 and `batch` tokens (`lib.numerics.kernels.lut.op_counts`; bytes:
 # b-bit codes plus an fp16 scale and an 8-bit zero point per 128 weights, read once per batch).
 
 # %%
@@ -218,7 +221,7 @@ def duplicate_share(codes: np.ndarray, tokens: int) -> float:
 
 hooks = [m.register_forward_pre_hook(lambda m, args, name=name: captured[name].append(args[0].reshape(-1, args[0].shape[-1])))
          for name, m in linears.items()]
-with lib.profile.threads(1), torch.no_grad():
+with lib.runinfo.threads(1), torch.no_grad():
     for window in windows:
         model(window[None])
 for h in hooks:
@@ -259,16 +262,16 @@ codes_f, scales_f, zeros_f = codes.astype(np.float32), scales.astype(np.float32)
 weight = lut.lut_weight(codes, scales_f, zeros_f, 4, g, GROUP)
 
 
-def dequantize_then_matmul(x: np.ndarray) -> np.ndarray:
-    w = ((codes_f.reshape(timed_dim, -1, GROUP) - zeros_f[..., None]) * scales_f[..., None]).reshape(timed_dim, -1)
-    return x @ w.T
+def dequantize_weights_then_matmul(x: np.ndarray) -> np.ndarray:
+    """The dense path: the weights back to floats, w = s (q - z) per group, on every call; then x W^T."""
+    return x @ quant.dequantize_groups(codes_f, scales_f, GROUP, zeros_f).T
 
 
 timing = []
 for b in (1, batch):
     x = rng.standard_normal((b, timed_dim)).astype(np.float32)
-    t_lut = lib.profile.median_time(lut.lut_gemv, weight, x, repeats=3)
-    t_dense = lib.profile.median_time(dequantize_then_matmul, x, repeats=3)
+    t_lut = lib.runinfo.median_time(lut.lut_gemv, weight, x, repeats=3)
+    t_dense = lib.runinfo.median_time(dequantize_weights_then_matmul, x, repeats=3)
     timing.append({"batch": b, "LUT-GEMV (ms)": 1e3 * t_lut, "dequantize + matmul (ms)": 1e3 * t_dense,
                    "LUT / dense": t_lut / t_dense})
 pd.DataFrame(timing).round(2)
@@ -297,9 +300,8 @@ claims.not_testable("C3", "In-memory type conversion relieves the CPU's vector u
 claims.not_testable("C4", "About 2% hardware overhead and one new instruction", paper="2%, one instruction",
                     why="an area estimate of a hardware design we do not have")
 claims.not_testable("C5", "Speed-up and cost efficiency over an ARM CPU and a V100",
-                    paper="10.7×, 19.9× tokens/$ vs Neoverse-N1; 7.04× vs V100",
-                    why="needs the gem5 model of SAIL and the paper's cost model; numpy timings (part D) are not "
-                        "comparable")
+                    paper="10.7×, 19.9× tokens/$ vs Neoverse-N1; 7.04× vs V100", why="needs the gem5 model of SAIL "
+                        "and the paper's cost model; numpy timings (part D) are not comparable")
 claims.show()
 
 # %% [markdown]
@@ -348,4 +350,4 @@ claims.show()
 #    repeated share measured in part C.
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

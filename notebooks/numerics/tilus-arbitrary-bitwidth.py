@@ -74,7 +74,7 @@
 # %% tags=["parameters", "remove-cell", "run-alone"]
 profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
 seed = 0  # master random seed (codes, weights, activations, random layouts). range: 0..2**31-1
-device = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.kernels.packed_gpu (needs a GPU and Triton), which then decides C4b. one of: cpu, cuda
+device = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.numerics.kernels.packed_gpu (needs a GPU and Triton), which then decides C4b. one of: cpu, cuda
 n_codes: int | None = None  # random codes per width in the packing round trip (C1); None takes the profile's size. range: 1000..100_000_000
 gemv_rows: int | None = None  # output rows n of the timed n x k GEMV; None takes the profile's size. range: 128..65536
 gemv_cols: int | None = None  # input channels k of the timed GEMV (a multiple of the group size); None takes the profile's size. range: 128..65536
@@ -84,26 +84,26 @@ repeats = 3  # timed repetitions per width (the median is reported). range: 1..5
 # %%
 import random
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from tqdm import tqdm
 
-from lib import quant
+from lib.numerics import quant
 from lib.claims import AtLeast, AtMost, Claims, IsTrue
-from lib.costmodel import HARDWARE
-from lib.kernels import packed
-from lib.layout import Layout, compose, is_bijective, local, spatial
+from lib.systems.costmodel import HARDWARE
+from lib.numerics.kernels import packed
+from lib.numerics.layout import Layout, compose, is_bijective, local, spatial
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"n_codes": 1_000_000, "gemv_rows": 2048, "gemv_cols": 2048},
-         "full": {"n_codes": 10_000_000, "gemv_rows": 8192, "gemv_cols": 8192}}
-n_codes = n_codes or SIZES[profile]["n_codes"]
-gemv_rows = gemv_rows or SIZES[profile]["gemv_rows"]
-gemv_cols = gemv_cols or SIZES[profile]["gemv_cols"]
+sizes = profile_sizes(profile, quick=dict(n_codes=1_000_000, gemv_rows=2048, gemv_cols=2048),
+                      full=dict(n_codes=10_000_000, gemv_rows=8192, gemv_cols=8192),
+                      n_codes=n_codes, gemv_rows=gemv_rows, gemv_cols=gemv_cols)
+n_codes, gemv_rows, gemv_cols = sizes.n_codes, sizes.gemv_rows, sizes.gemv_cols
 if gemv_cols % group:
     raise ValueError(f"gemv_cols={gemv_cols} must be a multiple of group={group}; pick e.g. {group * (gemv_cols // group + 1)}")
 rng = np.random.default_rng(seed)
@@ -118,7 +118,7 @@ print(f"profile={profile}: {n_codes:,} codes per width, GEMV {gemv_rows} x {gemv
 # `int`b (two's complement, $-2^{b-1} \dots 2^{b-1} - 1$) or a float e$E$m$M$ with a sign bit, $E$ exponent bits
 # (bias $2^{E-1} - 1$, exponent field 0 for subnormals) and $M$ mantissa bits, $1 + E + M = b$; as in the MX fp4
 # and fp6 types, no code is spent on infinities or NaN. Every type has a $2^b$-entry decode table (`values()`),
-# and weights are quantized per group of $g$ input channels (`lib.kernels.packed.quantize_weight`):
+# and weights are quantized per group of $g$ input channels (`lib.numerics.kernels.packed.quantize_weight`):
 #
 # $$w \approx s_g\,\big(v(q) - z_g\big),$$
 #
@@ -149,7 +149,7 @@ print("code 10 starts at stream bit 30 and spans words 0 and 1:",
 # ## Part A — every width, every type, bit-exact (C1)
 #
 # For every width $b = 1 \dots 8$ we pack `n_codes` random codes and unpack them twice: with the word-pair reader
-# above, and with an independent reader (`lib.quant.unpack_bits`, built on numpy's `unpackbits`). Then, for every
+# above, and with an independent reader (`lib.numerics.quant.unpack_bits`, built on numpy's `unpackbits`). Then, for every
 # integer and float type of each width, a quantized $256 \times 1024$ matrix goes through `packed_gemv` and through
 # dequantize-then-matmul; we count outputs that differ by more than $10^{-4}$ (relative to $\max|y|$).
 
@@ -210,7 +210,7 @@ ax.legend();
 #
 # ## Part B — the layout algebra (C2)
 #
-# A layout maps a (thread, slot) pair to a position in a tile (`lib.layout`): `local(n1, n2)` gives one thread the
+# A layout maps a (thread, slot) pair to a position in a tile (`lib.numerics.layout`): `local(n1, n2)` gives one thread the
 # whole tile, `spatial(n1, n2)` gives each of $n_1 n_2$ threads one element, and composition tiles one pattern
 # inside each cell of another,
 #
@@ -297,12 +297,12 @@ for bits in tqdm(WIDTHS, desc="GEMV per width"):
     dtype = packed.uint_type(1) if bits == 1 else packed.int_type(bits)
     pw = packed.quantize_weight(w_big, dtype, group)
     code_bytes = pw.words.size * 4 - 4  # the stream without its padding word
-    seconds = lib.profile.median_time(packed.packed_gemv, pw, x_big, repeats=repeats, warmup=1)
+    seconds = lib.runinfo.median_time(packed.packed_gemv, pw, x_big, repeats=repeats, warmup=1)
     rows.append({"bits": bits, "type": dtype.name, "bytes read": pw.nbytes(), "code bytes": code_bytes,
                  "expected code bytes": gemv_rows * gemv_cols * bits // 8, "seconds": seconds,
                  "intensity (flop/B)": 2 * gemv_rows * gemv_cols / pw.nbytes()})
 gemv = pd.DataFrame(rows)
-dense_seconds = lib.profile.median_time(np.dot, w_big, x_big, repeats=repeats, warmup=1)
+dense_seconds = lib.runinfo.median_time(np.dot, w_big, x_big, repeats=repeats, warmup=1)
 gemv["bytes / fp32 bytes"] = gemv["bytes read"] / w_big.nbytes
 gemv["time / fp32 matvec"] = gemv["seconds"] / dense_seconds
 print(f"dense fp32 matvec: {w_big.nbytes / 2**20:.0f} MiB in {1e3 * dense_seconds:.2f} ms; H100 ridge point "
@@ -311,14 +311,14 @@ gemv.round(4)
 
 # %% [markdown]
 # With `device="cuda"` (a GPU machine with Triton), the same question goes to a fused kernel
-# (`lib.kernels.packed_gpu`): one Triton program per row reads the packed words, unpacks, decodes and scales in
+# (`lib.numerics.kernels.packed_gpu`): one Triton program per row reads the packed words, unpacks, decodes and scales in
 # registers and accumulates, so only the packed stream crosses the memory bus. It is checked against
 # dequantize-then-matmul, then timed per width on a 16384 × 16384 matrix against cuBLAS's fp16 matvec, and C4b is
 # judged on these times instead of the CPU's.
 
 # %%
 if device == "cuda":
-    from lib.kernels import packed_gpu  # imports Triton: only on a GPU machine
+    from lib.numerics.kernels import packed_gpu  # imports Triton: only on a GPU machine
 
     gpu_errors = packed_gpu.check(device=device, seed=seed)
     gpu = pd.DataFrame(packed_gpu.sweep(device=device, seed=seed)).set_index("bits")
@@ -359,23 +359,22 @@ claims.check("C1", "Any width 1-8, int, uint and float: packing exact and the un
              reproduced={"widths packed bit-exactly": AtLeast(8), "weight types tested": AtLeast(42),
                          "GEMV outputs off by > 1e-4": AtMost(0)}, digits=4,
              note=f"{n_codes:,} random codes per width, two independent unpackers; 256 x 1024 GEMV per type")
+composed, wrong_split = "law failures, Tilus composition", "law failures, wrong thread split"  # row names
 claims.check("C2", "Layout composition is associative, keeps bijections, has identities; a wrong split fails",
              paper="layout algebra (local, spatial, composition)",
-             ours={"law failures, Tilus composition": sum(laws.values()),
-                   "law failures, wrong thread split": sum(laws_wrong.values())},
-             reproduced={"law failures, Tilus composition": AtMost(0),
-                         "law failures, wrong thread split": AtLeast(1)}, digits=4,
+             ours={composed: sum(laws.values()), wrong_split: sum(laws_wrong.values())},
+             reproduced={composed: AtMost(0), wrong_split: AtLeast(1)}, digits=4,
              note="200 random triples of primitives; the algebra, not its compiler")
 claims.not_testable("C3", "Tilus kernels beat Triton, Ladder, QuantLLM and Marlin",
                     paper="1.75×, 2.61×, 1.29×, 1.03×",
                     why="GPU kernels against GPU baselines; no CUDA device, Triton, Ladder or Marlin here, and a "
                         "numpy timing says nothing about them")
+exact_bytes, below_ridge = "widths whose code bytes = n k b / 8", "max intensity / H100 ridge"
 claims.check("C4a", "Low-bit GEMV is memory-bound: bytes follow the width exactly, intensity below the ridge",
              paper="decode GEMV memory-bound; bytes ∝ bits",
-             ours={"widths whose code bytes = n k b / 8": int((gemv["code bytes"] == gemv["expected code bytes"]).sum()),
-                   "max intensity / H100 ridge": float(gemv["intensity (flop/B)"].max() / ridge)},
-             reproduced={"widths whose code bytes = n k b / 8": AtLeast(8),
-                         "max intensity / H100 ridge": AtMost(0.1)}, digits=3,
+             ours={exact_bytes: int((gemv["code bytes"] == gemv["expected code bytes"]).sum()),
+                   below_ridge: float(gemv["intensity (flop/B)"].max() / ridge)},
+             reproduced={exact_bytes: AtLeast(8), below_ridge: AtMost(0.1)}, digits=3,
              note="byte accounting of our storage; ridge = 989 Tflop/s / 3.35 TB/s (H100 SXM datasheet)")
 if device == "cuda":  # the fused GPU kernel decides C4b where it ran
     seconds_by_bits, baseline = gpu["ms"], gpu["fp16 matvec ms"].iloc[0]
@@ -428,7 +427,7 @@ claims.show()
 # unpacking is fused into the kernel, in registers, which is what Tilus generates. The speed-ups over Triton,
 # Ladder, QuantLLM and Marlin need those GPU kernels and are not testable here.
 #
-# **Fusing alone is not enough.** Our Triton kernel (`device="cuda"`, `lib.kernels.packed_gpu`) does unpack in
+# **Fusing alone is not enough.** Our Triton kernel (`device="cuda"`, `lib.numerics.kernels.packed_gpu`) does unpack in
 # registers, but every code still costs a pair of gathered 32-bit loads and a dozen 64-bit integer operations. In
 # a run on an H100 (November 2026, outside the book's CI) it was correct to about 1e-7 at every width, yet slower
 # than cuBLAS's fp16 matvec and nearly flat across widths: bound by index arithmetic, not by memory. This is the
@@ -448,4 +447,4 @@ claims.show()
 #    copy bandwidth of this machine.
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -81,7 +81,7 @@ qaoa_restarts: int = 2  # random starting angles per instance (the best is kept)
 qaoa_maxiter: int = 60  # COBYLA iterations per start. range: 10..2000
 shots: int = 1024  # seeded measurement shots of the optimised circuit. range: 16..100_000
 top_k: int = 8  # the decoder checks the k most frequent bitstrings, in order, for a valid answer. range: 1..1024
-recommender_sizes: str = ""  # comma-separated qubit counts for the recommender; "": 4,8,16,24,32,48,56 quick, up to 100 full
+recommender_sizes: str | None = None  # comma-separated qubit counts for the recommender; None: 4,8,16,24,32,48,56 quick, up to 100 full
 transpile_seeds: int = 2  # transpiler seeds per (device topology, size): the layout spread. range: 1..10
 
 # %%
@@ -97,20 +97,22 @@ from qiskit import transpile
 from qiskit.transpiler import CouplingMap
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import AtLeast, AtMost, Claims, IsTrue
 from lib.plot import subplots, use_style
 from lib.quantum.qubo import (assignment_qubo, brute_force_qubo, cut_value, decode_assignment, decode_coloring,
                               is_independent_set, is_proper_coloring, is_vertex_cover, kcolor_qubo, knapsack_qubo,
                               maxcut_qubo, mis_qubo, partition_qubo, qubo_to_ising, vertex_cover_qubo)
 from lib.quantum.variational import AerRunner, qaoa_circuit, qaoa_parameters, run_qaoa
+from lib.runinfo import profile_sizes
 
 use_style()
-sizes = {"quick": dict(instances_per_family=4, qaoa_layers=1, recommender_sizes="4,8,16,24,32,48,56"),
-         "full": dict(instances_per_family=10, qaoa_layers=2, recommender_sizes="4,8,16,24,32,48,56,80,100")}[profile]
-instances_per_family = instances_per_family or sizes["instances_per_family"]
-qaoa_layers = qaoa_layers or sizes["qaoa_layers"]
-recommender_sizes = [int(v) for v in (recommender_sizes or sizes["recommender_sizes"]).split(",")]
+sizes = profile_sizes(profile, quick=dict(instances_per_family=4, qaoa_layers=1, recommender_sizes="4,8,16,24,32,48,56"),
+                      full=dict(instances_per_family=10, qaoa_layers=2, recommender_sizes="4,8,16,24,32,48,56,80,100"),
+                      instances_per_family=instances_per_family, qaoa_layers=qaoa_layers,
+                      recommender_sizes=recommender_sizes)
+instances_per_family, qaoa_layers = sizes.instances_per_family, sizes.qaoa_layers
+recommender_sizes = [int(v) for v in sizes.recommender_sizes.split(",")]
 rng_specs, rng_qaoa, rng_rec = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
 # %% [markdown]
@@ -506,4 +508,4 @@ claims.show()
 #    the ion trap lose at 16 qubits?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

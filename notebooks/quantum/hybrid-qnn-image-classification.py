@@ -96,21 +96,21 @@ from IPython.display import display
 from torch import nn
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import AtLeast, Above, Between, Claims, IsTrue
 from lib.data import digits
 from lib.plot import subplots, use_style
 from lib.quantum.hybrid import QuantumLayer, circuit_text, n_inputs
+from lib.runinfo import profile_sizes
 
 use_style()
-sizes = {"quick": dict(n_seeds=2, epochs=6, n_attack=100, eps_list="0.03,0.1", strong=(20, 2)),
-         "full": dict(n_seeds=3, epochs=30, n_attack=450, eps_list="0.03,0.05,0.1,0.2", strong=(50, 3))}[profile]
-n_seeds = n_seeds or sizes["n_seeds"]
-epochs = epochs or sizes["epochs"]
-n_attack = n_attack or sizes["n_attack"]
-eps_values = sorted({float(e) for e in (eps_list or sizes["eps_list"]).split(",")} | {0.1})
+sizes = profile_sizes(profile, quick=dict(n_seeds=2, epochs=6, n_attack=100, eps_list="0.03,0.1", strong=(20, 2)),
+                      full=dict(n_seeds=3, epochs=30, n_attack=450, eps_list="0.03,0.05,0.1,0.2", strong=(50, 3)),
+                      n_seeds=n_seeds, epochs=epochs, n_attack=n_attack, eps_list=eps_list)
+n_seeds, epochs, n_attack = sizes.n_seeds, sizes.epochs, sizes.n_attack
+eps_values = sorted({float(e) for e in sizes.eps_list.split(",")} | {0.1})
 seeds = [seed + r for r in range(n_seeds)]
-strong_steps, strong_restarts = sizes["strong"]  # the gradient-masking check
+strong_steps, strong_restarts = sizes.strong  # the gradient-masking check
 torch_device = torch.device(device)
 BATCH = 64  # the paper's batch size
 
@@ -318,7 +318,7 @@ def train(model, d, recipe, n_epochs, run_seed, desc=""):
 # %%
 runs, curves, trained = [], [], {}
 jobs = [(s, name, m) for s in seeds for name in ["D1", "D2", "D3"] for m in MODELS]
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for s, name, m in tqdm(jobs, desc="training runs", mininterval=5):
         d = data[s][name]
         torch.manual_seed(s)
@@ -371,7 +371,7 @@ display(pd.concat(margin_tables, axis=1).round(2))
 # instead of our torch statevector: the two outputs and the predictions must agree.
 
 # %%
-with lib.profile.threads(1), torch.no_grad():
+with lib.runinfo.threads(1), torch.no_grad():
     model = trained[seeds[0], "D2", "hybrid"].eval()
     x_check = data[seeds[0]]["D2"]["x_test"].to(torch_device)
     reference = model(x_check)
@@ -390,12 +390,12 @@ print(f"max |logit difference| = {pennylane_max_diff:.2e}; same predictions: {pe
 #
 # Fresh models, D1, `timing_epochs` epochs each, one thread, the median epoch. The hybrid is timed with
 # PennyLane's `default.qubit` and backprop (the paper's simulator), and with our torch statevector. The
-# process's peak memory (`lib.profile`) is shown for information only: it is one number for the whole
+# process's peak memory (`lib.runinfo`) is shown for information only: it is one number for the whole
 # notebook and cannot be attributed to one model.
 
 # %%
 timing_rows = []
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     d = data[seeds[0]]["D1"]
     variants = [("hybrid", "default.qubit"), ("hybrid", "torch"), ("twin", None), ("classical", None)]
     for m, pqc_backend in tqdm(variants, desc="timing"):
@@ -405,7 +405,7 @@ with lib.profile.threads(1):
         label = f"{m} ({pqc_backend})" if pqc_backend else m
         timing_rows.append(dict(model=label, params=n_params(model), s_per_epoch=float(np.median(seconds))))
 timing = pd.DataFrame(timing_rows).set_index("model")
-display(timing.assign(peak_rss_mib_process=lib.profile.peak_memory_mib()).round(4))
+display(timing.assign(peak_rss_mib_process=lib.runinfo.peak_memory_mib()).round(4))
 
 # %%
 params = runs[runs.data == "D1"].groupby("model").params.first()
@@ -458,7 +458,7 @@ def correct(model, x, y):
 
 
 attack_rows = []
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for s, m in tqdm([(s, m) for s in seeds for m in MODELS], desc="attacks"):
         model = trained[s, "D1", m].eval()
         x, y = data[s]["D1"]["x_test"][:n_attack], data[s]["D1"]["y_test"][:n_attack]
@@ -610,4 +610,4 @@ claims.show()
 #    more accuracy, and how does the time per epoch of the PennyLane hybrid grow with the qubit count?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -87,15 +87,16 @@ from qiskit_aer import AerSimulator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import AtLeast, AtMost, Claims, IsTrue
 from lib.plot import subplots, use_style
-from lib.quantum import AerSampler
+from lib.quantum.circuits import AerSampler
 from lib.quantum.katas import (KNOWN_WRONG, OPERATORS, KataRunner, fingerprint, load_builtin, mutants,
                                rename_entry_point, same_fingerprints)
+from lib.runinfo import profile_sizes
 
 use_style()
-shots = shots if shots is not None else {"quick": 0, "full": 4000}[profile]
+shots = profile_sizes(profile, quick=dict(shots=0), full=dict(shots=4000), shots=shots).shots
 tasks = load_builtin()
 by_id = {t.task_id: t for t in tasks}
 categories = list(dict.fromkeys(t.category for t in tasks))  # curriculum order
@@ -473,8 +474,7 @@ claims.not_testable("C3", "Known algorithms are easy for models, problem encodin
                     paper="Simon 82.1 %, BasicGates 81.6 %; SAT-with-Grover 34.4 %, DistinguishUnitaries 40.0 %",
                     why="per-category LLM pass rates need the LLMs; our E4 retrieval solver is no substitute")
 claims.not_testable("C4", "Chain-of-thought is bimodal and mid-pack on average",
-                    paper="CoT 56.3 % vs few-shot-5 57.8 %; 39,200 runs",
-                    why="needs 7 prompting configurations on 16 LLMs")
+                    paper="CoT 56.3 % vs few-shot-5 57.8 %; 39,200 runs", why="needs 7 prompting configurations on 16 LLMs")
 claims.show()
 
 # %% [markdown]
@@ -544,4 +544,4 @@ claims.show()
 
 # %%
 runner.close()
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -99,21 +99,22 @@ from IPython.display import display
 from scipy.stats import kendalltau
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import Above, AtLeast, Below, Between, Claims, IsTrue
 from lib.plot import subplots, use_style
-from lib.quantum import equal_up_to_global_phase, statevector
+from lib.quantum.circuits import equal_up_to_global_phase, statevector
 from lib.quantum.qubo import (exact_ground_state, ising_diagonal, ising_to_sparse_pauli, is_diagonal_operator,
                               qubo_energies_all, qubo_to_ising)
 from lib.quantum.variational import expectation, run_vqe, time_ansatz_backends
+from lib.runinfo import profile_sizes
 
 use_style()
-sizes = {"quick": dict(n_vqe=12, networks_per_n=2, timing_max_qubits=20, pennylane_max_qubits=18),
-         "full": dict(n_vqe=20, networks_per_n=5, timing_max_qubits=22, pennylane_max_qubits=20)}[profile]
-n_vqe = n_vqe or sizes["n_vqe"]
-networks_per_n = networks_per_n or sizes["networks_per_n"]
-timing_max_qubits = timing_max_qubits or sizes["timing_max_qubits"]
-pennylane_max_qubits = pennylane_max_qubits or sizes["pennylane_max_qubits"]
+sizes = profile_sizes(profile, quick=dict(n_vqe=12, networks_per_n=2, timing_max_qubits=20, pennylane_max_qubits=18),
+                      full=dict(n_vqe=20, networks_per_n=5, timing_max_qubits=22, pennylane_max_qubits=20),
+                      n_vqe=n_vqe, networks_per_n=networks_per_n,
+                      timing_max_qubits=timing_max_qubits, pennylane_max_qubits=pennylane_max_qubits)
+n_vqe, networks_per_n = sizes.n_vqe, sizes.networks_per_n
+timing_max_qubits, pennylane_max_qubits = sizes.timing_max_qubits, sizes.pennylane_max_qubits
 rng_nets, rng_mc, rng_vqe = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
 # %% [markdown]
@@ -232,7 +233,7 @@ for n in vqe_sizes:
         instances[n, k] = dict(net=net, ising=(h_is, J_is, c_is), diag=diag)
         e0, ground = exact_ground_state(h_is, J_is, c_is)
         x_ground = (ground[0] >> np.arange(n)) & 1
-        with lib.profile.Timer() as t_vqe:
+        with lib.runinfo.Timer() as t_vqe:
             res = run_vqe(diag, n, vqe_reps, seed=int(rng_vqe.integers(2**31)), restarts=vqe_restarts,
                           method="BFGS", backend="numpy")
         e_aer = expectation(res.state, diag)  # res.state: the best angles re-run on aer
@@ -626,4 +627,4 @@ claims.show()
 #    paper's claims would that change, and which solver in this notebook stops being exact?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

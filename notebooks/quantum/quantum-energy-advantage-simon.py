@@ -98,20 +98,21 @@ from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import AtLeast, AtMost, Between, Claims
-from lib.energy import landauer_joules
+from lib.systems.energy import landauer_joules
 from lib.plot import log2_axis, subplots, use_style
-from lib.quantum import (AerSampler, bit_dot, depolarizing_noise, gf2_solve_hidden_period,
-                         satisfies_simon_promise, simon_circuit, simon_function, simon_oracle)
+from lib.quantum.circuits import AerSampler, bit_dot, depolarizing_noise
+from lib.quantum.simon import gf2_solve_hidden_period, satisfies_simon_promise, simon_circuit, simon_function, simon_oracle
+from lib.runinfo import profile_sizes
 
 use_style()
-sizes = {"quick": dict(max_n_quantum=7, oracles_per_n=60, max_n_classical=20, classical_runs_per_n=400),
-         "full": dict(max_n_quantum=9, oracles_per_n=200, max_n_classical=24, classical_runs_per_n=2000)}[profile]
-max_n_quantum = max_n_quantum or sizes["max_n_quantum"]
-oracles_per_n = oracles_per_n or sizes["oracles_per_n"]
-max_n_classical = max_n_classical or sizes["max_n_classical"]
-classical_runs_per_n = classical_runs_per_n or sizes["classical_runs_per_n"]
+sizes = profile_sizes(profile, quick=dict(max_n_quantum=7, oracles_per_n=60, max_n_classical=20, classical_runs_per_n=400),
+                      full=dict(max_n_quantum=9, oracles_per_n=200, max_n_classical=24, classical_runs_per_n=2000),
+                      max_n_quantum=max_n_quantum, oracles_per_n=oracles_per_n, max_n_classical=max_n_classical,
+                      classical_runs_per_n=classical_runs_per_n)
+max_n_quantum, oracles_per_n = sizes.max_n_quantum, sizes.oracles_per_n
+max_n_classical, classical_runs_per_n = sizes.max_n_classical, sizes.classical_runs_per_n
 # One independent stream per part, so that resizing one part leaves the draws of the others unchanged.
 rng_quantum, rng_classical = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
 noise_model = depolarizing_noise(noise_p) if noise_p > 0 else None
@@ -122,7 +123,7 @@ noise_model = depolarizing_noise(noise_p) if noise_p > 0 else None
 # **Simon's problem.** An oracle computes f: {0,1}^N → {0,1}^N with a promise: f(x) = f(y) exactly
 # when y ∈ {x, x ⊕ s}, for a hidden nonzero s. The task is to find s.
 #
-# **Oracles** (`lib.quantum.simon_oracle`). They use only CNOT and X gates on 2N qubits. The input x is
+# **Oracles** (`lib.quantum.simon.simon_oracle`). They use only CNOT and X gates on 2N qubits. The input x is
 # copied into the output register. Then, with the pivot p = the lowest set bit of s, the register is
 # XORed with s whenever x_p = 1. This gives h(x) = x ⊕ x_p·s, which takes the same value on x and x ⊕ s
 # and different values on different pairs. Last, a random invertible CNOT circuit and random X gates
@@ -136,7 +137,7 @@ noise_model = depolarizing_noise(noise_p) if noise_p > 0 else None
 # query, applies H^⊗N again and measures the input register once (one shot). The outcome y is uniform
 # over {y : y·s = 0 mod 2}. We keep running until the y span an (N−1)-dimensional space over GF(2).
 # Their null space is then {0, s}, and Gaussian elimination reads s off it
-# (`lib.quantum.gf2_solve_hidden_period`). The number of runs is the quantum query count Q_q. While the
+# (`lib.quantum.simon.gf2_solve_hidden_period`). The number of runs is the quantum query count Q_q. While the
 # rank is k, a new y raises it with probability 1 − 2^(k−N+1), so
 # E[Q_q] = Σ_{k=0}^{N−2} 1/(1 − 2^(k−N+1)) < N + 1. This formula gives the exact reference line below.
 #
@@ -358,7 +359,7 @@ ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0));
 #
 # First the building block of every quantum run: resetting a qubit. The table shows the work W(ε, M) of
 # the finite-step erasure protocol against Landauer's kT ln 2, the work to erase one full bit. Joule
-# values come from `lib.energy.landauer_joules` at `temperature_k`.
+# values come from `lib.systems.energy.landauer_joules` at `temperature_k`.
 
 # %%
 LN2 = math.log(2)
@@ -528,9 +529,8 @@ claims.check("C5", "A crossover N* exists for any hardware overhead r, growing l
              reproduced={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)},
              note=model_level)
 claims.not_testable("C6", "An experiment with measured energies demonstrates the advantage",
-                    paper="proposed, not performed",
-                    why="needs a quantum device and a classical machine with energy metering (calorimetry); "
-                        "a simulator has no physical energy to measure")
+                    paper="proposed, not performed", why="needs a quantum device and a classical machine with "
+                        "energy metering (calorimetry); a simulator has no physical energy to measure")
 claims.show()
 
 # %% [markdown]
@@ -592,4 +592,4 @@ claims.show()
 #    Which term of E_run dominates now? Does the crossover still exist, and how does its scaling change?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -114,10 +114,10 @@ from IPython.display import display
 from qiskit import QuantumCircuit
 from tqdm import tqdm
 
-import lib.profile
+import lib.runinfo
 from lib.claims import AtMost, Between, Claims
 from lib.plot import log2_axis, subplots, use_style
-from lib.quantum import equal_up_to_global_phase, statevector
+from lib.quantum.circuits import equal_up_to_global_phase, statevector
 from lib.quantum.sketch import (aer_success_probability, aer_success_shots, bag_of_words,
                                 bernstein_vazirani_function, bernstein_vazirani_states, channel_error,
                                 classical_weight_bits, count_sketch_hash, exact_channel_error, grover_circuit,
@@ -126,16 +126,15 @@ from lib.quantum.sketch import (aer_success_probability, aer_success_shots, bag_
                                 mean_field_phases, phase_oracle_gate, quantum_register_qubits,
                                 single_marked_function, sketch_phases, sketched_accuracy, sketched_phases,
                                 stream_counts, streamed_oracle_circuit, success_probability, unitary_error)
+from lib.runinfo import profile_sizes
 
 use_style()
-sizes = {"quick": dict(max_n_sketch=10, sketches=200, max_n_grover=8, grover_sketches=400, log2_features=14),
-         "full": dict(max_n_sketch=12, sketches=500, max_n_grover=12, grover_sketches=500,
-                      log2_features=18)}[profile]
-max_n_sketch = max_n_sketch or sizes["max_n_sketch"]
-sketches = sketches or sizes["sketches"]
-max_n_grover = max_n_grover or sizes["max_n_grover"]
-grover_sketches = grover_sketches or sizes["grover_sketches"]
-log2_features = log2_features or sizes["log2_features"]
+sizes = profile_sizes(profile, quick=dict(max_n_sketch=10, sketches=200, max_n_grover=8, grover_sketches=400, log2_features=14),
+                      full=dict(max_n_sketch=12, sketches=500, max_n_grover=12, grover_sketches=500, log2_features=18),
+                      max_n_sketch=max_n_sketch, sketches=sketches, max_n_grover=max_n_grover,
+                      grover_sketches=grover_sketches, log2_features=log2_features)
+max_n_sketch, sketches, log2_features = sizes.max_n_sketch, sizes.sketches, sizes.log2_features
+max_n_grover, grover_sketches = sizes.max_n_grover, sizes.grover_sketches
 # One independent stream per part, so that resizing one part leaves the draws of the others unchanged.
 rng_a, rng_b, rng_c = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
@@ -586,4 +585,4 @@ claims.show()
 #    say about which data the separation needs (many weak features, not a few strong ones)?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

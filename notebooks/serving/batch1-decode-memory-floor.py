@@ -48,7 +48,7 @@
 # is replayed without per-kernel launches, speeds up H100 decode by about a quarter and the L4 by a few per cent.
 #
 # Here we rebuild the floor model and both measurements at laptop scale on this CPU: batch-1 decode of
-# TinyGPT (`lib.llm`, random weights: the time of a step does not depend on the weights' values) at several
+# TinyGPT (`lib.llm.model`, random weights: the time of a step does not depend on the weights' values) at several
 # model sizes and contexts, its achieved fraction of a floor computed from a measured memory bandwidth, and an
 # eager-against-captured A/B in which a TorchScript trace of the step plays the CUDA graph's role. A GPU cell
 # with the paper's Qwen-2.5-7B shapes runs in the `full` profile when a GPU is present (`--profile full -p device=cuda`).
@@ -80,7 +80,7 @@ gpu_sessions = 5  # fresh CUDA-graph captures ("sessions") of the GPU cell, each
 # %%
 import time
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -91,25 +91,25 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLoca
 from tqdm.auto import tqdm
 
 from lib.claims import Above, AtMost, Between, Claims, IsTrue, Near
-from lib.decode import (DecodeAtContext, StaticKVDecoder, bootstrap_ratio_ci, floor_fraction, gpu_peak_bandwidth,
+from lib.llm.decode import (DecodeAtContext, StaticKVDecoder, bootstrap_ratio_ci, floor_fraction, gpu_peak_bandwidth,
                         kv_bytes_read, memory_floor_seconds, model_shape, round_medians, stream_bandwidth,
                         time_interleaved, trace_decode_step)
-from lib.llm import GPTConfig, TinyGPT
+from lib.llm.model import GPTConfig, TinyGPT
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(sizes=[(256, 4), (512, 8), (1024, 12)], contexts=[256, 1024], rounds=8, steps=6),
-            "full": dict(sizes=[(256, 4), (512, 8), (1024, 12), (2048, 16)], contexts=[256, 1024, 4096],
-                         rounds=12, steps=16)}
-settings = PROFILES[profile]
-rounds = rounds or settings["rounds"]
-steps = steps or settings["steps"]
+sizes = profile_sizes(profile, quick=dict(models=[(256, 4), (512, 8), (1024, 12)], contexts=[256, 1024], rounds=8, steps=6),
+                      full=dict(models=[(256, 4), (512, 8), (1024, 12), (2048, 16)], contexts=[256, 1024, 4096],
+                                rounds=12, steps=16),
+                      rounds=rounds, steps=steps)
+rounds, steps = sizes.rounds, sizes.steps
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 # With one torch thread all the work of a step runs on the calling thread, so its CPU clock measures the step
 # and, unlike wall time, stops while the OS lends our core to another program (the machine may be shared).
 CLOCK = time.thread_time if n_threads == 1 else time.perf_counter
-print(f"profile={profile}: sizes {settings['sizes']}, contexts {settings['contexts']}, {rounds} rounds x {steps} "
+print(f"profile={profile}: sizes {sizes.models}, contexts {sizes.contexts}, {rounds} rounds x {steps} "
       f"steps per variant, {n_threads} thread(s), clock {CLOCK.__name__}; device={device}")
 
 # %% [markdown]
@@ -124,11 +124,11 @@ print(f"profile={profile}: sizes {settings['sizes']}, contexts {settings['contex
 # $V \times d$ matrix is counted once, and the embedding lookup of one row is not counted again), $L$ layers,
 # $H_{kv}$ KV heads of dimension $d_h$, $b$ bytes per element (4 here, fp32; 2 for the paper's bf16) and $B$ the
 # bandwidth. The paper writes $\mathrm{KV}(\text{ctx})$; counting the new token's own row changes it by one part in
-# ctx. The achieved fraction is $t_\text{floor} / t_\text{measured}$. The byte counts come from `lib.costmodel`
-# through `lib.decode.model_shape`, and C0 checks them exactly against the allocated tensors.
+# ctx. The achieved fraction is $t_\text{floor} / t_\text{measured}$. The byte counts come from `lib.systems.costmodel`
+# through `lib.llm.decode.model_shape`, and C0 checks them exactly against the allocated tensors.
 #
 # **The bandwidth.** The paper divides by the datasheet peak. A CPU in a virtual machine has no datasheet peak, so
-# $B$ is the best rate we can demonstrate on one thread: the larger of a 256 MiB copy (`lib.costmodel.
+# $B$ is the best rate we can demonstrate on one thread: the larger of a 256 MiB copy (`lib.systems.costmodel.
 # measure_copy_bandwidth`, read and write both counted, as STREAM does) and a 256 MiB read-only sum, each the
 # fastest of five repeats, measured before and after the decode runs. A model whose weights fit in the
 # last-level cache (35.8 MiB here) could in principle beat this DRAM floor; the smallest model is such a case.
@@ -138,7 +138,7 @@ print(f"profile={profile}: sizes {settings['sizes']}, contexts {settings['contex
 # (the quick profile drops the largest, 2.9 GB). Weights are random (seeded); timing does not depend on their
 # values. The KV cache is preallocated and filled with random keys and values, so no prefill is needed.
 #
-# **Timing.** `lib.decode.DecodeAtContext` decodes one token at a fixed context: before each step the cache is
+# **Timing.** `lib.llm.decode.DecodeAtContext` decodes one token at a fixed context: before each step the cache is
 # cut back to $s$ tokens, so every step does the same work. Each (model, context) cell runs `rounds` rounds; in a
 # round each variant runs 2 untimed warm-up steps and `steps` timed ones, and the order of the variants flips
 # every round, so a burst of load elsewhere touches both variants alike. A round's statistic is the median of
@@ -151,13 +151,13 @@ print(f"profile={profile}: sizes {settings['sizes']}, contexts {settings['contex
 # Python executing the model's code and its cache bookkeeping, and PyTorch's dispatch of each of the roughly 65
 # operator calls per layer (five matrix products, rotary embedding, cache writes, attention, norms, activation
 # and the views and casts between them; counted with `torch.profiler` on the smallest model).
-# `lib.decode.trace_decode_step` records the fixed-context step once with `torch.jit.trace` and replays it with
+# `lib.llm.decode.trace_decode_step` records the fixed-context step once with `torch.jit.trace` and replays it with
 # TorchScript's graph executor: the same ATen kernels on the same buffers, without the Python interpreter
 # (dispatch inside ATen remains, so this removes less than a CUDA graph does). We also tried `torch.compile`: a
 # C++ compiler is installed and inductor works here, but a cold compile of one decode step took about two
 # minutes on these two shared cores, longer than the whole quick profile, so it is left to an exercise. As in the
 # paper, speedup = mean over rounds of the eager round medians ÷ the same for the captured step, with a 95%
-# percentile-bootstrap interval (`lib.decode.bootstrap_ratio_ci`, both samples resampled independently).
+# percentile-bootstrap interval (`lib.llm.decode.bootstrap_ratio_ci`, both samples resampled independently).
 # Unlike the paper's fresh processes, our rounds share one process (and its trace), so the interval covers
 # round-to-round noise only.
 #
@@ -181,7 +181,7 @@ def label(d_model: int, n_layers: int) -> str:
     return f"d={d_model}, L={n_layers}"
 
 
-with lib.profile.threads(n_threads):
+with lib.runinfo.threads(n_threads):
     bandwidth_runs = [stream_bandwidth(256 * 2**20, repeats=5, clock=CLOCK)]
 print("bandwidth before decoding: " + ", ".join(f"{k} {v / 1e9:.2f} GB/s" for k, v in bandwidth_runs[0].items()))
 
@@ -208,13 +208,13 @@ def measure_cell(model, context: int, token: torch.Tensor) -> tuple[pd.DataFrame
 
 token = torch.from_numpy(rng.integers(0, 8192, 1))
 all_times, cells = [], []
-with lib.profile.threads(n_threads):
-    for d_model, n_layers in tqdm(settings["sizes"], desc="model sizes"):
+with lib.runinfo.threads(n_threads):
+    for d_model, n_layers in tqdm(sizes.models, desc="model sizes"):
         config = tiny_config(d_model, n_layers)
         model = TinyGPT(config, seed=seed).eval()
         shape = model_shape(config)
         weight_gap = abs(shape.weight_bytes - model.weight_bytes)
-        for context in settings["contexts"]:
+        for context in sizes.contexts:
             times, checks = measure_cell(model, context, token)
             all_times.append(times.assign(model=label(d_model, n_layers), context=context))
             cells.append({"model": label(d_model, n_layers), "d_model": d_model, "layers": n_layers,
@@ -307,7 +307,7 @@ plt.show()
 # build a random-weight bf16 decoder with Qwen-2.5-7B's shapes (28 layers, hidden 3,584, 28 query / 4 KV heads of
 # 128, vocabulary 152,064; the
 # SwiGLU MLP of width 18,944 becomes a two-matrix GELU MLP of width 28,416, which reads the same bytes;
-# `lib.decode.StaticKVDecoder`, SDPA attention, static KV cache of `gpu_context` tokens), reads the card's
+# `lib.llm.decode.StaticKVDecoder`, SDPA attention, static KV cache of `gpu_context` tokens), reads the card's
 # name to pick its datasheet bandwidth, and times eager decode against a CUDA-graph replay of the same step:
 # `gpu_sessions` sessions, each with a freshly captured graph and 20 warm-up + 200 timed steps per variant
 # (synchronised after every step, as a decode loop that needs its token must be). Anywhere else it does nothing.
@@ -531,4 +531,4 @@ claims.show()
 #    how much of the gap to the floor does that close, and what does it say about which overhead dominates?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

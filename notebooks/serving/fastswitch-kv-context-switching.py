@@ -52,7 +52,7 @@
 # in the background while the GPU keeps decoding, and *reuse* of the host copy so that only the new tokens move.
 #
 # We do not have their GPUs, so we test the mechanism in a deterministic discrete-event simulation built on the
-# book's `lib.sim`: one GPU serving Llama-3-8B (timings from the roofline cost model `lib.costmodel`), a paged
+# book's `lib.systems.sim`: one GPU serving Llama-3-8B (timings from the roofline cost model `lib.systems.costmodel`), a paged
 # KV cache with a real block allocator, a PCIe link whose copies each pay a per-call overhead, a fair scheduler
 # that reorders requests by the service they have received, and a multi-turn chat workload. We run a vLLM-like
 # baseline, each of FastSwitch's three ideas alone and all three together, and compare tail latencies.
@@ -81,25 +81,25 @@ host_kv_gib = 64.0  # host memory for KV copies (preempted requests, conversatio
 import math
 from dataclasses import dataclass, field
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from tqdm.auto import tqdm
 
-from lib import costmodel as cm
-from lib import sim as des
+from lib.systems import costmodel as cm
+from lib.systems import sim as des
 from lib.claims import AtLeast, Between, Claims
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(n_sessions=300, loads=(0.8, 0.95), seeds=(seed,), sweep=()),
-            "full": dict(n_sessions=900, loads=(0.6, 0.8, 0.95), seeds=(seed, seed + 1, seed + 2),
-                         sweep=(1, 100))}
-settings = PROFILES[profile]
-n_sessions = n_sessions or settings["n_sessions"]
-LOADS, SEEDS = settings["loads"], settings["seeds"]
+sizes = profile_sizes(profile, quick=dict(n_sessions=300, loads=(0.8, 0.95), seeds=(seed,), sweep=()),
+                      full=dict(n_sessions=900, loads=(0.6, 0.8, 0.95), seeds=(seed, seed + 1, seed + 2),
+                                sweep=(1, 100)),
+                      n_sessions=n_sessions)
+n_sessions, LOADS, SEEDS = sizes.n_sessions, sizes.loads, sizes.seeds
 print(f"profile={profile}: {n_sessions} sessions, loads {LOADS}, seeds {SEEDS}, priority update every "
       f"{update_every} iterations, copy overhead {copy_overhead_us} µs, PCIe {pcie_gbps} GB/s")
 
@@ -110,7 +110,7 @@ print(f"profile={profile}: {n_sessions} sessions, loads {LOADS}, seeds {SEEDS}, 
 #
 # Llama-3-8B (32 layers, 8 KV heads of dimension 128, bf16) on one 24 GB A10-class GPU, the spec's setting:
 # 16 GB of weights leave about 4 GiB for the KV cache, so memory runs out at a few dozen concurrent
-# conversations and preemption is exercised. Step times come from the roofline model of `lib.costmodel`,
+# conversations and preemption is exercised. Step times come from the roofline model of `lib.systems.costmodel`,
 # slowed by assumed efficiencies (a real server reaches neither peak):
 #
 # * prefill of $n$ new tokens after $h$ cached ones: $\big(2Nn + L d\,((h+n)^2 - h^2)\big) / (F \cdot \text{MFU})$;
@@ -236,10 +236,10 @@ print(f"{n_sessions} sessions, {n_turns_total} turns, "
 # %% [markdown]
 # ### The server
 #
-# One `Server` object is one run. It is event-driven on `lib.sim.Simulator`: turn arrivals, the end of each
+# One `Server` object is one run. It is event-driven on `lib.systems.sim.Simulator`: turn arrivals, the end of each
 # GPU iteration and the end of each background copy are events; the two directions of the PCIe link are
-# `lib.sim.Resource`s with one slot each and a FIFO queue; every GPU iteration and every copy is recorded in the
-# `lib.sim.Trace`.
+# `lib.systems.sim.Resource`s with one slot each and a FIFO queue; every GPU iteration and every copy is recorded in the
+# `lib.systems.sim.Trace`.
 #
 # * **Continuous batching.** At each iteration boundary the scheduler decides what runs; an iteration prefills
 #   the newly admitted prompts (up to 4,096 tokens) and decodes one token for every other running request. A
@@ -909,7 +909,7 @@ plt.show()
 
 # %%
 sweep_rows = []
-for every in tqdm(settings["sweep"], desc="priority-update sweep"):
+for every in tqdm(sizes.sweep, desc="priority-update sweep"):
     for sy in (SYSTEMS[0], SYSTEMS[-1]):
         sweep_rows.append({"update_every": every, "system": sy.name,
                            **metrics(serve(sy, max(LOADS), workload, update_every=every))})
@@ -993,7 +993,7 @@ claims.show()
 #
 # | | Paper | Here |
 # |---|---|---|
-# | System | FastSwitch implemented in vLLM, against vLLM | a discrete-event simulation of both (`lib.sim`), with the same scheduler, allocator and workload for every system |
+# | System | FastSwitch implemented in vLLM, against vLLM | a discrete-event simulation of both (`lib.systems.sim`), with the same scheduler, allocator and workload for every system |
 # | Model | LLaMA-class 8B and Qwen-class 32B models (per the spec's notes) | the shape of Llama-3-8B (KV 128 KiB per token); step times from the roofline cost model at assumed 50% of peak compute and 80% of peak bandwidth |
 # | Hardware | A10 / A100 GPUs on PCIe | a simulated A10-class GPU (600 GB/s, 125 TFLOP/s, 4 GiB for the KV cache), PCIe at 25 GB/s per direction, 5 µs per copy call (assumed) |
 # | Fair scheduler | preemptive, priorities adjusted at run time (exact policy not retrieved) | VTC-style service counters, priorities refreshed every 10 iterations, strict-priority preemption |
@@ -1067,4 +1067,4 @@ claims.show()
 #    the baseline's, and propose a change to the asynchronous swap-in that removes the gap.
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

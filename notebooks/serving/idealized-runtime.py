@@ -54,10 +54,10 @@
 # the number of accelerators a model needs, the same estimate gives cost-aware variants (accelerator-seconds,
 # energy). The paper uses these metrics to compare ten 2022 language models on efficiency against capability.
 #
-# Here the reference stack is this CPU: we profile the book's three zoo models (`lib.zoo`, TinyGPT with a KV
+# Here the reference stack is this CPU: we profile the book's three zoo models (`lib.llm.zoo`, TinyGPT with a KV
 # cache, one thread), fit the cost model, and check it on held-out queries and on a second software stack (an
 # int8 KV cache). Providers and their hidden stacks are then simulated, seeded and deterministic, around five
-# paper-sized model shapes whose reference-stack runtime comes from the analytic cost model in `lib.costmodel`,
+# paper-sized model shapes whose reference-stack runtime comes from the analytic cost model in `lib.systems.costmodel`,
 # to show how raw API timings invert the ranking that the idealized metric keeps.
 
 # %% [markdown]
@@ -94,7 +94,7 @@ import math
 import time
 from dataclasses import dataclass
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -104,22 +104,22 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 from tqdm.auto import tqdm
 
-from lib import costmodel as cm
-from lib import llm, zoo
+from lib.systems import costmodel as cm
+from lib.llm import model as llm
+from lib.llm import zoo
 from lib.claims import AtLeast, AtMost, Claims, IsTrue
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(prompt_sizes=[1, 32, 128, 512], output_sizes=[1, 8, 32], repeats=5, n_val=20, n_stack=10,
-                          max_output=32),
-            "full": dict(prompt_sizes=[1, 16, 32, 64, 128, 256, 512], output_sizes=[1, 8, 32, 64], repeats=5,
-                         n_val=200, n_stack=60, max_output=128)}
-settings = PROFILES[profile]
-repeats = repeats or settings["repeats"]
-n_val = n_val or settings["n_val"]
-n_stack = min(n_stack or settings["n_stack"], n_val)
-max_output = max_output or settings["max_output"]
-PROMPT_SIZES, OUTPUT_SIZES = settings["prompt_sizes"], settings["output_sizes"]
+sizes = profile_sizes(profile, quick=dict(prompt_sizes=[1, 32, 128, 512], output_sizes=[1, 8, 32], repeats=5, n_val=20,
+                                          n_stack=10, max_output=32),
+                      full=dict(prompt_sizes=[1, 16, 32, 64, 128, 256, 512], output_sizes=[1, 8, 32, 64], repeats=5,
+                                n_val=200, n_stack=60, max_output=128),
+                      repeats=repeats, n_val=n_val, n_stack=n_stack, max_output=max_output)
+repeats, n_val, max_output = sizes.repeats, sizes.n_val, sizes.max_output
+n_stack = min(sizes.n_stack, n_val)
+PROMPT_SIZES, OUTPUT_SIZES = sizes.prompt_sizes, sizes.output_sizes
 if device == "cuda" and not torch.cuda.is_available():
     raise RuntimeError("device=cuda but no GPU is present")
 # One torch thread puts all of a query's work on the calling thread, whose CPU clock then measures the query
@@ -151,7 +151,7 @@ print(f"profile={profile}: prompt sizes {PROMPT_SIZES}, output lengths {OUTPUT_S
 # intercept shows it.
 #
 # **The reference stack** (Part A). Each zoo model (`task-tiny`: 2 layers, width 64; `task-small`: 2 × 128;
-# `text-small`: 4 × 128) answers a query with `lib.llm.generate`: greedy decoding, fp32 KV cache, batch 1, one
+# `text-small`: 4 × 128) answers a query with `lib.llm.model.generate`: greedy decoding, fp32 KV cache, batch 1, one
 # torch thread, random prompt tokens (timing does not depend on which tokens). Each profile point
 # $(p_k, o)$ is timed `repeats` times, the repeats going round the whole grid in shuffled order so that a burst
 # of load elsewhere hits all points alike, and the fastest run is kept (`statistic`). The idealized runtime is
@@ -175,7 +175,7 @@ print(f"profile={profile}: prompt sizes {PROMPT_SIZES}, output lengths {OUTPUT_S
 #
 # **Simulated providers** (Part B, C1, C4). Five model shapes with the published sizes of 2022 models (GPT-3's
 # 6.7B, 13B and 175B shapes, a 30B and a 52B shape; $N = 12 L d^2 + V d$ parameters, fp16). Their
-# reference-stack runtime is analytic, from `lib.costmodel`: the first token costs the larger of the
+# reference-stack runtime is analytic, from `lib.systems.costmodel`: the first token costs the larger of the
 # compute-bound prefill time and one read of the weights, each later token one memory-bound decode step, at
 # fixed efficiencies on the fewest A100-80GB that hold the model, plus a launch overhead per layer and step
 # (constants in the code below). Each model is served by a provider with a hidden stack: other accelerators,
@@ -300,7 +300,7 @@ def measure_all(model, held: pd.DataFrame, gen: np.random.Generator) -> pd.DataF
 queries = {name: pd.DataFrame({"p": rng.integers(1, max_prompt + 1, n_val),
                                "o": rng.integers(1, max_output + 1, n_val)}) for name in MODELS}
 grids, held_out, cards = {}, {}, {}
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for name in tqdm(MODELS, desc="models"):
         entry = zoo.load(name)
         model = entry.model.to(device)
@@ -404,10 +404,10 @@ SHAPES = {"6.7B-like": (32, 4096), "13B-like": (40, 5120), "30B-like": (48, 7168
 
 
 def shape_of(name: str, bytes_per_param: float = 2.0) -> cm.ModelShape:
+    """GPT-3's count: attention 4 d² + MLP 8 d² per layer, plus the embedding; heads of 128, fp16 KV cache."""
     layers, width = SHAPES[name]
-    n_params = 12 * layers * width**2 + VOCAB * width  # attention 4 d² + MLP 8 d² per layer, plus the embedding
-    return cm.ModelShape(name, n_params, layers, width, width // 128, width // 128, 128,
-                         bytes_per_param=bytes_per_param)
+    return cm.decoder_shape(name, layers, width, width // 128, width // 128, 4 * width, vocab=VOCAB, tied=True,
+                            gated=False, norms=False, bytes_per_param=bytes_per_param)
 
 
 def accelerators_needed(shape: cm.ModelShape, hw: cm.Hardware, context: int = 2048) -> int:
@@ -653,7 +653,7 @@ claims.show()
 # | | Paper | Here |
 # |---|---|---|
 # | Models profiled | ten 2022 LLMs (6B-530B), known or estimated architectures | the book's zoo models: TinyGPT 2 × 64, 2 × 128, 4 × 128 (0.1-0.8 M parameters) |
-# | Reference stack | Megatron on NVIDIA A100s, tensor parallel as needed | `lib.llm.generate` on this CPU, one thread, fp32 KV cache |
+# | Reference stack | Megatron on NVIDIA A100s, tensor parallel as needed | `lib.llm.model.generate` on this CPU, one thread, fp32 KV cache |
 # | Profile | prompt sizes 1-2,048 × several output lengths per model | quick: p ∈ {1, 32, 128, 512} × o ∈ {1, 8, 32}; full: 7 × 4 up to o = 64; 5 repeats |
 # | Validation | runtimes of the profiled models | 20 held-out queries per model with o ≤ 32 (quick), 200 with o ≤ 128 (full); p ≤ 512; each timed like a profile point (fastest of the repeats) |
 # | Second stack (C5) | other software/hardware stacks | int8 KV cache on the same CPU |
@@ -740,4 +740,4 @@ claims.show()
 #    two confounders (contention, hidden optimisation) does this reproduce on your own machine?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -94,26 +94,26 @@ from IPython.display import Markdown
 from matplotlib.ticker import NullFormatter, NullLocator
 from tqdm.auto import tqdm
 
-import lib.profile
-from lib import costmodel as cm
+import lib.runinfo
+from lib.systems import costmodel as cm
 from lib.claims import AtLeast, AtMost, Above, Between, Claims, IsTrue, Near
-from lib.llm import GPTConfig, TinyGPT
+from lib.llm.decode import model_shape
+from lib.llm.model import GPTConfig, TinyGPT
 from lib.plot import subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(max_context=4096, max_decode_context=16384, repeats=3, extra_variants=False),
-            "full": dict(max_context=8192, max_decode_context=65536, repeats=5, extra_variants=True)}
-settings = PROFILES[profile]
-max_context = max_context or settings["max_context"]
-max_decode_context = max_decode_context or settings["max_decode_context"]
-repeats = repeats or settings["repeats"]
+sizes = profile_sizes(profile, quick=dict(max_context=4096, max_decode_context=16384, repeats=3, extra_variants=False),
+                      full=dict(max_context=8192, max_decode_context=65536, repeats=5, extra_variants=True),
+                      max_context=max_context, max_decode_context=max_decode_context, repeats=repeats)
+max_context, max_decode_context, repeats = sizes.max_context, sizes.max_decode_context, sizes.repeats
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 
 # %% [markdown]
 # ## Method
 #
-# **The cost model** (`lib.costmodel`) is a roofline: each metric is the work divided by the peak rate of
+# **The cost model** (`lib.systems.costmodel`) is a roofline: each metric is the work divided by the peak rate of
 # the one resource that bounds it. With N parameters, L layers, hidden size d, n_kv KV heads of dimension
 # d_h, b bytes per weight and per cached element, s context tokens, peak compute F, memory bandwidth B,
 # memory M per GPU, g GPUs and host-link bandwidth B_pcie:
@@ -134,7 +134,7 @@ rng = np.random.default_rng(seed)
 # We take "4K" as 4,096 tokens, "50K" as 50,000 (the paper's 12.3 GB of KV at 50K implies it), "1M" as
 # 2²⁰ = 256 × 4K, and an 80 GB A100 as 80 GiB (nvidia-smi reports 81,920 MiB).
 #
-# **The measured model** (`lib.llm.TinyGPT`) is a 4-layer decoder (d = 256, 8 query heads of dimension 32,
+# **The measured model** (`lib.llm.model.TinyGPT`) is a 4-layer decoder (d = 256, 8 query heads of dimension 32,
 # rotary positions, random seeded weights: timing does not depend on what the weights learned) with a
 # preallocated KV cache that a decode step appends to without copying. We measure on one CPU thread, timing
 # compute with that thread's CPU clock (which, unlike wall time, does not run while the OS lends our core to
@@ -340,9 +340,10 @@ plot_compression(compression);
 
 # %%
 BASE = GPTConfig(vocab_size=256, n_layers=4, d_model=256, n_heads=8)
+TINY = model_shape(BASE)  # the cost model's view of the MHA model: fp32 weights and cache, as TinyGPT holds them
 VARIANTS = {"MHA fp32 (8 KV heads)": (8, "fp32"), "GQA fp32 (4 KV heads)": (4, "fp32"),
             "MHA int8": (8, "int8")}
-if settings["extra_variants"]:
+if sizes.extra_variants:
     VARIANTS |= {"GQA fp32 (2 KV heads)": (2, "fp32"), "MQA fp32 (1 KV head)": (1, "fp32")}
 MHA, GQA, INT8 = "MHA fp32 (8 KV heads)", "GQA fp32 (4 KV heads)", "MHA int8"
 DECODE_STEPS = 16  # decode steps per timed repeat
@@ -351,7 +352,7 @@ models = {name: TinyGPT(replace(BASE, n_kv_heads=h), seed=seed).eval().to(device
           for name, (h, _) in VARIANTS.items()}
 prefill_contexts = [2**k for k in range(7, int(math.log2(max_context)) + 1)]
 weight_bytes = models[MHA].weight_bytes
-kv_bytes_mha = 2 * BASE.n_layers * BASE.n_heads * (BASE.d_model // BASE.n_heads) * 4  # fp32 K and V per token
+kv_bytes_mha = cm.kv_bytes_per_token(TINY)  # fp32 K and V per token
 # The decode sweeps start at the first power of two where the MHA cache outweighs the weights: below it, a
 # decode step is mostly weights and Python overhead, and the KV effect drowns in timing noise (at 1K the
 # step-to-step spread on this CPU was about as large as the 1K -> 2K increase).
@@ -382,7 +383,7 @@ def time_prefills(model, contexts):
     the machine touches one sample of several lengths rather than every sample of one."""
     prompts = {s: torch.from_numpy(rng.integers(0, BASE.vocab_size, (1, s))).to(device) for s in contexts}
     samples = {s: [] for s in contexts}
-    with lib.profile.threads(n_threads):
+    with lib.runinfo.threads(n_threads):
         for round_ in tqdm(range(repeats + 1), desc="prefill rounds"):
             for s in contexts:
                 seconds = best_seconds(lambda: model.prefill(prompts[s]))
@@ -415,7 +416,7 @@ def time_decode(contexts):
     token = torch.tensor([int(rng.integers(BASE.vocab_size))], device=device)
     generator = torch.Generator().manual_seed(seed)
     rows, bytes_per_token, bandwidths = [], {}, []
-    with lib.profile.threads(n_threads):
+    with lib.runinfo.threads(n_threads):
         for s in tqdm(contexts, desc="decode contexts"):
             caches = {name: models[name].new_cache(1, s + DECODE_STEPS, kind).fill_random(s, generator)
                       for name, (_, kind) in VARIANTS.items()}
@@ -491,7 +492,7 @@ def time_switches(contexts, folder):
     """Best seconds to move each variant's cache out and back, via RAM and via disk, variants interleaved."""
     generator = torch.Generator().manual_seed(seed)
     rows = []
-    with lib.profile.threads(n_threads):
+    with lib.runinfo.threads(n_threads):
         for s in tqdm(contexts, desc="context switches"):
             for name, (_, kind) in VARIANTS.items():
                 cache = models[name].new_cache(1, s, kind).fill_random(s, generator)
@@ -586,8 +587,6 @@ ratios = ratio_table()
 ratios.style.format("{:.3f}")
 
 # %%
-TINY = cm.ModelShape("TinyGPT", sum(p.numel() for p in models[MHA].parameters()), BASE.n_layers, BASE.d_model,
-                     BASE.n_heads, BASE.kv_heads, BASE.head_dim, bytes_per_param=4, kv_bytes=4)
 # Share of attention in the prefill FLOPs at s_max, both parts counted in FLOPs (a = 2): a L s² d / (2 N s + a L s² d)
 attention_flop_share = 1 - 2 * TINY.n_params * s_top / cm.prefill_flops(TINY, s_top, a=2)
 
@@ -759,4 +758,4 @@ claims.show()
 #    than ratios, in a verdict?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -95,7 +95,7 @@ import math
 import os
 from dataclasses import dataclass, replace
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -103,19 +103,19 @@ import seaborn as sns
 from IPython.display import display
 
 from lib.claims import Above, AtLeast, AtMost, Between, Claims, IsTrue
-from lib.costmodel import HARDWARE
-from lib.overlap import hidden_fraction, measure_overlap, time_matmul
+from lib.systems.costmodel import HARDWARE, MODELS as SHAPES, ModelShape  # SHAPES: public model configs
+from lib.systems.overlap import hidden_fraction, measure_overlap, time_matmul
 from lib.plot import log2_axis, subplots, use_style
+from lib.runinfo import profile_sizes
 
 use_style()
-SIZES = {"quick": {"gloo_tokens": 2048, "gloo_hidden": 512, "gloo_repeats": 5,
-                   "tokens": [256, 512, 1024, 2048, 4096, 8192, 16384]},
-         "full": {"gloo_tokens": 4096, "gloo_hidden": 1024, "gloo_repeats": 15,
-                  "tokens": [256 * k for k in range(1, 65)]}}
-gloo_tokens = gloo_tokens or SIZES[profile]["gloo_tokens"]
-gloo_hidden = gloo_hidden or SIZES[profile]["gloo_hidden"]
-gloo_repeats = gloo_repeats or SIZES[profile]["gloo_repeats"]
-TOKENS = SIZES[profile]["tokens"]
+sizes = profile_sizes(profile, quick=dict(gloo_tokens=2048, gloo_hidden=512, gloo_repeats=5,
+                                          tokens=[256, 512, 1024, 2048, 4096, 8192, 16384]),
+                      full=dict(gloo_tokens=4096, gloo_hidden=1024, gloo_repeats=15,
+                                tokens=[256 * k for k in range(1, 65)]),
+                      gloo_tokens=gloo_tokens, gloo_hidden=gloo_hidden, gloo_repeats=gloo_repeats)
+gloo_tokens, gloo_hidden, gloo_repeats = sizes.gloo_tokens, sizes.gloo_hidden, sizes.gloo_repeats
+TOKENS = sizes.tokens
 TP_DEGREES = (2, 4, 8)
 print(f"profile={profile}: {len(TOKENS)} token counts from {TOKENS[0]} to {TOKENS[-1]}, TP in {TP_DEGREES}; "
       f"gloo chain {gloo_tokens} tokens x {gloo_hidden}, {gloo_repeats} rounds")
@@ -129,18 +129,18 @@ print(f"profile={profile}: {len(TOKENS)} token counts from {TOKENS[0]} to {TOKEN
 # its source; those marked *assumption* are our choice, and parts of the sensitivity study vary them.
 
 # %%
-H100 = HARDWARE["h100-sxm"]  # lib.costmodel: NVIDIA datasheet, 989 TFLOP/s dense bf16, 3.35 TB/s HBM3
+H100 = HARDWARE["h100-sxm"]  # lib.systems.costmodel: NVIDIA datasheet, 989 TFLOP/s dense bf16, 3.35 TB/s HBM3, 132 SMs
 
 
 @dataclass(frozen=True)
 class GPU:
-    sms: int = 132  # streaming multiprocessors of an H100 SXM (NVIDIA H100 whitepaper)
+    sms: int = H100.sms  # streaming multiprocessors (NVIDIA H100 whitepaper)
     peak: float = H100.peak_flops  # dense bf16 FLOP/s (datasheet)
     gemm_eff: float = 0.8  # share of peak a big cuBLAS GEMM reaches; 798 of 989 TFLOP/s measured on 8192³ bf16 (this workplace's H100)
     attn_eff: float = 0.5  # share of peak of prefill attention kernels (assumption; FlashAttention-class)
     hbm: float = H100.mem_bandwidth  # bytes/s (datasheet)
     mem_eff: float = 0.8  # share of HBM bandwidth a memory-bound kernel reaches (assumption)
-    link: float = 450e9  # NVLink 4: 900 GB/s per GPU both ways together, 450 GB/s each way (datasheet)
+    link: float = H100.nvlink_bandwidth  # NVLink 4: 900 GB/s per GPU both ways together, 450 GB/s each way (datasheet)
     link_eff: float = 0.8  # share of the link a collective achieves (assumption; NCCL ring bus bandwidth ~360 GB/s)
     coll_latency: float = 10e-6  # fixed cost of one collective, s (assumption)
     launch: float = 5e-6  # gap per kernel on one stream (launch, tail, dependency), s (assumption)
@@ -152,7 +152,7 @@ class GPU:
     baseline_nvls: bool = False  # the baseline's NCCL AllReduce uses the switch's multicast (NVLS) instead of a ring (sensitivity only)
 
 
-gpu = GPU(nccl_sms=nccl_sms, fused_sms=fused_sms, link=450e9 * link_scale)
+gpu = GPU(nccl_sms=nccl_sms, fused_sms=fused_sms, link=H100.nvlink_bandwidth * link_scale)
 pd.DataFrame({"value": {k: v for k, v in gpu.__dict__.items()}}).T
 
 # %% [markdown]
@@ -193,21 +193,7 @@ pd.DataFrame({"value": {k: v for k, v in gpu.__dict__.items()}}).T
 #   norm alone.)
 
 # %%
-@dataclass(frozen=True)
-class Model:
-    name: str
-    d: int
-    ffn: int
-    layers: int
-    heads: int
-    kv_heads: int
-    head_dim: int = 128
-
-
-MODELS = {  # config.json of each model on the Hugging Face Hub
-    "Llama-3.3-70B": Model("Llama-3.3-70B", d=8192, ffn=28672, layers=80, heads=64, kv_heads=8),
-    "Qwen2.5-72B": Model("Qwen2.5-72B", d=8192, ffn=29568, layers=80, heads=64, kv_heads=8),
-}
+MODELS = {m.name: m for m in (SHAPES["llama-3.3-70b"], SHAPES["qwen2.5-72b"])}  # lib.systems.costmodel: config.json
 PROMPT = 2048  # tokens per prompt in an iteration's batch (assumption; sets the attention cost only)
 BYTES = 2  # bf16
 
@@ -232,45 +218,45 @@ def memory_time(nbytes: float, g: GPU) -> float:
     return nbytes / (g.mem_eff * g.hbm) + g.launch
 
 
-def layer_gemms(model: Model, tp: int) -> dict[str, tuple[int, int]]:
+def layer_gemms(model: ModelShape, tp: int) -> dict[str, tuple[int, int]]:
     """(N, K) of each GEMM of one layer on one GPU; M is the token count."""
-    q_out = model.heads * model.head_dim
-    return {"QKV": ((model.heads + 2 * model.kv_heads) * model.head_dim // tp, model.d),
-            "O": (model.d, q_out // tp),
-            "gate+up": (2 * model.ffn // tp, model.d),
-            "down": (model.d, model.ffn // tp)}
+    q_out = model.n_heads * model.head_dim
+    return {"QKV": ((model.n_heads + 2 * model.n_kv_heads) * model.head_dim // tp, model.d_model),
+            "O": (model.d_model, q_out // tp),
+            "gate+up": (2 * model.d_ff // tp, model.d_model),
+            "down": (model.d_model, model.d_ff // tp)}
 
 
-def stage_compute(model: Model, tp: int, n: int, sms: int, g: GPU, stage: str) -> float:
+def stage_compute(model: ModelShape, tp: int, n: int, sms: int, g: GPU, stage: str) -> float:
     """Compute time of one stage ('attn' or 'mlp') for n tokens on `sms` SMs."""
     if n == 0:
         return 0.0
     shapes = layer_gemms(model, tp)
     if stage == "attn":
-        attn_flops = 2 * n * min(n, PROMPT) * model.head_dim * model.heads / tp  # causal: P/2 keys per query on average, x4 FLOPs
+        attn_flops = 2 * n * min(n, PROMPT) * model.head_dim * model.n_heads / tp  # causal: P/2 keys per query on average, x4 FLOPs
         attn = attn_flops / (g.attn_eff * g.peak * sms / g.sms) + g.launch
         return gemm_time(n, *shapes["QKV"], sms, g) + attn + gemm_time(n, *shapes["O"], sms, g)
-    act = memory_time(n * 3 * model.ffn // tp * BYTES, g)  # SiLU(gate) * up
+    act = memory_time(n * 3 * model.d_ff // tp * BYTES, g)  # SiLU(gate) * up
     return gemm_time(n, *shapes["gate+up"], sms, g) + act + gemm_time(n, *shapes["down"], sms, g)
 
 
-def norm_time(model: Model, n: float, g: GPU) -> float:
+def norm_time(model: ModelShape, n: float, g: GPU) -> float:
     """Residual add + RMSNorm over n tokens: read x and the residual, write both."""
-    return memory_time(g.norm_cost * n * 4 * model.d * BYTES, g)
+    return memory_time(g.norm_cost * n * 4 * model.d_model * BYTES, g)
 
 
-def ring_allreduce(model: Model, tp: int, n: int, g: GPU) -> float:
+def ring_allreduce(model: ModelShape, tp: int, n: int, g: GPU) -> float:
     """NCCL AllReduce: 2 (T-1)/T B over the link for a ring; (1 + 1/T) B with NVLS (see below)."""
-    nbytes = n * model.d * BYTES
+    nbytes = n * model.d_model * BYTES
     factor = (1 + 1 / tp) if g.baseline_nvls else 2 * (tp - 1) / tp
     return factor * nbytes / (g.link_eff * g.link) + g.coll_latency + g.launch
 
 
-def fused_allreduce_norm(model: Model, tp: int, n: int, g: GPU) -> float:
+def fused_allreduce_norm(model: ModelShape, tp: int, n: int, g: GPU) -> float:
     """Multimem reduce-scatter -> residual + RMSNorm on n/T tokens -> multimem all-gather, on fused_sms SMs."""
-    nbytes = n * model.d * BYTES
+    nbytes = n * model.d_model * BYTES
     link = (1 + 1 / tp) * nbytes / (g.link_eff * g.link * min(1.0, g.fused_sms / g.fused_saturation))
-    shard_norm = g.norm_cost * (n / tp) * 2 * model.d * BYTES / (g.mem_eff * g.hbm * g.fused_sms / g.sms)
+    shard_norm = g.norm_cost * (n / tp) * 2 * model.d_model * BYTES / (g.mem_eff * g.hbm * g.fused_sms / g.sms)
     return max(link, shard_norm) + g.coll_latency + g.launch
 
 # %% [markdown]
@@ -298,7 +284,7 @@ def fused_allreduce_norm(model: Model, tp: int, n: int, g: GPU) -> float:
 STAGES = ("attn", "mlp")
 
 
-def wave_aware_split(model: Model, tp: int, n: int, sms: int, g: GPU) -> int:
+def wave_aware_split(model: ModelShape, tp: int, n: int, sms: int, g: GPU) -> int:
     """n1 (multiple of the tile, in [3n/8, 5n/8]) minimising the two halves' summed GEMM time; ties -> n/2."""
     shapes = layer_gemms(model, tp).values()
     candidates = [c for c in range(g.tile, n, g.tile) if 3 * n <= 8 * c <= 5 * n] + [n // 2]
@@ -308,7 +294,7 @@ def wave_aware_split(model: Model, tp: int, n: int, sms: int, g: GPU) -> int:
     return min(candidates, key=lambda c: (round(cost(c), 12), abs(2 * c - n)))
 
 
-def sequential_time(model: Model, tp: int, n: int, g: GPU, comm: str) -> float:
+def sequential_time(model: ModelShape, tp: int, n: int, g: GPU, comm: str) -> float:
     """Baseline ('ring'), no communication ('none') or fused only ('fused'): per stage compute, comm, norm."""
     per_layer = 0.0
     for stage in STAGES:
@@ -319,10 +305,10 @@ def sequential_time(model: Model, tp: int, n: int, g: GPU, comm: str) -> float:
             per_layer += norm_time(model, n, g)
         else:
             per_layer += fused_allreduce_norm(model, tp, n, g)
-    return model.layers * per_layer
+    return model.n_layers * per_layer
 
 
-def overlapped_time(model: Model, tp: int, n: int, g: GPU, fused: bool, split: str,
+def overlapped_time(model: ModelShape, tp: int, n: int, g: GPU, fused: bool, split: str,
                     layers: int | None = None, trace: list | None = None) -> float:
     """Two-stream pipeline over all layers; `trace` (a list) receives (stream, op, subset, start, end)."""
     comm_sms = g.fused_sms if fused else g.nccl_sms
@@ -332,7 +318,7 @@ def overlapped_time(model: Model, tp: int, n: int, g: GPU, fused: bool, split: s
     comm = [fused_allreduce_norm(model, tp, m, g) if fused else ring_allreduce(model, tp, m, g) for m in sizes]
     norm = [0.0 if fused else norm_time(model, m, g) for m in sizes]
     compute = {st: [stage_compute(model, tp, m, sms, g, st) for m in sizes] for st in STAGES}
-    n_stages = 2 * (layers or model.layers)
+    n_stages = 2 * (layers or model.n_layers)
     t_compute = t_comm = 0.0
     comm_done = [0.0, 0.0]
 
@@ -401,7 +387,7 @@ for model in MODELS.values():
             base_inf = sequential_time(model, tp, n, infinite_link, "ring")
             nocomm = sequential_time(model, tp, n, infinite_link, "none")
             # the ring AllReduce then costs only its launch gap: 2 per layer
-            assert math.isclose(base_inf - nocomm, model.layers * 2 * gpu.launch, rel_tol=1e-9)
+            assert math.isclose(base_inf - nocomm, model.n_layers * 2 * gpu.launch, rel_tol=1e-9)
             for sms in (gpu.sms - gpu.fused_sms, gpu.sms - gpu.nccl_sms):
                 n1 = wave_aware_split(model, tp, n, sms, gpu)
                 for nn, k in layer_gemms(model, tp).values():
@@ -620,7 +606,7 @@ sens_summary.style.format("{:.3f}")
 # %% [markdown]
 # ## Part C — measured: overlap between two processes on this CPU (C5)
 #
-# `lib.overlap.measure_overlap` starts two processes (spawned; world size 2) that join a torch.distributed
+# `lib.systems.overlap.measure_overlap` starts two processes (spawned; world size 2) that join a torch.distributed
 # group over the gloo backend on 127.0.0.1, at a port the OS picks at run time. Each holds a
 # `[gloo_tokens, gloo_hidden]` activation and runs a chain of 4 "layers": a matmul by a
 # `gloo_hidden × gloo_hidden` weight (its partial result), then an AllReduce (sum) of that result, as a TP
@@ -659,7 +645,7 @@ print(f"split overlap vs sequential: {gloo_speedup:.3f}x; hidden fraction {gloo_
 #
 # With `-p device=cuda` this part times the four GEMMs of one Llama-3.3-70B layer at TP = 8 (the shapes of
 # one GPU's shard, bf16, all SMs, nothing else running) for every multiple of 128 tokens up to 8,192, each
-# the median of 7 timings of 10 back-to-back products (`lib.overlap.time_matmul`, CUDA events). From that
+# the median of 7 timings of 10 back-to-back products (`lib.systems.overlap.time_matmul`, CUDA events). From that
 # table it reads off, for $n$ tokens, the GEMM time of the whole batch, of two equal halves, and of the
 # best split among multiples of 128 in $[3n/8, 5n/8]$, and puts the model's predictions next to them. This
 # is one GPU: it tests the compute side of C2 (the split penalty), not the overlap, which needs several.
@@ -854,4 +840,4 @@ claims.show()
 #    change the tile to 256×128 in `GPU`: at which token counts does the equal split now cost an extra wave?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -64,10 +64,10 @@
 #
 # Here the policy is the book's tiny `task-small` transformer, made to solve chains of modular arithmetic
 # one operation per step, the reward is a stand-in PRM we describe exactly below, and the selection rules
-# are implemented for real (`lib.treesearch`: REBASE, beam search, the ETS program solved with
+# are implemented for real (`lib.llm.treesearch`: REBASE, beam search, the ETS program solved with
 # `scipy.optimize.milp` and checked against brute force). We count the KV cache of every search with shared
 # prefixes counted once, score the answers, and turn the cache sizes into a throughput with the book's
-# memory-bound decode cost model (`lib.costmodel`) for a 7B model on an H100: the throughput is modelled,
+# memory-bound decode cost model (`lib.systems.costmodel`) for a 7B model on an H100: the throughput is modelled,
 # not measured.
 
 # %% [markdown]
@@ -96,7 +96,7 @@ lambda_s = 1.5  # ETS bonus for covering all semantic clusters (divided by their
 cluster_threshold = 0.05  # average-linkage cut (cosine distance) that defines the semantic clusters. range: 0.0..2.0
 
 # %%
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import math
 
 import matplotlib.pyplot as plt
@@ -107,20 +107,22 @@ from IPython.display import display
 from scipy.stats import spearmanr
 from tqdm.auto import tqdm
 
-from lib import costmodel, data, zoo
+from lib.systems import costmodel
+from lib import data
+from lib.llm import zoo
 from lib.claims import AtLeast, AtMost, Between, Claims, IsTrue
-from lib.llm import generate
+from lib.llm.model import generate
 from lib.plot import subplots, use_style
-from lib.treesearch import (beam_allocation, brute_force_program, cluster_texts, ets_keep, kv_tokens,
+from lib.llm.treesearch import (beam_allocation, brute_force_program, cluster_texts, ets_keep, kv_tokens,
                             random_tree, rebase_allocation, selection_program, solve_program)
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(n_problems=60, n_ops=6, widths=(16,), sweep=()),
-            "full": dict(n_problems=300, n_ops=8, widths=(16, 64), sweep=(0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0))}
-settings = PROFILES[profile]
-n_problems = n_problems or settings["n_problems"]
-n_ops = n_ops or settings["n_ops"]
-WIDTHS, SWEEP = settings["widths"], tuple(sorted(set(settings["sweep"]) | {0.0, lambda_s}))
+sizes = profile_sizes(profile, quick=dict(n_problems=60, n_ops=6, widths=(16,), sweep=()),
+                      full=dict(n_problems=300, n_ops=8, widths=(16, 64), sweep=(0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0)),
+                      n_problems=n_problems, n_ops=n_ops)
+n_problems, n_ops = sizes.n_problems, sizes.n_ops
+WIDTHS, SWEEP = sizes.widths, tuple(sorted(set(sizes.sweep) | {0.0, lambda_s}))
 print(f"profile={profile}: {n_problems} chains of {n_ops} steps, widths {WIDTHS}, PRM={prm}, "
       f"λ_c={lambda_c}, λ_s={lambda_s}, sweep of λ_s {SWEEP}, device={device}")
 
@@ -130,7 +132,7 @@ print(f"profile={profile}: {n_problems} chains of {n_ops} steps, widths {WIDTHS}
 # **Problems and steps.** A problem is a chain of `n_ops` operations from `lib.data.task_suite("modular",
 # ..., steps=n_ops, max_modulus=10)`, e.g. `((((3+5)*2-4)*7)+1) mod 6 =`. The zoo model only ever learnt to
 # answer such a prompt in one go, and fails at it beyond one operation, so the search solves it step by
-# step: a node's step is one call of `lib.llm.generate` on the one-operation task `(v op x) mod m =`, where
+# step: a node's step is one call of `lib.llm.model.generate` on the one-operation task `(v op x) mod m =`, where
 # v is the parent's result (the chain's first number at the root) and `op x` the chain's next operation;
 # the reply's first word is the node's result. Its step text, `(v op x) mod m = r`, is what the trajectory
 # holds, and its length in (character) tokens is what the node adds to the KV cache; the root holds the
@@ -180,7 +182,7 @@ print(f"profile={profile}: {n_problems} chains of {n_ops} steps, widths {WIDTHS}
 # the authors count each round's frontier before expansion, we count it after, so the last round's leaves
 # are in and the bare prompt is not).
 #
-# **Throughput (modelled).** `lib.costmodel` gives the memory-bound time of one decode step for u searches
+# **Throughput (modelled).** `lib.systems.costmodel` gives the memory-bound time of one decode step for u searches
 # decoding together, (N b + u · s · kv) / B, with N b the weight bytes, s the KV tokens of one search and kv
 # the bytes per token. We take the paper's class of policy (Llama-2-7B shape, bf16) on an H100, fill the
 # memory with as many searches as fit at their peak KV (`max_concurrency`), and let each round decode its
@@ -257,7 +259,7 @@ class Tree:
         return str(OPS[op](int(v), x) % self.modulus) if v.isdigit() else None
 
     def add(self, parent: int, prompt: str, reply: str, logprob: float, n_tokens: int, score_fn) -> int:
-        answer = first_word(reply)
+        answer = data.first_word(reply) or ""  # a reply without a word is a step with an empty result
         self.parent.append(parent)
         self.depth.append(self.depth[parent] + 1)
         self.value.append(answer)
@@ -268,11 +270,6 @@ class Tree:
         node = len(self.parent) - 1
         self.score.append(score_fn(self, node))
         return node
-
-
-def first_word(reply: str) -> str:
-    words = reply.lstrip(" ").split("\n", 1)[0].split()
-    return words[0] if words else ""
 
 
 def make_prm(kind: str, rng: np.random.Generator):
@@ -357,7 +354,7 @@ def run_search(zm, tasks, method: str, width: int, prm_kind: str, lam_s: float, 
 
 
 # %%
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     zm = zoo.load("task-small")
 zm.model.to(device)
 tasks = data.task_suite("modular", n_problems, seed=30_000 + seed, steps=n_ops, max_modulus=10)
@@ -382,7 +379,7 @@ SHAPE, HW = costmodel.MODELS["llama-2-7b"], costmodel.HARDWARE["h100-sxm"]
 
 
 def modelled_throughput(kv_by_round, step_tokens, generated) -> dict:
-    """Memory-bound decode model (lib.costmodel): as many searches as fit in memory at their peak KV decode
+    """Memory-bound decode model (lib.systems.costmodel): as many searches as fit in memory at their peak KV decode
     together; each round decodes step_tokens[d] tokens per branch at KV kv_by_round[d] per search."""
     users = costmodel.max_concurrency(SHAPE, HW, context=float(np.max(kv_by_round)))
     seconds = sum(float(length) * costmodel.decode_step_time(SHAPE, HW, context=float(kv), users=users)
@@ -407,7 +404,7 @@ OTHER_PRM = "confidence" if prm == "checker" else "checker"
 OTHER_METHODS = ("beam", "REBASE", "ETS") if profile == "quick" else tuple(METHODS)  # the other PRM, first width
 runs, other_runs, rows, other_rows = {}, {}, [], []
 jobs = [(w, name, prm) for w in WIDTHS for name in METHODS] + [(WIDTHS[0], name, OTHER_PRM) for name in OTHER_METHODS]
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for width, name, prm_kind in tqdm(jobs, desc="searches"):
         method, lam = METHODS[name]
         result = run_search(zm, tasks, method, width, prm_kind, lam, seed * 100 + width)
@@ -454,7 +451,7 @@ other_table.set_index(["width", "method"])[["accuracy (vote)", "accuracy (best P
 # %%
 width0 = WIDTHS[0]
 sweep_rows = []
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     for lam in tqdm(SWEEP, desc="λ_s sweep"):
         key = (width0, "ETS (λ_c only)") if lam == 0 else (width0, "ETS") if lam == lambda_s else None
         result = runs[key] if key else run_search(zm, tasks, "ETS", width0, prm, lam, seed * 100 + width0)
@@ -548,7 +545,7 @@ claims.check("C1", "KV cache, not tokens generated, sets tree-search throughput;
                          "REBASE KV > beam KV": IsTrue(), "time measured": IsTrue()},
              partial={"Spearman(time, KV)": AtLeast(0.8), "Spearman(time, KV) − Spearman(time, tokens)": AtLeast(1e-9),
                       "REBASE KV > beam KV": IsTrue()},
-             note=f"{len(all_runs)} runs; time from lib.costmodel's memory-bound decode model, so its link to KV is assumed")
+             note=f"{len(all_runs)} runs; time from lib.systems.costmodel's memory-bound decode model, so its link to KV is assumed")
 claims.check("C2", "ETS's selection is an integer linear program (outcome − node cost + cluster coverage)",
              paper="the ETS integer linear program", ours=dict(gates),
              reproduced={k: (AtMost(1e-7) if k.startswith("milp") else IsTrue()) for k in gates},
@@ -568,7 +565,7 @@ claims.check("C4", "ETS raises search throughput over REBASE",
              paper="1.4x throughput (H100 NVL)", ours={"throughput ratio ETS / REBASE": tp_ratio, "measured": False},
              reproduced={"throughput ratio ETS / REBASE": AtLeast(1.4), "measured": IsTrue()},
              partial={"throughput ratio ETS / REBASE": AtLeast(1.2)},
-             note="modelled: Llama-2-7B shape on an H100 (lib.costmodel), memory filled with searches")
+             note="modelled: Llama-2-7B shape on an H100 (lib.systems.costmodel), memory filled with searches")
 c5 = r0.loc["ETS", "accuracy (vote)"] - r0.loc["ETS (λ_c only)", "accuracy (vote)"]
 claims.check("C5", "The coverage term keeps accuracy that the cost term alone loses",
              paper="ablation: λ_s > 0 more accurate at similar KV", ours={"accuracy ETS − ETS (λ_c only)": c5},
@@ -588,7 +585,7 @@ claims.show()
 # | Search | widths 16-256, up to 25 steps of up to 256 tokens, SGLang with prefix sharing | widths 16 (quick) and 64 (full), 6-8 steps of about 15 tokens, plain batched sampling |
 # | Semantic clusters | math sentence-transformer embeddings, average linkage, cut at 0.05 | TF-IDF of character 3-grams, average linkage, cut at 0.05 |
 # | ILP solver | PuLP / CBC | `scipy.optimize.milp` / HiGHS, checked against brute force |
-# | Throughput | measured on an H100 NVL | modelled: memory-bound decode (`lib.costmodel`), Llama-2-7B shape on an H100 |
+# | Throughput | measured on an H100 NVL | modelled: memory-bound decode (`lib.systems.costmodel`), Llama-2-7B shape on an H100 |
 # | Hardware | GPU | one CPU thread |
 
 # %% [markdown]
@@ -659,4 +656,4 @@ display({"text/markdown": run_in_numbers(), "text/plain": run_in_numbers()}, raw
 #    REBASE / ETS grow toward the paper's 1.8x? Explain from the KV-per-round plot.
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -55,7 +55,7 @@
 # is the dominant cost, they then make it sparse: block top-k attention reads only a few blocks of the cache
 # per token, and at equal cost the sparse models generate longer and sample more, and win.
 #
-# Here we (A) implement the paper's cost model in `lib.costmodel` and evaluate it on the Qwen3 shapes from
+# Here we (A) implement the paper's cost model in `lib.systems.costmodel` and evaluate it on the Qwen3 shapes from
 # their published configs; (B) draw best-of-N accuracy-versus-cost frontiers of the book's two tiny task
 # models under both cost models; (C) implement block top-k attention, plug it into the same models without
 # retraining, and compare dense and sparse frontiers at equal eFLOPs.
@@ -88,7 +88,7 @@ sink = 2  # first tokens every sparse query keeps. range: 0..64
 import math
 from collections import defaultdict
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -99,16 +99,20 @@ from scipy.stats import spearmanr
 from matplotlib.ticker import NullFormatter
 from tqdm.auto import tqdm
 
-from lib import costmodel as cm
-from lib import data, llm, zoo
+from lib.systems import costmodel as cm
+from lib import data
+from lib.llm import model as llm
+from lib.llm.decode import model_shape
+from lib.llm import zoo
 from lib.claims import Above, AtLeast, Claims, IsTrue
 from lib.plot import subplots, use_style
-from lib.ttc import pareto_front, pass_at_k
+from lib.llm.ttc import pareto_front, pass_at_k
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(n_per_cell=40, n_samples=16), "full": dict(n_per_cell=150, n_samples=32)}
-n_per_cell = n_per_cell or PROFILES[profile]["n_per_cell"]
-n_samples = n_samples or PROFILES[profile]["n_samples"]
+sizes = profile_sizes(profile, quick=dict(n_per_cell=40, n_samples=16), full=dict(n_per_cell=150, n_samples=32),
+                      n_per_cell=n_per_cell, n_samples=n_samples)
+n_per_cell, n_samples = sizes.n_per_cell, sizes.n_samples
 TOP_KS = (1, 2)  # blocks each sparse query keeps, besides sink and local window
 CELLS = [("modular", 1), ("modular", 2), ("program", 1), ("program", 2)]  # the longest prompts the models know
 torch.manual_seed(seed)
@@ -118,7 +122,7 @@ print(f"profile={profile}: {4 * n_per_cell} problems x {n_samples} samples, T={t
 # %% [markdown]
 # ## Method
 #
-# **The cost model** (`lib.costmodel.tts_cost`, following the paper and its `cost_model/utils.py`). One problem:
+# **The cost model** (`lib.systems.costmodel.tts_cost`, following the paper and its `cost_model/utils.py`). One problem:
 # a prompt of $L_{in}$ tokens shared by $N$ samples of $L_{out}$ tokens each; a model with $P$ parameters per
 # token (active, non-embedding, plus the output head), $L$ layers, $h_q$ query and $h_{kv}$ key/value heads of
 # dimension $d_h$, KV in bf16. Decoding (the prefill is not counted) costs
@@ -139,7 +143,7 @@ print(f"profile={profile}: {4 * n_per_cell} problems x {n_samples} samples, T={t
 # once and the embedding table not at all (the code's table counts the embedding twice for the larger Qwen3
 # models), and the search term divides exactly where the code rounds down.
 #
-# **Part A** evaluates it on the Qwen3 family, whose shapes are in `lib.costmodel.MODELS` with the source of
+# **Part A** evaluates it on the Qwen3 family, whose shapes are in `lib.systems.costmodel.MODELS` with the source of
 # each config:
 
 # %%
@@ -231,7 +235,7 @@ pd.DataFrame(prices).round(2)
 # characters), under seeds the training never used. The models have no chain of thought, so test-time
 # compute means more samples: $N$ = 1 to `n_samples`, scored by coverage (pass@N, an oracle picks a right
 # sample if there is one), with the unbiased estimator $1 - \binom{n-c}{N}/\binom{n}{N}$ from $n$ samples of
-# which $c$ are right (`lib.ttc.pass_at_k`), as in the paper's best-of-N.
+# which $c$ are right (`lib.llm.ttc.pass_at_k`), as in the paper's best-of-N.
 #
 # **Costs.** Each model is priced with its own shape (`tts_cost`, I as above, KV in bf16 as on a GPU). We
 # treat the two characters ` =` that ask for the answer as the first decoded tokens rather than part of the
@@ -248,17 +252,8 @@ for zm in models.values():
 problems = [t for kind, steps in CELLS for t in data.task_suite(kind, n_per_cell, seed=20_000 + seed, steps=steps)]
 
 
-def zoo_shape(zm) -> cm.ModelShape:
-    """The cost-model shape of a zoo TinyGPT: P = its blocks plus the tied output head."""
-    c = zm.model.config
-    blocks = cm.decoder_params(c.d_model, c.n_layers, c.n_heads, c.kv_heads, c.head_dim, c.ff_dim,
-                               gated=c.mlp == "swiglu")
-    stored = sum(p.numel() for p in zm.model.parameters())
-    return cm.ModelShape(zm.name, stored, n_layers=c.n_layers, d_model=c.d_model, n_heads=c.n_heads,
-                         n_kv_heads=c.kv_heads, head_dim=c.head_dim, flop_params=blocks + c.vocab_size * c.d_model)
-
-
-shapes = {name: zoo_shape(zm) for name, zm in models.items()}
+# P = the blocks plus the tied output head; weights and KV in bf16, as on a GPU
+shapes = {name: model_shape(zm.model.config, name, bytes_per_param=2, kv_bytes=2) for name, zm in models.items()}
 pd.DataFrame([{"model": s.name, "stored params": int(s.n_params), "P per token": int(s.linear_params),
                "layers": s.n_layers, "width": s.d_model, "heads (q/kv)": f"{s.n_heads}/{s.n_kv_heads}",
                "KV bytes per token (bf16)": cm.kv_bytes_per_token(s),
@@ -274,7 +269,7 @@ pd.DataFrame([{"model": s.name, "stored params": int(s.n_params), "P per token":
 # $\overline{q}\cdot\bar k_j$, the group's mean of $q\cdot\bar k_j/\sqrt{d_h}$ (which equals the mean of the
 # block's attention logits), keep the top $k$ blocks, and attend with a softmax over sink, chosen blocks and
 # local window only. A query with at most $k$ complete blocks attends densely. The prompt's own rows stay dense
-# (they are the prefill); from the ` =` on, every query is sparse. Since `lib.llm.use_attention` replaces
+# (they are the prefill); from the ` =` on, every query is sparse. Since `lib.llm.model.use_attention` replaces
 # attention in a full forward pass, the sampler reruns the model on the whole sequence at each step; the
 # rows of earlier tokens are recomputed identically, so this equals decoding with a KV cache. For the cost we
 # charge the local window its worst case, `local + block_size - 1` tokens.
@@ -332,7 +327,7 @@ def block_topk_attention(q, k, v, first: int, spec: cm.BlockTopK) -> torch.Tenso
 @torch.inference_mode()
 def sample_block_topk(model, prompts, max_new: int, temperature: float, seed: int, stop_id: int,
                       spec: cm.BlockTopK) -> list[list[int]]:
-    """Sample like lib.llm.generate (same sampler and seeding) with block top-k attention from the prompt's
+    """Sample like lib.llm.model.generate (same sampler and seeding) with block top-k attention from the prompt's
     last two tokens on; returns the new tokens of each row, cut after ``stop_id``."""
     prompts = torch.as_tensor(prompts, dtype=torch.long)
     rows, t0 = prompts.shape
@@ -363,7 +358,7 @@ def cut_at_stop(ids: list[int], stop_id: int) -> list[int]:
 
 # %% [markdown]
 # **Sampling.** All problems with the same prompt length and all their samples go through the model as one
-# batch; dense samples come from `lib.llm.generate` (KV cache), sparse ones from the sampler above.
+# batch; dense samples come from `lib.llm.model.generate` (KV cache), sparse ones from the sampler above.
 
 # %%
 MAX_NEW = 6  # longest answer (4 characters) and its newline, plus one
@@ -396,7 +391,7 @@ def draw(zm, variant: str, n: int, temp: float, salt: int) -> dict:
 
 
 VARIANTS = ["dense", *SPARSE]
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     pools = {(name, variant): draw(zm, variant, n_samples, temperature, salt)
              for name, zm in models.items() for salt, variant in enumerate(VARIANTS)}
     # anti-fake: with k covering every block, block top-k is dense attention, so greedy answers must agree
@@ -450,7 +445,7 @@ dense_pts.pivot_table(index="N", columns="model", values=["accuracy", "FLOPs", "
 
 # %% [markdown]
 # Accuracy against cost, one colour per model, each point a number of samples N; the line is the Pareto
-# frontier over both models (`lib.ttc.pareto_front`).
+# frontier over both models (`lib.llm.ttc.pareto_front`).
 
 # %% tags=["thumbnail"]
 fig, axes = subplots(1, 2, width=12, height=4.2, sharey=True)
@@ -572,7 +567,7 @@ def attention_recall(zm, spec: cm.BlockTopK, random_blocks: bool, salt: int) -> 
     return float(torch.cat(found).mean())
 
 
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     recall = pd.DataFrame([{"model": name, "blocks": f"top-{k}", "mean-key recall":
                             attention_recall(zm, SPARSE[f"top-{k}"], False, 0),
                             "random-block recall": attention_recall(zm, SPARSE[f"top-{k}"], True, k)}
@@ -667,22 +662,19 @@ claims.check("C2a", "Pricing memory traffic moves the optimal choice to the bigg
 claims.not_testable("C2b", "Scale the model to about 14B before scaling samples or length",
                     paper="threshold about 14B (Qwen3, AIME24)",
                     why="needs Qwen3 0.6B-32B accuracies on AIME; our two models are 0.1M and 0.4M parameters")
+# the rows of C3a, named once
+wins, low_minus_high, low = ("budgets with sparse >= dense", "gain cheapest quarter - gain dearest quarter",
+                             "gain in the cheapest quarter")
+full_is_dense, recall_gap = ("anti-fake: full coverage reproduces dense greedy",
+                             "anti-fake: mean-key recall - random recall (min)")
 claims.check("C3a", "Block top-k beats dense at equal eFLOPs, most in the low-cost regime",
              paper="sparse frontier above dense everywhere; largest gains at low cost",
-             ours={"budgets with sparse >= dense": sparse_at_least,
-                   "gain cheapest quarter - gain dearest quarter": low_gain - high_gain,
-                   "gain in the cheapest quarter": low_gain,
-                   "anti-fake: full coverage reproduces dense greedy": agree == total,
-                   "anti-fake: mean-key recall - random recall (min)":
-                       float((recall["mean-key recall"] - recall["random-block recall"]).min())},
-             reproduced={"budgets with sparse >= dense": AtLeast(0.8),
-                         "gain cheapest quarter - gain dearest quarter": Above(0),
-                         "gain in the cheapest quarter": Above(0),
-                         "anti-fake: full coverage reproduces dense greedy": IsTrue(),
-                         "anti-fake: mean-key recall - random recall (min)": Above(0.02)},
-             partial={"gain cheapest quarter - gain dearest quarter": Above(0), "gain in the cheapest quarter": Above(0),
-                      "anti-fake: full coverage reproduces dense greedy": IsTrue(),
-                      "anti-fake: mean-key recall - random recall (min)": Above(0.02)},
+             ours={wins: sparse_at_least, low_minus_high: low_gain - high_gain, low: low_gain,
+                   full_is_dense: agree == total,
+                   recall_gap: float((recall["mean-key recall"] - recall["random-block recall"]).min())},
+             reproduced={wins: AtLeast(0.8), low_minus_high: Above(0), low: Above(0), full_is_dense: IsTrue(),
+                         recall_gap: Above(0.02)},
+             partial={low_minus_high: Above(0), low: Above(0), full_is_dense: IsTrue(), recall_gap: Above(0.02)},
              note=f"block {block_size}, k in {TOP_KS}, local {local}, sink {sink}; {len(budgets)} budgets")
 claims.not_testable("C3b", "Sparse gains of more than 60 points (low cost) and 5 points (high cost)",
                     paper="> 60 / > 5 points on AIME",
@@ -800,4 +792,4 @@ display({"text/markdown": run_in_numbers(), "text/plain": run_in_numbers()}, raw
 #    equal eFLOPs?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

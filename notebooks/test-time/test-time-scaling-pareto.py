@@ -53,7 +53,7 @@
 # many samples can beat a larger model that answers once.
 #
 # We test this on the book's own tiny transformers trained on short arithmetic, modular and program-output
-# tasks (`lib.zoo`), drawing dozens of answers per problem on the CPU. The parallel curves (an oracle
+# tasks (`lib.llm.zoo`), drawing dozens of answers per problem on the CPU. The parallel curves (an oracle
 # picking any correct answer, a majority vote, a self-confidence verifier) come from exact combinatorial
 # estimators; the sequential curve from a loop that answers again until two answers in a row agree; the
 # saturation points from each problem's success rate on a separate set of samples; and the compute from
@@ -89,7 +89,7 @@ n_bins = 6  # groups of problems, by estimated p, per model, for predicted again
 
 # %%
 
-import lib.profile  # importing it starts the notebook's clock
+import lib.runinfo
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -98,22 +98,22 @@ import torch
 from IPython.display import display
 from tqdm.auto import tqdm
 
-from lib import data, zoo
+from lib import data
+from lib.llm import zoo
 from lib.claims import Above, AtLeast, AtMost, Below, Claims
-from lib.llm import generate
+from lib.llm.model import generate
 from lib.plot import log2_axis, subplots, use_style
-from lib.ttc import (best_of_k, fit_beta_prior, fit_saturation_curve, majority_at_k, mixture_curve,
+from lib.llm.ttc import (best_of_k, fit_beta_prior, fit_saturation_curve, majority_at_k, mixture_curve,
                      mixture_saturation_point, observed_saturation_point, pareto_front, pass_at_k,
                      posterior_hit_rate, smoothed_rate, transition_counts)
+from lib.runinfo import profile_sizes
 
 use_style()
-PROFILES = {"quick": dict(n_problems=150, n_estimate=16, n_evaluate=32, rounds=8),
-            "full": dict(n_problems=300, n_estimate=32, n_evaluate=64, rounds=16)}
-settings = PROFILES[profile]
-n_problems = n_problems or settings["n_problems"]
-n_estimate = n_estimate or settings["n_estimate"]
-n_evaluate = n_evaluate or settings["n_evaluate"]
-rounds = min(rounds or settings["rounds"], n_evaluate)
+sizes = profile_sizes(profile, quick=dict(n_problems=150, n_estimate=16, n_evaluate=32, rounds=8),
+                      full=dict(n_problems=300, n_estimate=32, n_evaluate=64, rounds=16),
+                      n_problems=n_problems, n_estimate=n_estimate, n_evaluate=n_evaluate, rounds=rounds)
+n_problems, n_estimate, n_evaluate = sizes.n_problems, sizes.n_estimate, sizes.n_evaluate
+rounds = min(sizes.rounds, n_evaluate)
 n_samples = n_estimate + n_evaluate
 torch.manual_seed(seed)
 print(f"profile={profile}: {n_problems} problems x {n_samples} samples ({n_estimate} to estimate p, "
@@ -138,7 +138,7 @@ print(f"profile={profile}: {n_problems} problems x {n_samples} samples ({n_estim
 # used only to estimate each problem's success probability p; every observed curve comes from the other
 # `n_evaluate` samples, so predictions are never scored on the samples they were made from.
 #
-# **Parallel scaling** (`lib.ttc`). From a pool of n samples, c of them right, the expected accuracy of a
+# **Parallel scaling** (`lib.llm.ttc`). From a pool of n samples, c of them right, the expected accuracy of a
 # random subset of N ≤ n is computed exactly, not by resampling:
 #
 # * Hit@N, an oracle keeps a right sample if there is one: 1 − C(n − c, N) / C(n, N) (the unbiased pass@k);
@@ -177,7 +177,7 @@ print(f"profile={profile}: {n_problems} problems x {n_samples} samples ({n_estim
 # ## Part A: the models, the problems and the samples
 
 # %%
-with lib.profile.threads(1):  # task-tiny: the zoo's task-small recipe at half the width
+with lib.runinfo.threads(1):  # task-tiny: the zoo's task-small recipe at half the width
     models = {"task-small": zoo.load("task-small"), "task-tiny": zoo.load("task-tiny")}
 for zm in models.values():
     zm.model.to(device)
@@ -191,12 +191,6 @@ pd.DataFrame([{"model": name, "parameters": zm.card["parameters"], "train second
 
 
 # %%
-def first_word(reply: str) -> str | None:
-    """The answer a reply gives: its first word, as lib.data.check_answer reads it (None if there is none)."""
-    words = reply.lstrip(" ").split("\n", 1)[0].split()
-    return words[0] if words else None
-
-
 def draw_samples(zm, tasks, n, temperature, seed, max_new_tokens=8, batch_rows=2048) -> dict:
     """n replies per task, drawn in batches of equal-length prompts; arrays of shape (tasks, n)."""
     tok = zm.tokenizer
@@ -216,14 +210,14 @@ def draw_samples(zm, tasks, n, temperature, seed, max_new_tokens=8, batch_rows=2
         for row, (ids, logps) in enumerate(zip(gen.tokens, gen.logprobs)):
             i, j = idx[row // n], row % n
             reply = tok.decode(ids)
-            out["answer"][i, j] = first_word(reply)
+            out["answer"][i, j] = data.first_word(reply)  # None: abstains from a vote
             out["correct"][i, j] = data.check_answer(tasks[i], reply)
             out["logprob"][i, j] = sum(logps)
             out["tokens"][i, j] = len(ids)
     return out
 
 
-with lib.profile.threads(1):
+with lib.runinfo.threads(1):
     pools = {name: draw_samples(zm, problems, n_samples, temperature, seed) for name, zm in models.items()}
     greedy = {name: draw_samples(zm, problems, 1, 0.0, seed) for name, zm in models.items()}
 est = {name: {k: (v[:, :n_estimate] if v.ndim == 2 else v) for k, v in pool.items()} for name, pool in pools.items()}
@@ -680,4 +674,4 @@ display({"text/markdown": run_in_numbers(), "text/plain": run_in_numbers()}, raw
 #    relative to the Pareto front?
 
 # %%
-lib.profile.run_summary()
+lib.runinfo.run_summary()

@@ -1,0 +1,147 @@
+"""``repro bench``: how long building the book takes, measured side by side in one run.
+
+Each build runs in its own scratch folder, so the user's ``_build`` cache is never touched:
+
+1. cold ``repro book --jobs 2``, cold ``repro book --jobs 1`` (empty caches);
+2. jupyter-book executing the same notebooks itself (``execute_notebooks: force``);
+3. a warm ``repro book`` with nothing changed, against jupyter-book's own incremental build of the same
+   unchanged staged site and against a re-render of everything with execution off (``--all``), with the
+   pages Sphinx re-read in each;
+4. one notebook changed (its cache entry dropped, so it reruns and its page and the scoreboard change):
+   the warm ``repro book`` and the pages it re-read;
+5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from lib.repro.book import reread_pages, stage_sources, write_if_changed
+from lib.repro.execute import Job, execute
+from lib.repro.log import echo
+from lib.repro.notebooks import ROOT, Notebook, discover
+
+TRIVIAL = '''# %% [markdown]
+# # Overhead probe {i}
+
+# %% tags=["parameters"]
+profile = "quick"  # quick or full. one of: quick, full
+
+# %%
+pass
+'''
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
+    """Seconds, exit code and standard output of a command."""
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return time.monotonic() - t0, proc.returncode, proc.stdout
+
+
+def repro_book(build: Path, jobs: int) -> tuple[float, int, str]:
+    env = {**os.environ, "REPRO_BUILD_DIR": str(build)}
+    return timed([sys.executable, "-m", "lib.repro.cli", "book", "--jobs", str(jobs)], env)
+
+
+def reread(build: Path, out: str) -> str:
+    """How many pages the last render re-read (none when ``repro book`` skipped jupyter-book)."""
+    if "nothing to rebuild" in out:
+        return "0 pages re-read (jupyter-book not run)"
+    pages = reread_pages((build / "jupyter-book.log").read_text())
+    return f"{len(pages)} pages re-read" + (f": {', '.join(pages)}" if len(pages) <= 4 else "")
+
+
+def jupyter_book_executing(scratch: Path) -> tuple[float, int, str]:
+    """jupyter-book's own execution of the .py notebooks (default parameters = the quick profile)."""
+    site = scratch / "site"
+    stage_sources(site)
+    config = yaml.safe_load((site / "_config.yml").read_text())
+    config["execute"] = {"execute_notebooks": "force", "timeout": 600}
+    config["sphinx"]["config"]["nb_custom_formats"] = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
+    (site / "_config.yml").write_text(yaml.safe_dump(config))
+    write_if_changed(site / "book" / "intro.md", (ROOT / "book" / "intro.md").read_bytes())  # no scoreboard
+    for nb in discover():
+        (site / nb.docname).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(nb.path, site / f"{nb.docname}.py")
+    return timed([str(Path(sys.executable).with_name("jupyter-book")), "build", str(site),
+                  "--path-output", str(scratch)])
+
+
+def jupyter_book_render(build: Path, everything: bool) -> tuple[float, int, str]:
+    """jupyter-book on an already staged site, execution off: incremental, or every page (``--all``)."""
+    log = build / "jupyter-book.log"
+    secs, code, out = timed([str(Path(sys.executable).with_name("jupyter-book")), "build",
+                             *(["--all"] if everything else []), str(build / "site"), "--path-output", str(build.parent)])
+    log.write_text(out)
+    return secs, code, out
+
+
+def drop_fastest_entry(build: Path) -> str:
+    """Remove the cache entry of the quickest notebook (by its recorded runtime): the next build reruns it."""
+    runs = [(json.loads(p.read_text()).get("seconds", 1e9), p.parent) for p in (build / "cache").glob("*/*/run.json")]
+    _, entry = min(runs)
+    shutil.rmtree(entry)
+    return entry.parent.name
+
+
+def per_notebook_overhead(scratch: Path, repeats: int = 3) -> float:
+    """Median seconds to run a one-empty-cell notebook cold: kernel start, papermill, caching."""
+    times = []
+    for i in range(repeats):
+        path = scratch / "probe" / "bench" / f"probe{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TRIVIAL.format(i=i))
+        job = Job(Notebook(path), {}, "quick", scratch / "_build")
+        (outcome,) = execute([job], echo=lambda *_: None)
+        if outcome.status != "ok":
+            raise RuntimeError(f"overhead probe failed: {outcome.error}")
+        times.append(outcome.seconds)
+    return statistics.median(times)
+
+
+def main() -> int:
+    n = len(discover())
+    rows: list[tuple[str, float, int, str]] = []
+
+    def row(what: str, result: tuple[float, int, str], note: str = ""):
+        rows.append((what, result[0], result[1], note))
+        echo(f"  {what}: {result[0]:.1f} s {note}")
+
+    with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
+        tmp = Path(tmp)
+        echo(f"benchmarking on {os.cpu_count()} cores, {n} notebooks (quick profile); this takes a few minutes")
+        for jobs in (2, 1):
+            row(f"cold repro book --jobs {jobs}", repro_book(tmp / f"jobs{jobs}" / "_build", jobs))
+        row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
+        warm = tmp / "jobs1" / "_build"
+        result = repro_book(warm, 1)
+        row("warm repro book, nothing changed", result, reread(warm, result[2]))
+        result = jupyter_book_render(warm, everything=False)
+        row("jupyter-book build, unchanged staged site (incremental)", result, reread(warm, ""))
+        result = jupyter_book_render(warm, everything=True)
+        row("jupyter-book build --all, execution off (render only)", result, reread(warm, ""))
+        slug = drop_fastest_entry(warm)
+        result = repro_book(warm, 1)
+        row(f"warm repro book, one notebook changed ({slug} rerun)", result, reread(warm, result[2]))
+        rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))
+    width = max(len(r[0]) for r in rows)
+    echo(f"\n{'what':<{width}}  seconds  status")
+    for what, secs, code, note in rows:
+        echo(f"{what:<{width}}  {secs:7.1f}  {'ok' if code == 0 else f'exit {code}'}  {note}")
+    t = {what: secs for what, secs, _, _ in rows}
+    echo(f"\ncold --jobs 2 against jupyter-book's serial execution: "
+         f"{t['cold jupyter-book build, execute_notebooks: force'] / t['cold repro book --jobs 2']:.2f}x faster")
+    echo(f"cold --jobs 2 against --jobs 1: {t['cold repro book --jobs 1'] / t['cold repro book --jobs 2']:.2f}x faster")
+    echo(f"warm repro book against jupyter-book's incremental build of the unchanged site: "
+         f"{t['warm repro book, nothing changed'] / t['jupyter-book build, unchanged staged site (incremental)']:.2f}x the time")
+    return 0 if all(code == 0 for _, _, code, _ in rows) else 1

@@ -1,0 +1,322 @@
+"""The rendered book: stage the executed notebooks, generate the landing page, run jupyter-book.
+
+jupyter-book never executes anything here (``execute_notebooks: off``); ``repro`` executes and this
+module lays the results out in ``<build>/site`` (a copy of ``_config.yml``, ``_toc.yml``, ``book/``,
+``_static/`` and ``_vendor/`` plus the executed ``.ipynb`` files, each with its generated header), which
+jupyter-book renders to ``<build>/html``. The landing page is ``book/intro.md`` followed by the generated
+scoreboard and gallery. Files are copied only when their bytes change, so Sphinx's incremental build
+re-reads only what changed.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lib.claims import VERDICTS
+from lib.repro import cache, hooks, libpages, pages
+from lib.repro.execute import Outcome
+from lib.repro.log import echo as default_echo
+from lib.repro.notebooks import ROOT, Notebook, toc_files
+
+BOOK_DIRS = ("book", "_static", "_vendor")
+GENERATED = {Path("book/intro.md")}  # staged by landing_page, not copied
+
+
+def papers() -> list[dict]:
+    """The 66 papers of the book (number, slug, part, title, links), from book/papers.json."""
+    return json.loads((ROOT / "book" / "papers.json").read_text(encoding="utf-8"))
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def github_origin() -> str | None:
+    """The clone's ``origin`` remote as an https GitHub URL, or None."""
+    proc = subprocess.run(["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True)
+    url = proc.stdout.strip() if proc.returncode == 0 else ""
+    if url.startswith("git@github.com:"):
+        url = "https://github.com/" + url.split(":", 1)[1]
+    return url.removesuffix(".git") if url.startswith("https://github.com/") else None
+
+
+def site_config() -> bytes:
+    """_config.yml with the repository URL of the launch buttons filled in, or the buttons left out."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    origin = github_origin()
+    if origin:
+        config["repository"]["url"] = origin
+    else:
+        config.pop("repository", None)
+        config.pop("launch_buttons", None)
+    return yaml.safe_dump(config, sort_keys=False).encode()
+
+
+def site_toc() -> bytes:
+    """_toc.yml with the library's generated module pages as sections of ``book/library`` (when listed)."""
+    import yaml
+
+    text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    if libpages.INDEX not in toc_files(ROOT / "_toc.yml"):
+        return text.encode()
+    toc = yaml.safe_load(text)
+
+    def add_sections(node):
+        if isinstance(node, dict):
+            if node.get("file") == libpages.INDEX:
+                node["sections"] = libpages.toc_sections()
+            for value in node.values():
+                add_sections(value)
+        elif isinstance(node, list):
+            for item in node:
+                add_sections(item)
+
+    add_sections(toc)
+    return yaml.safe_dump(toc, sort_keys=False).encode()
+
+
+def stage_sources(site: Path):
+    write_if_changed(site / "_config.yml", site_config())
+    write_if_changed(site / "_toc.yml", site_toc())
+    for d in BOOK_DIRS:
+        for src in sorted((ROOT / d).rglob("*")) if (ROOT / d).is_dir() else []:
+            if src.is_file() and src.relative_to(ROOT) not in GENERATED:
+                write_if_changed(site / src.relative_to(ROOT), src.read_bytes())
+
+
+def placeholder_notebook(nb: Notebook, error: str) -> bytes:
+    import nbformat
+
+    doc = nbformat.v4.new_notebook()
+    doc.cells = [nbformat.v4.new_markdown_cell(id="placeholder", source=
+        f"# {nb.title()}\n\n**This notebook has no successful run yet.** The last attempt failed:\n\n"
+        f"```\n{error}\n```\n\nRerun it with `repro run {nb.slug}`.")]
+    return nbformat.writes(doc).encode()
+
+
+def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[dict]:
+    """Put each notebook's executed copy, with its header, on its page (a failed one keeps its last good
+    page), its source beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery
+    cards."""
+    import nbformat
+
+    cards = []
+    for o in outcomes:
+        nb = o.job.nb
+        page = site / f"{nb.docname}.ipynb"
+        write_if_changed(site / "_py" / f"{nb.docname}.py", nb.path.read_bytes())
+        if o.entry is None:
+            if not page.exists():
+                write_if_changed(page, placeholder_notebook(nb, o.error))
+            continue
+        executed = nbformat.read(str(o.entry / "notebook.ipynb"), as_version=4)
+        run = json.loads((o.entry / "run.json").read_text())
+        counts = _results(o.entry)["counts"]
+        meta = pages.paper_metadata(nb)
+        if meta is not None:
+            header = pages.header_markdown(nb, meta, executed, run, counts, profile)
+            executed = pages.with_header(executed, header)
+        write_if_changed(page, nbformat.writes(executed).encode())
+        card = {"n": meta["number"] if meta else "—", "title": meta["title"] if meta else nb.title(),
+                "part": nb.part, "docname": nb.docname, "counts": counts,
+                "alt": meta["thumbnail"] if meta else nb.title()}
+        png = pages.thumbnail_png(executed)
+        if png is not None:
+            write_if_changed(site / "book" / "thumbs" / f"{nb.slug}.png", png)
+            card["thumb"] = f"thumbs/{nb.slug}.png"
+        cards.append(card)
+    return cards
+
+
+def _results(entry: Path) -> dict:
+    path = entry / "results.json"
+    return json.loads(path.read_text()) if path.exists() else {"counts": {}}
+
+
+# ----------------------------------------------------------------------------------- scoreboard
+def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
+    """Per slug: verdict counts, quick-profile runtime and date, from the runs behind the pages."""
+    rows = {}
+    for o in outcomes:
+        if o.entry is None:
+            rows[o.job.nb.slug] = {"status": "failed", "error": o.error}
+            continue
+        run = json.loads((o.entry / "run.json").read_text())
+        results = _results(o.entry)
+        rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"], "seconds": run.get("seconds"),
+                               "date": run.get("date", ""), "docname": o.job.nb.docname}
+    return rows
+
+
+def _paper_list(outcomes: list[Outcome]) -> list[dict]:
+    """The book's papers plus any notebook not (yet) listed in book/papers.json."""
+    listed = papers()
+    known = {p["slug"] for p in listed}
+    extra = [{"n": "—", "slug": o.job.nb.slug, "part": o.job.nb.part, "title": o.job.nb.title()}
+             for o in outcomes if o.job.nb.slug not in known]
+    return listed + extra
+
+
+def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
+    """The scoreboard section of the landing page: totals per part, then one table per part."""
+    rows = scoreboard_rows(outcomes)
+    lines = ["## Scoreboard", "",
+             "Every claim of every paper, judged by its notebook against a criterion fixed before the run. "
+             f"Runtimes are for the `{profile}` profile of the build that made these pages. "
+             "Papers whose notebook is not written yet are listed as such.", ""]
+    total = {v: 0 for v in VERDICTS}
+    by_part: dict[str, list[dict]] = {}
+    for o in outcomes:  # parts with notebooks first, in the book's order
+        by_part.setdefault(o.job.nb.part, [])
+    for p in _paper_list(outcomes):
+        by_part.setdefault(p["part"], []).append(p)
+    summary = ["| Part | Papers written | " + " | ".join(VERDICTS) + " |",
+               "|---|---|" + "---|" * len(VERDICTS)]
+    sections = []
+    for part, items in by_part.items():
+        part_total = {v: 0 for v in VERDICTS}
+        table = ["| # | Paper | Claims | Runtime | Run date |", "|---|---|---|---|---|"]
+        for p in items:
+            row, title = rows.get(p["slug"]), pages.md_escape(p["title"])
+            if row is None:
+                table.append(f"| {p['n']} | {title} | *not yet written* | | |")
+                continue
+            if row["status"] == "failed":
+                table.append(f"| {p['n']} | {title} | **failed to run**: {pages.md_escape(row['error'][:80])} | | |")
+                continue
+            counts = {v: row["counts"].get(v, 0) for v in VERDICTS}
+            for v in VERDICTS:
+                part_total[v] += counts[v]
+            badges = pages.verdict_badges(counts)
+            link = f"[{title}](/{row['docname']}.ipynb)"
+            table.append(f"| {p['n']} | {link} | {badges} | {row['seconds']:.0f} s | {row['date']} |")
+        written = sum(1 for p in items if p["slug"] in rows)
+        summary.append(f"| {part} | {written} / {len(items)} | "
+                       + " | ".join(str(part_total[v]) for v in VERDICTS) + " |")
+        for v in VERDICTS:
+            total[v] += part_total[v]
+        sections += [f"### {part.capitalize()}", "", *table, ""]
+    n_papers = sum(len(items) for items in by_part.values())
+    summary.append(f"| **all** | **{len(rows)} / {n_papers}** | "
+                   + " | ".join(f"**{total[v]}**" for v in VERDICTS) + " |")
+    return "\n".join(lines + summary + [""] + sections)
+
+
+def provider_pages(outcomes: list[Outcome], toc: list[str]) -> dict[str, str]:
+    """Pages generated by prerequisite providers (the model zoo's cards), by docname, for those in the toc;
+    each is given the notebooks that import the provider's module."""
+    out = {}
+    for module, ep in hooks.providers().items():
+        provider = ep.load()
+        if getattr(provider, "PAGE", None) not in toc:
+            continue
+        users = [(o.job.nb.docname, o.job.nb.title(), o.job.nb.source()) for o in outcomes
+                 if module in cache.lib_modules(o.job.nb)]
+        out[provider.PAGE] = provider.page(users)
+    return out
+
+
+LANDING_MARKER = "<!-- repro book puts the generated gallery and scoreboard here -->"
+
+
+def landing_page(outcomes: list[Outcome], cards: list[dict], profile: str) -> str:
+    """book/intro.md with the generated gallery and scoreboard at its marker (at the end if it has none)."""
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    generated = "\n\n".join(["## Gallery", "One card per paper notebook, with its key figure and its verdicts.",
+                              pages.gallery_markdown(cards), scoreboard_markdown(outcomes, profile)])
+    if LANDING_MARKER not in intro:
+        intro = intro.rstrip("\n") + "\n\n" + LANDING_MARKER + "\n"
+    return intro.replace(LANDING_MARKER, generated)
+
+
+# ---------------------------------------------------------------------------------------- build
+def render(build: Path, outcomes: list[Outcome], profile: str, echo=default_echo) -> int:
+    """Stage everything and run jupyter-book; returns jupyter-book's exit code."""
+    site = build / "site"
+    stage_sources(site)
+    cards = stage_notebooks(site, outcomes, profile)
+    write_if_changed(site / "book" / "intro.md", landing_page(outcomes, cards, profile).encode())
+    for docname, text in provider_pages(outcomes, toc_files()).items():
+        write_if_changed(site / f"{docname}.md", text.encode())
+    if libpages.INDEX in toc_files(site / "_toc.yml"):
+        libpages.stage(site, [o.job.nb for o in outcomes])
+    state, stamp = site_state(site), build / RENDERED
+    if (build / "html" / "index.html").exists() and stamp.exists() and stamp.read_text() == state:
+        echo("  the staged site is unchanged since its last render: nothing to rebuild")
+        return 0
+    stamp.unlink(missing_ok=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(build.parent)]
+    echo(f"  rendering the site with jupyter-book into {build / 'html'}")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    log = build / "jupyter-book.log"
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        echo(f"  jupyter-book failed (exit {proc.returncode}); see {log}")
+        echo("\n".join(("    " + ln) for ln in (proc.stdout + proc.stderr).strip().splitlines()[-15:]))
+    else:
+        for page in stale_pages(build / "html"):
+            page.unlink()
+        stamp.write_text(state)
+    return proc.returncode
+
+
+#: Where the state of the staged site at its last successful render is kept.
+RENDERED = "rendered-site.sha256"
+
+
+def site_state(site: Path) -> str:
+    """A fingerprint of the staged site (every file's path, size and modification time: staging rewrites only
+    files whose bytes change) and of the stack that renders it (the lockfile). When it equals the one saved
+    at the last successful render, jupyter-book would re-read nothing and write the same pages, so it is not
+    run at all."""
+    import hashlib
+
+    h = hashlib.sha256((ROOT / "requirements-lock.txt").read_bytes() if (ROOT / "requirements-lock.txt").exists() else b"")
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            st = path.stat()
+            h.update(f"{path.relative_to(site)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+#: Pages Sphinx writes besides the documents of the table of contents.
+SPHINX_PAGES = {"index", "search", "genindex"}
+
+
+def stale_pages(html: Path) -> list[Path]:
+    """HTML pages of documents no longer in the book (Sphinx's incremental build never deletes a page whose
+    source left the table of contents, so a removed notebook would stay on the site)."""
+    import yaml
+
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    keep = {*toc_files(html.parent / "site" / "_toc.yml"), root, *SPHINX_PAGES}
+    return sorted(p for p in html.rglob("*.html")
+                  if not p.relative_to(html).parts[0].startswith("_")
+                  and p.relative_to(html).with_suffix("").as_posix() not in keep)
+
+
+def clean_site(build: Path):
+    """Forget the staged sources and rendered site (keeps the execution cache)."""
+    for d in (build / "site", build / "html", build / ".doctrees"):
+        shutil.rmtree(d, ignore_errors=True)
+    (build / RENDERED).unlink(missing_ok=True)
+
+
+def reread_pages(log: str) -> list[str]:
+    """The documents Sphinx re-read, from a jupyter-book log ("reading sources... [ 50%] docname")."""
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    return re.findall(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", plain, flags=re.M)

@@ -1,0 +1,239 @@
+"""Executing notebooks: jobs from a target and parameters, prerequisites first, then worker processes
+scheduled on the cores, each finished run committed to the cache (:mod:`lib.repro.cache`).
+
+Each run is one worker process (``python -m lib.repro.worker``, in its own process group) that executes the
+notebook with papermill. With ``n_jobs`` runs at once on C cores each kernel gets about C / n_jobs threads;
+a notebook tagged ``run-alone`` runs with nothing beside it and gets every core.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lib.repro import cache, hooks
+from lib.repro.log import echo as default_echo
+from lib.repro.notebooks import PROFILES, ROOT, Notebook, ReproError, select
+from lib.repro.params import ParameterError, parse_value, validate
+
+
+@dataclass
+class Job:
+    nb: Notebook
+    params: dict
+    profile: str
+    build: Path
+    key: str = ""
+
+    def __post_init__(self):
+        self.key = self.key or cache.key(self.nb, self.params, self.profile)
+
+    @property
+    def entry(self) -> Path:
+        return cache.Cache(self.build).entry(self.nb.slug, self.key)
+
+    def all_params(self) -> dict:
+        return {"profile": self.profile, **self.params}
+
+
+@dataclass
+class Outcome:
+    job: Job
+    status: str  # "cached", "ok" or "failed"
+    seconds: float = 0.0
+    error: str = ""
+    entry: Path | None = None
+
+
+# ------------------------------------------------------------------------------------------ jobs
+def parse_overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ReproError(f"-p expects name=value, got {pair!r}")
+        out[name.strip()] = parse_value(value.strip())
+    return out
+
+
+def plan(target: str, overrides: dict, profile: str, build: Path) -> list[Job]:
+    """Jobs for ``target`` with validated parameters; raises ReproError before anything runs."""
+    if profile not in PROFILES:
+        raise ReproError(f"unknown profile {profile!r}; use one of: {', '.join(PROFILES)}")
+    if "profile" in overrides:
+        raise ReproError("set the profile with --profile, not -p profile=...")
+    jobs = []
+    for nb in select(target):
+        try:
+            params = validate(nb.parameters(), overrides, where=nb.slug)
+        except ParameterError as exc:
+            raise ReproError(str(exc)) from None
+        jobs.append(Job(nb, params, profile, build))
+    return jobs
+
+
+# ---------------------------------------------------------------------------------- prerequisites
+def prepare_prerequisites(jobs: list[Job], n_jobs: int, echo=default_echo) -> list[str]:
+    """Build what the notebooks about to run need (trained models...) before any of them starts, so that no
+    two notebooks wait on the same build and no notebook's runtime includes it. Returns what failed."""
+    failed = []
+    for module, ep in hooks.providers().items():
+        users = [job.nb.source() for job in jobs if module in cache.lib_modules(job.nb)]
+        if users:
+            failed += ep.load().prepare(users, n_jobs, echo)
+    return failed
+
+
+# -------------------------------------------------------------------------------------- workers
+def thread_env(threads: int) -> dict:
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS"):
+        env[var] = str(threads)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    return env
+
+
+def start_worker(job: Job, tmp: Path, threads: int) -> subprocess.Popen:
+    spec = {"path": str(job.nb.path), "params": job.all_params(), "out": str(tmp / cache.EXECUTED),
+            "results": str(tmp / cache.RESULTS), "record": str(tmp / cache.RUN_RECORD), "parent": os.getpid(),
+            "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
+    (tmp / "spec.json").write_text(json.dumps(spec))
+    log = open(tmp / "log.txt", "w")
+    return subprocess.Popen([sys.executable, "-m", "lib.repro.worker", str(tmp / "spec.json")], cwd=tmp,
+                            stdout=log, stderr=subprocess.STDOUT, env=thread_env(threads),
+                            start_new_session=True)
+
+
+def kill_worker(proc: subprocess.Popen):
+    """End a worker and everything in its process group: SIGTERM, then SIGKILL after 5 s."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def failure_message(tmp: Path) -> str:
+    """The one-line error a failed worker recorded, or the last line of its log."""
+    try:
+        return json.loads((tmp / cache.RUN_RECORD).read_text())["error"]
+    except (OSError, ValueError, KeyError):
+        log = (tmp / "log.txt").read_text(errors="replace").strip().splitlines() if (tmp / "log.txt").exists() else []
+        return "worker died: " + (log[-1] if log else "no output")
+
+
+def keep_failed(job: Job, tmp: Path) -> Path | None:
+    """Keep a failed run's partial notebook in ``<build>/failed/`` for the user to read."""
+    if not (tmp / cache.EXECUTED).exists():
+        return None
+    failed = job.build / "failed" / f"{job.nb.slug}.ipynb"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp / cache.EXECUTED, failed)
+    return failed
+
+
+def shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+# ------------------------------------------------------------------------------------ scheduling
+@dataclass
+class Running:
+    proc: subprocess.Popen
+    tmp: Path
+    t0: float = field(default_factory=time.monotonic)
+
+
+class Scheduler:
+    """Runs jobs ``n_jobs`` at a time; a run-alone job waits for an idle machine and holds it alone."""
+
+    def __init__(self, jobs: list[Job], n_jobs: int, cores: int, echo):
+        self.jobs, self.cores, self.echo = jobs, cores, echo
+        self.alone = {i for i, job in enumerate(jobs) if job.nb.run_alone}
+        self.pending = sorted(range(len(jobs)), key=lambda i: i not in self.alone)  # run-alone ones first
+        self.n_jobs = max(1, min(n_jobs, len(jobs)))
+        self.running: dict[int, Running] = {}
+        self.outcomes: dict[int, Outcome] = {}
+        self.cache = cache.Cache(jobs[0].build) if jobs else None
+
+    def may_start(self) -> bool:
+        """A slot is free, and no run-alone notebook is running or next in line."""
+        if not self.pending or len(self.running) >= self.n_jobs:
+            return False
+        return not self.running or (self.pending[0] not in self.alone and not self.alone & self.running.keys())
+
+    def start_next(self):
+        i = self.pending.pop(0)
+        job = self.jobs[i]
+        threads = self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
+        tmp = self.cache.staging(job.nb.slug)
+        self.running[i] = Running(start_worker(job, tmp, threads), tmp)
+        self.echo(f"  [{len(self.outcomes) + len(self.running)}/{len(self.jobs)}] {job.nb.slug}: running "
+                  f"(profile {job.profile}, {threads} thread{'s' * (threads > 1)}"
+                  f"{', alone' if i in self.alone else ''})")
+
+    def finish(self, i: int, run: Running):
+        job, secs = self.jobs[i], time.monotonic() - run.t0
+        if run.proc.returncode == 0 and cache.check_run(run.tmp):
+            (run.tmp / "spec.json").unlink(missing_ok=True)
+            self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key))
+            self.echo(f"  {job.nb.slug}: done in {secs:.1f} s")
+            return
+        err, failed = failure_message(run.tmp), keep_failed(job, run.tmp)
+        shutil.rmtree(run.tmp, ignore_errors=True)
+        self.outcomes[i] = Outcome(job, "failed", secs, error=err)
+        self.echo(f"  {job.nb.slug}: FAILED after {secs:.1f} s: {err}"
+                  + (f" (partial outputs: {shown(failed)})" if failed else ""))
+
+    def run(self) -> dict[int, Outcome]:
+        last_beat = time.monotonic()
+        try:
+            while self.pending or self.running:
+                while self.may_start():
+                    self.start_next()
+                time.sleep(0.2)
+                for i, run in list(self.running.items()):
+                    if run.proc.poll() is not None:
+                        del self.running[i]
+                        self.finish(i, run)
+                if self.running and time.monotonic() - last_beat > 15:
+                    last_beat = time.monotonic()
+                    self.echo("  ... " + ", ".join(f"{self.jobs[i].nb.slug} {time.monotonic() - r.t0:.0f} s"
+                                                   for i, r in self.running.items()))
+        except BaseException:
+            for run in self.running.values():
+                kill_worker(run.proc)
+                shutil.rmtree(run.tmp, ignore_errors=True)
+            raise
+        return self.outcomes
+
+
+def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=default_echo) -> list[Outcome]:
+    """Serve what the cache has, build prerequisites, run the rest ``n_jobs`` at a time."""
+    outcomes: dict[int, Outcome] = {}
+    todo = []
+    for i, job in enumerate(jobs):
+        entry = cache.Cache(job.build).lookup(job.nb.slug, job.key, echo)
+        if entry is not None:
+            outcomes[i] = Outcome(job, "cached", entry=entry)
+            echo(f"  {job.nb.slug}: up to date (cache {job.key})")
+        else:
+            todo.append(i)
+    if todo:
+        cache.Cache(jobs[0].build).clean_stale()
+        prepare_prerequisites([jobs[i] for i in todo], n_jobs, echo)
+        ran = Scheduler([jobs[i] for i in todo], n_jobs, cores or os.cpu_count() or 1, echo).run()
+        outcomes.update({todo[k]: o for k, o in ran.items()})
+    return [outcomes[i] for i in range(len(jobs))]
