@@ -14,6 +14,8 @@ import pytest
 from tests import sitecheck
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds the book and drives a browser
+
 ARTIFACTS = ROOT / "_build" / "artifacts"
 
 needs_chromium = pytest.mark.skipif(

@@ -101,6 +101,7 @@ def test_listed_in_toc_and_paper_index(nb):
 
 
 @pytest.mark.parametrize("nb_entry", quick_runs(), ids=lambda x: x[0].slug)
+@pytest.mark.slow  # needs the built book
 def test_quick_run_exists_with_verdicts(nb_entry):
     nb, entry = nb_entry
     assert entry is not None, f"no successful quick run of {nb.slug}: run `repro run {nb.slug}`"

@@ -8,6 +8,7 @@ import torch
 from lib.systems.overlap import allreduce, free_port, hidden_fraction, measure_overlap, time_matmul
 
 
+@pytest.mark.slow  # spawns gloo workers
 def test_allreduce_equals_the_direct_sum():
     rng = np.random.default_rng(0)
     tensors = [torch.from_numpy(rng.standard_normal((5, 7)).astype(np.float32)) for _ in range(2)]
@@ -33,6 +34,7 @@ def test_hidden_fraction_closed_form():
     assert hidden_fraction(14.0, 16.0, 10.0, 4.0) < 0
 
 
+@pytest.mark.slow  # spawns gloo workers
 def test_split_chain_matches_sequential_and_reports_every_mode():
     out = measure_overlap(tokens=8, hidden=16, layers=3, repeats=2, seed=1)
     assert out["same_result"] is True

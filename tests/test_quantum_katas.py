@@ -248,6 +248,7 @@ def runner():
         yield r
 
 
+@pytest.mark.slow  # starts the sandboxed runner's processes
 def test_runner_reports_pass_fail_error_and_timeout(runner):
     task = BY_ID["BasicGates/0"]
     assert runner.run(task).status == "pass"
@@ -266,6 +267,7 @@ def test_runner_reports_pass_fail_error_and_timeout(runner):
     assert runner.run(task).status == "pass"  # a fresh worker took over
 
 
+@pytest.mark.slow  # starts the sandboxed runner's processes
 def test_runner_isolates_namespaces_and_returns_fingerprints(runner):
     task = BY_ID["BasicGates/3"]
     leak = "LEAK = 1\n" + task.canonical_solution

@@ -46,7 +46,7 @@ def test_threads_context_restores():
 
 
 def test_run_block_shows_a_recorded_run_as_recorded():
-    from lib.pages import run_block
+    from lib.repro.pages import run_block
     from lib.runinfo import environment, run_summary_markdown
 
     env = {**environment(), "git_commit": "abc1234567", "date": "2026-01-02 03:04 UTC"}

@@ -1,12 +1,14 @@
-"""lib.systems.sim against closed-form queueing results (M/M/1, M/D/1, M/M/c), Lindley's recursion, and brute force."""
+"""lib.systems.sim (SimPy and the book's measuring) against closed-form queueing results (M/M/1, M/D/1, M/M/c),
+Lindley's recursion, a hand-worked preemptive schedule, and brute force."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
+import simpy
 
-from lib.systems.sim import Resource, Simulator, Trace, percentile, poisson_arrivals, summarize, time_average
+from lib.systems.sim import Trace, hold, percentile, poisson_arrivals, summarize, time_average
 
 
 # ------------------------------------------------------------------------------------------ a queue
@@ -16,22 +18,22 @@ def simulate_queue(seed: int, lam: float, service, n: int, servers: int = 1):
     rng = np.random.default_rng(seed)
     arrivals = poisson_arrivals(rng, lam, n)
     services = service(rng, n)
-    sim = Simulator()
-    server = Resource(sim, capacity=servers, name="server")
+    env, trace = simpy.Environment(), Trace()
+    server = simpy.Resource(env, capacity=servers)
     waits = np.full(n, np.nan)
 
     def customer(i):
-        start, _ = yield from server.use(i, services[i], kind="service")
+        start, _ = yield from hold(env, server, services[i], trace, i, "server", kind="service")
         waits[i] = start - arrivals[i]
 
     def source():
         for i in range(n):
-            yield arrivals[i] - sim.now
-            sim.process(customer(i))
+            yield env.timeout(arrivals[i] - env.now)
+            env.process(customer(i))
 
-    sim.process(source())
-    sim.run()
-    return arrivals, services, waits, sim.trace, server
+    env.process(source())
+    env.run()
+    return arrivals, services, waits, trace
 
 
 def exponential(mu):
@@ -66,13 +68,13 @@ def mm1():
 
 
 def test_mm1_waits_follow_lindley_exactly(mm1):
-    arrivals, services, waits, _, _ = mm1
+    arrivals, services, waits, _ = mm1
     np.testing.assert_allclose(waits, lindley_waits(arrivals, services), rtol=0, atol=1e-9)
 
 
 def test_mm1_mean_wait_and_sojourn_match_closed_form(mm1):
     lam, mu = MM1["lam"], MM1["mu"]
-    _, services, waits, _, _ = mm1
+    _, services, waits, _ = mm1
     warm = len(waits) // 20  # drop the start from an empty queue
     wq, w = waits[warm:].mean(), (waits + services)[warm:].mean()
     assert wq == pytest.approx((lam / mu) / (mu - lam), rel=0.03)  # Wq = rho / (mu - lam)
@@ -81,7 +83,7 @@ def test_mm1_mean_wait_and_sojourn_match_closed_form(mm1):
 
 def test_mm1_littles_law(mm1):
     """L = lambda W exactly over a busy horizon: the area under the number in system is the sum of sojourns."""
-    arrivals, services, waits, _, _ = mm1
+    arrivals, services, waits, _ = mm1
     departures = arrivals + waits + services
     times = np.concatenate([arrivals, departures])
     steps = np.concatenate([np.ones_like(arrivals), -np.ones_like(departures)])
@@ -93,8 +95,8 @@ def test_mm1_littles_law(mm1):
 
 
 def test_mm1_capacity_and_fifo(mm1):
-    _, _, _, trace, server = mm1
-    assert server.max_in_use == 1 and trace.max_overlap("server") == 1
+    _, _, _, trace = mm1
+    assert trace.max_overlap("server") == 1
     starts = [iv.start for iv in trace]
     assert [iv.entity for iv in trace] == sorted(iv.entity for iv in trace)  # served in arrival order
     assert starts == sorted(starts)
@@ -103,16 +105,16 @@ def test_mm1_capacity_and_fifo(mm1):
 # ------------------------------------------------------------------------------------------ M/D/1, M/M/c
 def test_md1_pollaczek_khinchine():
     lam, mu, n = 0.6, 1.0, 60_000
-    _, _, waits, _, _ = simulate_queue(2, lam, lambda rng, n: np.full(n, 1.0 / mu), n)
+    _, _, waits, _ = simulate_queue(2, lam, lambda rng, n: np.full(n, 1.0 / mu), n)
     rho = lam / mu
     assert waits[n // 20:].mean() == pytest.approx(rho / (2 * mu * (1 - rho)), rel=0.05)
 
 
 def test_mmc_erlang_c_and_capacity():
     lam, mu, c, n = 1.8, 1.0, 3, 80_000  # rho = 0.6
-    _, _, waits, trace, server = simulate_queue(3, lam, exponential(mu), n, servers=c)
+    _, _, waits, trace = simulate_queue(3, lam, exponential(mu), n, servers=c)
     assert waits[n // 20:].mean() == pytest.approx(erlang_c_wait(lam, mu, c), rel=0.06)
-    assert server.max_in_use == c and trace.max_overlap("server") == c
+    assert trace.max_overlap("server") == c
 
 
 def test_erlang_c_reference_reduces_to_mm1():
@@ -126,80 +128,125 @@ def test_same_seed_same_trace_other_seed_other_trace():
     assert runs[0] != runs[2]
 
 
-def test_ties_run_in_insertion_order_and_cancel_skips():
-    sim = Simulator()
+def test_simpy_runs_ties_in_scheduling_order_and_until_is_exclusive():
+    """What the book relies on from SimPy: events at one time run in the order they were scheduled; run(until=t)
+    stops before the events at t (the old simulator ran them); an interrupt stands in for the old cancel."""
+    env = simpy.Environment()
     order = []
+
+    def call_at(time, name):
+        env.timeout(time - env.now).callbacks.append(lambda _: order.append(name))
+
     for name in "abcde":
-        sim.at(1.0, order.append, name)
-    sim.schedule(0.5, order.append, "early")
-    late = sim.at(1.0, order.append, "cancelled")
-    late.cancel()
-    sim.at(2.0, order.append, "late")
-    assert sim.run(until=1.5) == 1.5
-    assert order == ["early", "a", "b", "c", "d", "e"]
-    sim.run()
-    assert order[-1] == "late" and "cancelled" not in order and sim.now == 2.0
+        call_at(1.0, name)
+    call_at(0.5, "early")
+    call_at(2.0, "late")
+    env.run(until=1.0)
+    assert env.now == 1.0 and order == ["early"]
+    env.run(until=1.5)
+    assert env.now == 1.5 and order == ["early", "a", "b", "c", "d", "e"]
+
+    def sleeper():
+        try:
+            yield env.timeout(0.2)
+            order.append("cancelled")
+        except simpy.Interrupt:
+            pass
+
+    env.process(sleeper()).interrupt()
+    env.run()
+    assert order[-1] == "late" and "cancelled" not in order and env.now == 2.0
 
 
 def test_processes_at_the_same_time_resume_in_start_order():
-    sim = Simulator()
+    env = simpy.Environment()
     log = []
 
     def worker(name, delays):
         for d in delays:
-            yield d
-            log.append((sim.now, name))
+            yield env.timeout(d)
+            log.append((env.now, name))
 
     for name in "xyz":
-        sim.process(worker(name, [1.0, 0.0, 2.0]))
-    sim.run()
+        env.process(worker(name, [1.0, 0.0, 2.0]))
+    env.run()
     assert log == [(1.0, n) for n in "xyz"] * 2 + [(3.0, n) for n in "xyz"]
 
 
-def test_signals_and_waiting_on_a_process():
-    sim = Simulator()
+def test_events_and_waiting_on_a_process():
+    """The old Signal is a simpy.Event; a process is an event that fires with the generator's return value."""
+    env = simpy.Environment()
     got = []
+    ready = env.event()
 
     def child():
-        yield 2.0
+        yield env.timeout(2.0)
+        ready.succeed("ready")
         return "done"
 
     def parent():
-        result = yield sim.process(child())
-        got.append((sim.now, result))
-        value = yield sim.timeout(1.5, value=42)
-        got.append((sim.now, value))
+        result = yield env.process(child())
+        got.append((env.now, result, ready.value))
+        value = yield env.timeout(1.5, value=42)
+        got.append((env.now, value))
 
-    sim.process(parent())
-    sim.run()
-    assert got == [(2.0, "done"), (3.5, 42)]
+    env.process(parent())
+    env.run()
+    assert got == [(2.0, "done", "ready"), (3.5, 42)]
+    with pytest.raises(RuntimeError):
+        ready.succeed()  # an event fires once
     with pytest.raises(ValueError):
-        sim.schedule(-1.0, print)
-    with pytest.raises(ValueError):
-        sim.at(1.0, print)  # in the past
+        env.timeout(-1.0)
 
 
 def test_resource_never_exceeds_capacity_under_random_load():
     rng = np.random.default_rng(7)
-    sim = Simulator()
-    link = Resource(sim, capacity=2, name="link")
+    env, trace = simpy.Environment(), Trace()
+    link = simpy.Resource(env, capacity=2)
     grant_order = []
 
     def user(i):
-        yield float(rng.uniform(0, 5))
-        req = yield link.request(i)
-        grant_order.append((req.requested_at, i))
-        assert link.in_use <= link.capacity
-        yield float(rng.exponential(1.0))
-        sim.trace.record(i, "link", req.granted_at, sim.now, "copy")
-        link.release(req)
+        yield env.timeout(float(rng.uniform(0, 5)))
+        requested = env.now
+        with link.request() as req:
+            yield req
+            grant_order.append((requested, i))
+            assert link.count <= link.capacity
+            yield env.timeout(float(rng.exponential(1.0)))
+            trace.record(i, "link", req.usage_since, env.now, "copy")
 
     for i in range(300):
-        sim.process(user(i))
-    sim.run()
-    assert link.max_in_use == 2 and sim.trace.max_overlap("link") == 2
+        env.process(user(i))
+    env.run()
+    assert trace.max_overlap("link") == 2
     assert grant_order == sorted(grant_order)  # FIFO: granted in the order requested
-    assert link.in_use == 0 and link.queue_length == 0
+    assert link.count == 0 and not link.queue
+
+
+def test_preemptive_resource_against_a_hand_worked_schedule():
+    """One CPU, lower number = higher priority. A (priority 2, 5 units) starts at 0; B (priority 0, 2 units)
+    arrives at 2 and preempts A; C (priority 1, 1 unit) arrives at 3 and waits, since B outranks it. At 4 B ends
+    and C goes before A's remaining 3 units (priority 1 before 2, though A asked again first): C 4-5, A 5-8."""
+    env, trace = simpy.Environment(), Trace()
+    cpu = simpy.PreemptiveResource(env, capacity=1)
+    preemptions = []
+
+    def job(name, arrival, work, priority):
+        yield env.timeout(arrival)
+        while work > 0:
+            try:
+                yield from hold(env, cpu, work, trace, name, "cpu", kind="run", priority=priority)
+                work = 0.0
+            except simpy.Interrupt as stop:
+                preemptions.append((env.now, name, stop.cause.usage_since))
+                work -= env.now - stop.cause.usage_since
+
+    for args in [("A", 0.0, 5.0, 2), ("B", 2.0, 2.0, 0), ("C", 3.0, 1.0, 1)]:
+        env.process(job(*args))
+    env.run()
+    assert [(iv.entity, iv.start, iv.end) for iv in trace] == [("A", 0, 2), ("B", 2, 4), ("C", 4, 5), ("A", 5, 8)]
+    assert preemptions == [(2.0, "A", 0.0)]
+    assert trace.busy_time("cpu") == 8.0 and trace.max_overlap("cpu") == 1
 
 
 def test_trace_busy_time_overlap_and_frame():

@@ -122,6 +122,7 @@ print(zoo.load(TINY).path)
 """
 
 
+@pytest.mark.slow  # two training processes
 def test_two_processes_starting_at_once_train_once(zoo_dir, tmp_path):
     counter = tmp_path / "count.txt"
     env = {**__import__("os").environ, "REPRO_ZOO_DIR": str(zoo_dir), "OMP_NUM_THREADS": "1"}

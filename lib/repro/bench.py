@@ -109,7 +109,40 @@ def per_notebook_overhead(scratch: Path, repeats: int = 3) -> float:
     return statistics.median(times)
 
 
-def main() -> int:
+def warm_rows(warm: Path, row):
+    """The warm rebuild against jupyter-book's own incremental build of the same unchanged site, a full
+    re-render, and one notebook changed; ``warm`` is a build folder whose book is already rendered."""
+    result = repro_book(warm, 1)
+    row("warm repro book, nothing changed", result, reread(warm, result[2]))
+    result = jupyter_book_render(warm, everything=False)
+    row("jupyter-book build, unchanged staged site (incremental)", result, reread(warm, ""))
+    result = jupyter_book_render(warm, everything=True)
+    row("jupyter-book build --all, execution off (render only)", result, reread(warm, ""))
+    slug = drop_fastest_entry(warm)
+    result = repro_book(warm, 1)
+    row(f"warm repro book, one notebook changed ({slug} rerun)", result, reread(warm, result[2]))
+
+
+def report(rows) -> int:
+    width = max(len(r[0]) for r in rows)
+    echo(f"\n{'what':<{width}}  seconds  status")
+    for what, secs, code, note in rows:
+        echo(f"{what:<{width}}  {secs:7.1f}  {'ok' if code == 0 else f'exit {code}'}  {note}")
+    t = {what: secs for what, secs, _, _ in rows}
+    ratios = [("cold --jobs 2 against jupyter-book's serial execution", "cold jupyter-book build, execute_notebooks: force",
+               "cold repro book --jobs 2", "x faster"),
+              ("cold --jobs 2 against --jobs 1", "cold repro book --jobs 1", "cold repro book --jobs 2", "x faster"),
+              ("warm repro book against jupyter-book's incremental build of the unchanged site",
+               "warm repro book, nothing changed", "jupyter-book build, unchanged staged site (incremental)", "x the time")]
+    for label, a, b, unit in ratios:
+        if a in t and b in t:
+            echo(f"{label}: {t[a] / t[b]:.2f}{unit}")
+    return 0 if all(code == 0 for _, _, code, _ in rows) else 1
+
+
+def main(warm_only: bool = False, build: Path | None = None) -> int:
+    """The whole benchmark (cold builds in scratch folders: about three cold builds of the book), or with
+    ``warm_only`` the warm rows alone, on a scratch copy of ``build`` (which must hold a rendered book)."""
     n = len(discover())
     rows: list[tuple[str, float, int, str]] = []
 
@@ -119,29 +152,18 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
         tmp = Path(tmp)
+        if warm_only:
+            if build is None or not (build / "html" / "index.html").exists():
+                echo("repro bench --warm needs a rendered book: run `repro book` first", err=True)
+                return 2
+            echo(f"benchmarking warm rebuilds on {os.cpu_count()} cores, {n} notebooks, on a copy of {build}")
+            shutil.copytree(build, tmp / "_build", symlinks=True, ignore=shutil.ignore_patterns("tmp", "zoo"))
+            warm_rows(tmp / "_build", row)
+            return report(rows)
         echo(f"benchmarking on {os.cpu_count()} cores, {n} notebooks (quick profile); this takes a few minutes")
         for jobs in (2, 1):
             row(f"cold repro book --jobs {jobs}", repro_book(tmp / f"jobs{jobs}" / "_build", jobs))
         row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
-        warm = tmp / "jobs1" / "_build"
-        result = repro_book(warm, 1)
-        row("warm repro book, nothing changed", result, reread(warm, result[2]))
-        result = jupyter_book_render(warm, everything=False)
-        row("jupyter-book build, unchanged staged site (incremental)", result, reread(warm, ""))
-        result = jupyter_book_render(warm, everything=True)
-        row("jupyter-book build --all, execution off (render only)", result, reread(warm, ""))
-        slug = drop_fastest_entry(warm)
-        result = repro_book(warm, 1)
-        row(f"warm repro book, one notebook changed ({slug} rerun)", result, reread(warm, result[2]))
+        warm_rows(tmp / "jobs1" / "_build", row)
         rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))
-    width = max(len(r[0]) for r in rows)
-    echo(f"\n{'what':<{width}}  seconds  status")
-    for what, secs, code, note in rows:
-        echo(f"{what:<{width}}  {secs:7.1f}  {'ok' if code == 0 else f'exit {code}'}  {note}")
-    t = {what: secs for what, secs, _, _ in rows}
-    echo(f"\ncold --jobs 2 against jupyter-book's serial execution: "
-         f"{t['cold jupyter-book build, execute_notebooks: force'] / t['cold repro book --jobs 2']:.2f}x faster")
-    echo(f"cold --jobs 2 against --jobs 1: {t['cold repro book --jobs 1'] / t['cold repro book --jobs 2']:.2f}x faster")
-    echo(f"warm repro book against jupyter-book's incremental build of the unchanged site: "
-         f"{t['warm repro book, nothing changed'] / t['jupyter-book build, unchanged staged site (incremental)']:.2f}x the time")
-    return 0 if all(code == 0 for _, _, code, _ in rows) else 1
+    return report(rows)

@@ -3,7 +3,7 @@
     repro list
     repro run SLUG|PART|all [--profile quick|full] [-p name=value ...] [--jobs N]
     repro book [--profile quick|full] [--jobs N]
-    repro bench
+    repro bench [--warm]
     repro zoo [list|build] [NAME ...] [--jobs N]   (registered by lib.llm.zoo_build)
 
 Exit codes: 0 success, 1 a notebook or the render failed, 2 bad input (nothing was run), 130 interrupted.
@@ -84,7 +84,7 @@ def cmd_book(args) -> int:
 def cmd_bench(args) -> int:
     from lib.repro import bench
 
-    return bench.main()
+    return bench.main(warm_only=args.warm, build=build_dir())
 
 
 #: Subcommands that science modules register (``repro zoo`` comes from :mod:`lib.llm.zoo_build`).
@@ -115,8 +115,10 @@ def make_parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("book", help="run what is stale, generate the scoreboard, render the site")
     jobs_arg(bk)
     bk.set_defaults(func=cmd_book)
-    sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution"
-                   ).set_defaults(func=cmd_bench)
+    bench = sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution")
+    bench.add_argument("--warm", action="store_true",
+                       help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
+    bench.set_defaults(func=cmd_bench)
     for name, ep in registered_commands().items():
         cmd = sub.add_parser(name, help=f"{name} (from {ep.value.partition(':')[0]}; `repro {name} --help`)",
                              add_help=False)

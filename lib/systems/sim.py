@@ -1,255 +1,67 @@
-"""A small deterministic discrete-event simulator for serving and scheduling experiments.
+"""Discrete-event simulation for serving and scheduling: SimPy, plus what the book measures with it.
 
-The pieces:
+SimPy (pinned at 4.1.2) is the simulator. ``simpy.Environment`` is the clock and the event queue; events at the
+same time run in the order they were scheduled, so a run is deterministic. Generator functions started with
+``env.process`` are the processes. SimPy's shared things model what processes compete for: ``Resource`` (slots
+with a FIFO queue), ``PriorityResource`` and ``PreemptiveResource``, ``Container`` (a level: memory, a power
+budget), ``Store`` and ``FilterStore`` (queues of items). This module adds only the measuring:
 
-* :class:`Simulator` — the clock and the event queue. Events are kept in a heap ordered by ``(time, seq)``,
-  where ``seq`` counts insertions, so events at the same time run in the order they were scheduled and a run
-  is fully deterministic. Callbacks are scheduled with :meth:`Simulator.schedule` (after a delay) or
-  :meth:`Simulator.at` (at an absolute time).
-* processes — Python generators started with :meth:`Simulator.process`. A process ``yield``\\ s a number (wait
-  that many time units), a :class:`Signal` (wait until it fires; the ``yield`` returns its value), a
-  :class:`Request` of a resource (wait until it is granted) or another :class:`Process` (wait until it ends;
-  the ``yield`` returns its return value).
-* :class:`Resource` — ``capacity`` identical slots (GPU slots, a PCIe link) with a FIFO queue of requests.
-* :class:`Trace` — a recorder of ``(entity, resource, start, end, kind)`` intervals, with busy time, the
-  largest overlap, a pandas export and :func:`gantt` to draw it.
-* statistics — :func:`percentile`, :func:`summarize`, :func:`time_average` (for Little's law).
+* :func:`hold` — a process fragment that holds a slot of a SimPy resource and records the holding in a trace;
+* :class:`Trace` — the recorded ``(entity, resource, start, end, kind)`` intervals, with busy time, the largest
+  overlap, a pandas export and :func:`gantt` to draw them;
+* statistics — :func:`percentile`, :func:`summarize`, :func:`time_average` (for Little's law);
+* :func:`poisson_arrivals`.
 
 Randomness is not built in: pass a seeded ``numpy.random.Generator`` to the processes that draw, and the same
 seed gives the same trace. A minimal M/M/1 queue::
 
-    sim = Simulator()
-    server = Resource(sim, capacity=1, name="server")
+    env, trace = simpy.Environment(), Trace()
+    server = simpy.Resource(env, capacity=1)
 
     def customer(i):
-        yield from server.use(i, rng.exponential(1 / mu), kind="service")
+        yield from hold(env, server, rng.exponential(1 / mu), trace, i, "server", kind="service")
 
     def source():
         for i in range(n):
-            yield rng.exponential(1 / lam)
-            sim.process(customer(i))
+            yield env.timeout(rng.exponential(1 / lam))
+            arrival[i] = env.now
+            env.process(customer(i))
 
-    sim.process(source()); sim.run()
-    waits = [iv.start - arrival[iv.entity] for iv in sim.trace]
+    env.process(source()); env.run()
+    waits = [iv.start - arrival[iv.entity] for iv in trace]
 """
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
-from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, Hashable, Iterable, Sequence
+from typing import Any, Generator, Hashable, Iterable, Sequence
 
 import numpy as np
+import simpy
 
-__all__ = ["Event", "Signal", "Process", "Request", "Resource", "Simulator", "Interval", "Trace",
-           "percentile", "summarize", "time_average", "poisson_arrivals", "gantt"]
-
-
-# ------------------------------------------------------------------------------------------ events
-class Event:
-    """A callback scheduled at ``time``; ``seq`` is its insertion number (the tie-breaker)."""
-
-    __slots__ = ("time", "seq", "callback", "args", "cancelled")
-
-    def __init__(self, time: float, seq: int, callback: Callable, args: tuple):
-        self.time, self.seq, self.callback, self.args = time, seq, callback, args
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        """Skip this event when its time comes (it stays in the heap until then)."""
-        self.cancelled = True
-
-    def __repr__(self) -> str:
-        name = getattr(self.callback, "__qualname__", repr(self.callback))
-        return f"Event(t={self.time:g}, seq={self.seq}, {name}{' cancelled' if self.cancelled else ''})"
+__all__ = ["hold", "Interval", "Trace", "percentile", "summarize", "time_average", "poisson_arrivals", "gantt"]
 
 
-class Signal:
-    """A one-shot occurrence. Processes wait on it with ``yield signal``; :meth:`fire` wakes them, in the order
-    they started waiting, at the current time (through the event queue, so the firing code runs on first)."""
+# ------------------------------------------------------------------------------------------ resource use
+def hold(env: simpy.Environment, resource, duration: float, trace: "Trace", entity: Hashable, name: str,
+         kind: str = "busy", **request) -> Generator:
+    """Process fragment: wait for a slot of a SimPy ``resource``, hold it for ``duration``, release it, and record
+    the holding in ``trace`` as ``(entity, name, start, end, kind)``. ``request`` goes to ``resource.request``
+    (``priority=``, ``preempt=`` for the priority resources). Use as ``yield from hold(...)``; returns the
+    ``(start, end)`` of the holding.
 
-    def __init__(self, sim: "Simulator"):
-        self.sim = sim
-        self.fired = False
-        self.value: Any = None
-        self._callbacks: list[Callable] = []
-
-    def fire(self, value: Any = None) -> None:
-        if self.fired:
-            raise RuntimeError("a Signal fires only once")
-        self.fired, self.value = True, value
-        for callback in self._callbacks:
-            self.sim.schedule(0.0, callback, value)
-        self._callbacks.clear()
-
-    def add_callback(self, callback: Callable[[Any], Any]) -> None:
-        """Call ``callback(value)`` when the signal fires (at once, through the queue, if it already has)."""
-        if self.fired:
-            self.sim.schedule(0.0, callback, self.value)
-        else:
-            self._callbacks.append(callback)
-
-
-class Process(Signal):
-    """A generator driven by the simulator; as a :class:`Signal` it fires with the generator's return value."""
-
-    def __init__(self, sim: "Simulator", generator: Generator, name: str = ""):
-        super().__init__(sim)
-        self.name = name
-        self._generator = generator
-        sim.schedule(0.0, self._resume, None)
-
-    def _resume(self, value: Any) -> None:
+    When a ``simpy.PreemptiveResource`` takes the slot away, the part held so far is recorded and the
+    ``simpy.Interrupt`` goes on to the caller, which decides what happens to the rest of the work."""
+    with resource.request(**request) as req:
+        yield req
+        start = env.now
         try:
-            target = self._generator.send(value)
-        except StopIteration as stop:
-            self.fire(stop.value)
-            return
-        if type(target) is float or isinstance(target, (int, np.integer, np.floating)):
-            self.sim.schedule(float(target), self._resume, None)
-        elif isinstance(target, Signal):
-            target.add_callback(self._resume)
-        elif target is None:
-            self.sim.schedule(0.0, self._resume, None)
-        else:
-            raise TypeError(f"process {self.name!r} yielded {target!r}: yield a delay, a Signal or a Process")
-
-
-# ------------------------------------------------------------------------------------------ simulator
-class Simulator:
-    """The clock (``now``) and the event heap, ordered by (time, insertion order)."""
-
-    def __init__(self, start: float = 0.0, trace: "Trace | None" = None):
-        self.now = float(start)
-        self.trace = trace if trace is not None else Trace()
-        self.events_processed = 0
-        self._heap: list[tuple[float, int, Event]] = []
-        self._seq = itertools.count()
-
-    def at(self, time: float, callback: Callable, *args) -> Event:
-        """Run ``callback(*args)`` at absolute ``time`` (not in the past)."""
-        if not time >= self.now:  # also rejects NaN
-            raise ValueError(f"cannot schedule at t={time} before now={self.now}")
-        seq = next(self._seq)
-        event = Event(float(time), seq, callback, args)
-        heapq.heappush(self._heap, (event.time, seq, event))
-        return event
-
-    def schedule(self, delay: float, callback: Callable, *args) -> Event:
-        """Run ``callback(*args)`` after ``delay`` (>= 0) time units."""
-        if not delay >= 0:
-            raise ValueError(f"negative or NaN delay {delay}")
-        seq = next(self._seq)
-        event = Event(self.now + float(delay), seq, callback, args)
-        heapq.heappush(self._heap, (event.time, seq, event))
-        return event
-
-    def process(self, generator: Generator, name: str = "") -> Process:
-        """Start a generator as a process, now (after the events already scheduled for now)."""
-        return Process(self, generator, name)
-
-    def signal(self) -> Signal:
-        return Signal(self)
-
-    def timeout(self, delay: float, value: Any = None) -> Signal:
-        """A signal that fires by itself after ``delay``."""
-        signal = Signal(self)
-        self.schedule(delay, signal.fire, value)
-        return signal
-
-    def peek(self) -> float:
-        """Time of the next pending (not cancelled) event, or inf when there is none."""
-        while self._heap and self._heap[0][2].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0][0] if self._heap else math.inf
-
-    def step(self) -> bool:
-        """Run the next event; False when the queue is empty."""
-        while self._heap:
-            time, _, event = heapq.heappop(self._heap)
-            if event.cancelled:
-                continue
-            self.now = time
-            self.events_processed += 1
-            event.callback(*event.args)
-            return True
-        return False
-
-    def run(self, until: float | None = None) -> float:
-        """Run events until the queue is empty, or every event at time <= ``until`` (the clock then reads
-        ``until``). Returns the clock."""
-        if until is None:
-            while self.step():
-                pass
-        else:
-            while self.peek() <= until:
-                self.step()
-            self.now = max(self.now, float(until))
-        return self.now
-
-
-# ------------------------------------------------------------------------------------------ resources
-class Request(Signal):
-    """A claim on one slot of a resource; fires (with itself as value) when granted."""
-
-    def __init__(self, resource: "Resource", entity: Hashable):
-        super().__init__(resource.sim)
-        self.resource, self.entity = resource, entity
-        self.requested_at = resource.sim.now
-        self.granted_at: float | None = None
-
-
-class Resource:
-    """``capacity`` identical slots served first come, first served."""
-
-    def __init__(self, sim: Simulator, capacity: int = 1, name: str = "resource"):
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
-        self.sim, self.capacity, self.name = sim, int(capacity), name
-        self.in_use = 0
-        self.max_in_use = 0  # high-water mark, for checks
-        self.granted = 0
-        self._queue: deque[Request] = deque()
-
-    @property
-    def queue_length(self) -> int:
-        return len(self._queue)
-
-    def request(self, entity: Hashable = None) -> Request:
-        """Ask for a slot; ``yield`` the request to wait until it is granted."""
-        req = Request(self, entity)
-        if self.in_use < self.capacity and not self._queue:
-            self._grant(req)
-        else:
-            self._queue.append(req)
-        return req
-
-    def _grant(self, req: Request) -> None:
-        self.in_use += 1
-        self.granted += 1
-        self.max_in_use = max(self.max_in_use, self.in_use)
-        req.granted_at = self.sim.now
-        req.fire(req)
-
-    def release(self, req: Request) -> None:
-        """Give a granted slot back; the longest-waiting request gets it."""
-        if req.resource is not self or req.granted_at is None:
-            raise ValueError("release of a request this resource has not granted")
-        self.in_use -= 1
-        if self._queue:
-            self._grant(self._queue.popleft())
-
-    def use(self, entity: Hashable, duration: float, kind: str = "busy") -> Generator:
-        """Process fragment: wait for a slot, hold it for ``duration``, record the interval, release.
-        Use as ``yield from resource.use(entity, duration)``; returns the (start, end) of the holding."""
-        req = yield self.request(entity)
-        start = self.sim.now
-        yield duration
-        self.sim.trace.record(entity, self.name, start, self.sim.now, kind)
-        self.release(req)
-        return start, self.sim.now
+            yield env.timeout(float(duration))  # a Python float, so that numpy scalars do not spread into env.now
+        except simpy.Interrupt:  # not `finally`: a generator closed unfinished (garbage collected) must not record
+            trace.record(entity, name, start, env.now, kind)
+            raise
+        trace.record(entity, name, start, env.now, kind)
+    return start, env.now
 
 
 # ------------------------------------------------------------------------------------------ trace

@@ -114,7 +114,8 @@ from lib.llm.zoo import CharTokenizer
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=3, lm_steps=0), full=dict(steps=600, n_seeds=5, lm_steps=600),
+sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=3, lm_steps=0),
+                      full=dict(steps=600, n_seeds=5, lm_steps=600),
                       steps=steps, n_seeds=n_seeds, lm_steps=lm_steps)
 steps, n_seeds, lm_steps = sizes.steps, sizes.n_seeds, sizes.lm_steps
 torch.manual_seed(seed)

@@ -107,7 +107,8 @@ from lib.quantum.variational import AerRunner, qaoa_circuit, qaoa_parameters, ru
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(instances_per_family=4, qaoa_layers=1, recommender_sizes="4,8,16,24,32,48,56"),
+sizes = profile_sizes(profile,
+                      quick=dict(instances_per_family=4, qaoa_layers=1, recommender_sizes="4,8,16,24,32,48,56"),
                       full=dict(instances_per_family=10, qaoa_layers=2, recommender_sizes="4,8,16,24,32,48,56,80,100"),
                       instances_per_family=instances_per_family, qaoa_layers=qaoa_layers,
                       recommender_sizes=recommender_sizes)

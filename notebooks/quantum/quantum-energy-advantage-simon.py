@@ -107,7 +107,8 @@ from lib.quantum.simon import gf2_solve_hidden_period, satisfies_simon_promise, 
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(max_n_quantum=7, oracles_per_n=60, max_n_classical=20, classical_runs_per_n=400),
+sizes = profile_sizes(profile,
+                      quick=dict(max_n_quantum=7, oracles_per_n=60, max_n_classical=20, classical_runs_per_n=400),
                       full=dict(max_n_quantum=9, oracles_per_n=200, max_n_classical=24, classical_runs_per_n=2000),
                       max_n_quantum=max_n_quantum, oracles_per_n=oracles_per_n, max_n_classical=max_n_classical,
                       classical_runs_per_n=classical_runs_per_n)

@@ -129,7 +129,8 @@ from lib.quantum.sketch import (aer_success_probability, aer_success_shots, bag_
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(max_n_sketch=10, sketches=200, max_n_grover=8, grover_sketches=400, log2_features=14),
+sizes = profile_sizes(profile,
+                      quick=dict(max_n_sketch=10, sketches=200, max_n_grover=8, grover_sketches=400, log2_features=14),
                       full=dict(max_n_sketch=12, sketches=500, max_n_grover=12, grover_sketches=500, log2_features=18),
                       max_n_sketch=max_n_sketch, sketches=sketches, max_n_grover=max_n_grover,
                       grover_sketches=grover_sketches, log2_features=log2_features)

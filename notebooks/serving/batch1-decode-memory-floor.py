@@ -99,7 +99,8 @@ from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(models=[(256, 4), (512, 8), (1024, 12)], contexts=[256, 1024], rounds=8, steps=6),
+sizes = profile_sizes(profile, quick=dict(models=[(256, 4), (512, 8), (1024, 12)], contexts=[256, 1024],
+                                          rounds=8, steps=6),
                       full=dict(models=[(256, 4), (512, 8), (1024, 12), (2048, 16)], contexts=[256, 1024, 4096],
                                 rounds=12, steps=16),
                       rounds=rounds, steps=steps)
