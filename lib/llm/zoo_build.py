@@ -15,9 +15,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 from lib.llm import zoo
+from lib.llm.cards import summary
 
 #: The generated page of the book that shows the cards.
 PAGE = "book/models"
@@ -63,14 +62,6 @@ def prepare(sources: list[str], n_jobs: int, echo) -> list[str]:
     """The ``repro`` hook: train the models these notebooks name, before any of them starts."""
     names = sorted({name for source in sources for name in named_models(source)}, key=list(zoo.DEFAULTS).index)
     return prebuild(names, n_jobs=n_jobs, echo=echo)
-
-
-def summary(card: dict) -> str:
-    acc = card.get("task_accuracy", {})
-    mean = np.mean(list(acc.values())) if acc else float("nan")
-    return (f"{card['name']}: {card['parameters']:,} parameters, val perplexity {card['val_perplexity']:.2f}, "
-            f"next-token accuracy {card['val_next_token_accuracy']:.3f}, mean task accuracy {mean:.3f}, "
-            f"trained in {card['train_seconds']:.0f} s")
 
 
 # ------------------------------------------------------------------------------------------ the page
