@@ -86,6 +86,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+import simpy
 from tqdm.auto import tqdm
 
 from lib.systems import costmodel as cm
@@ -236,9 +237,9 @@ print(f"{n_sessions} sessions, {n_turns_total} turns, "
 # %% [markdown]
 # ### The server
 #
-# One `Server` object is one run. It is event-driven on `lib.systems.sim.Simulator`: turn arrivals, the end of each
+# One `Server` object is one run. It is event-driven on a SimPy `Environment`: turn arrivals, the end of each
 # GPU iteration and the end of each background copy are events; the two directions of the PCIe link are
-# `lib.systems.sim.Resource`s with one slot each and a FIFO queue; every GPU iteration and every copy is recorded in the
+# `simpy.Resource`s with one slot each and a FIFO queue; every GPU iteration and every copy is recorded in a
 # `lib.systems.sim.Trace`.
 #
 # * **Continuous batching.** At each iteration boundary the scheduler decides what runs; an iteration prefills
@@ -409,14 +410,16 @@ class Server:
     def __init__(self, sessions, rate, system, *, update_every=update_every, overhead=copy_overhead_us * 1e-6,
                  bandwidth=pcie_gbps * 1e9, blocks=capacity_blocks, host_tokens=int(host_kv_gib * 2**30 / KV_TOKEN),
                  record=False):
-        self.sim = des.Simulator(trace=des.Trace(enabled=record))
+        self.env = simpy.Environment()
+        self.trace = des.Trace(enabled=record)
         self.system, self.update_every = system, update_every
         self.overhead, self.bandwidth = overhead, bandwidth
         self.pool = BlockPool(blocks, track=system.block_groups)
         self.watermark = int(WATERMARK * blocks)
         self.host_budget = host_tokens
-        self.d2h = des.Resource(self.sim, 1, "PCIe GPU→host")
-        self.h2d = des.Resource(self.sim, 1, "PCIe host→GPU")
+        self.d2h = simpy.Resource(self.env, 1)
+        self.h2d = simpy.Resource(self.env, 1)
+        self.link_names = {self.d2h: "PCIe GPU→host", self.h2d: "PCIe host→GPU"}
         self.stats = Stats()
         self.waiting: list[Turn] = []
         self.running: list[Turn] = []
@@ -433,12 +436,17 @@ class Server:
         self.rid = 0
         for s in sessions:
             s.counter, s.host_tokens, s.host_runs, s.saving = 0.0, 0, [], False
-            self.sim.at(s.start / rate, self.arrive, s, 0, 0)
+            self.after(s.start / rate, self.arrive, s, 0, 0)  # the clock reads 0: the delay is the arrival time
+
+    def after(self, delay: float, callback, *args) -> None:
+        """Call callback(*args) after delay. The server reacts to events rather than running as a SimPy process,
+        so its events are timeouts with a callback; SimPy runs those due at one time in the order they were made."""
+        self.env.timeout(float(delay)).callbacks.append(lambda _: callback(*args))
 
     # ------------------------------------------------------------------ arrivals and the event loop
     def arrive(self, session: Session, index: int, history: int) -> None:
         prompt, output, _ = session.turns[index]
-        turn = Turn(self.rid, session, index, self.sim.now, history, prompt, output)
+        turn = Turn(self.rid, session, index, self.env.now, history, prompt, output)
         self.rid += 1
         active = [t.session.counter for t in self.waiting + self.running]
         if active:  # VTC: a returning session is lifted to the least-served active one
@@ -446,16 +454,16 @@ class Server:
         turn.prio = session.counter
         self.waiting.append(turn)
         self.active += 1
-        self.stats.in_system.append((self.sim.now, self.active))
+        self.stats.in_system.append((self.env.now, self.active))
         self.kick()
 
     def kick(self) -> None:
         if not self.busy:
             self.busy = True
             if self.idle_since is not None and self.idle_on_copies:
-                self.stats.gpu_idle_swapping += self.sim.now - self.idle_since
+                self.stats.gpu_idle_swapping += self.env.now - self.idle_since
             self.idle_since = None
-            self.sim.schedule(0.0, self.boundary)
+            self.after(0.0, self.boundary)
 
     # ------------------------------------------------------------------ copies
     def copy_cost(self, turn: Turn, lo: int, hi: int, host_runs: list) -> tuple[int, float]:
@@ -476,19 +484,19 @@ class Server:
         self.stats.bytes += nbytes
         self.stats.link_seconds += duration
         if not self.system.async_swap:
-            start = self.sim.now + offset
-            self.sim.trace.record(turn.rid, link.name, start, start + duration, kind)
+            start = self.env.now + offset
+            self.trace.record(turn.rid, self.link_names[link], start, start + duration, kind)
             done()
             return duration
         self.inflight += 1
 
         def background():
-            yield from link.use(turn.rid, duration, kind)
+            yield from des.hold(self.env, link, duration, self.trace, turn.rid, self.link_names[link], kind)
             self.inflight -= 1
             done()
             self.kick()
 
-        self.sim.process(background())
+        self.env.process(background())
         return 0.0
 
     def swap_out(self, turn: Turn, reason: str, offset: float) -> float:
@@ -531,11 +539,11 @@ class Server:
         calls, nbytes = self.copy_cost(turn, 0, n_blocks, s.host_runs)
         self.stats.swaps_in += 1
         turn.state = "swap-in"
-        launched = self.sim.now
+        launched = self.env.now
 
         def done():
             turn.state = "running"
-            turn.stall += self.sim.now - launched if self.system.async_swap else 0.0
+            turn.stall += self.env.now - launched if self.system.async_swap else 0.0
             if self.system.reuse:
                 self.reuse_lru[s.sid] = s  # the host copy stays valid until the turn changes it
                 self.reuse_lru[s.sid] = self.reuse_lru.pop(s.sid)  # most recently used last
@@ -594,7 +602,7 @@ class Server:
         return self.swap_out(victim, "preempt", offset)
 
     def boundary(self) -> None:
-        now = self.sim.now
+        now = self.env.now
         if self.iteration % self.update_every == 0:  # fairness: refresh priorities from the counters
             for t in self.waiting + self.running:
                 t.prio = t.session.counter
@@ -658,23 +666,23 @@ class Server:
             compute += decode_seconds(sum(t.context for t in decode))
         self.stats.gpu_stall += stall
         if stall:
-            self.sim.trace.record("GPU", "GPU", now, now + stall, "waiting for copies")
+            self.trace.record("GPU", "GPU", now, now + stall, "waiting for copies")
         if compute == 0.0:
             if stall:
-                self.sim.schedule(stall, self.boundary)
+                self.after(stall, self.boundary)
                 return
             self.busy = False
             self.idle_since, self.idle_on_copies = now, self.inflight > 0
             return
         for t in decode + prefills:
             t.stall += stall
-        self.sim.trace.record("GPU", "GPU", now + stall, now + stall + compute,
-                              "prefill + decode" if prefills else "decode")
+        self.trace.record("GPU", "GPU", now + stall, now + stall + compute,
+                          "prefill + decode" if prefills else "decode")
         self.stats.iterations += 1
-        self.sim.schedule(stall + compute, self.end_iteration, decode, prefills)
+        self.after(stall + compute, self.end_iteration, decode, prefills)
 
     def end_iteration(self, decode: list, prefills: list) -> None:
-        now = self.sim.now
+        now = self.env.now
         for t in prefills:
             t.prefilled = True
             t.context += t.prompt
@@ -695,7 +703,7 @@ class Server:
         self.boundary()
 
     def finish(self, t: Turn) -> None:
-        now = self.sim.now
+        now = self.env.now
         t.finished = now
         self.running.remove(t)
         self.active -= 1
@@ -705,7 +713,7 @@ class Server:
         s = t.session
         if t.index + 1 < len(s.turns):
             self.to_save.append(t)  # its KV becomes the next turn's history
-            self.sim.schedule(s.turns[t.index][2], self.arrive, s, t.index + 1, t.context)
+            self.after(s.turns[t.index][2], self.arrive, s, t.index + 1, t.context)
         else:
             self.pool.give(t.runs)
             t.runs, t.blocks = [], 0
@@ -713,7 +721,7 @@ class Server:
             t.state = "done"
 
     def run(self) -> Stats:
-        self.sim.run()
+        self.env.run()
         assert not self.waiting and not self.running and self.inflight == 0, "requests left behind"
         assert self.pool.free == self.pool.ranges[0][1] and (not self.pool.track or len(self.pool.ranges) == 1), \
             "blocks leaked"
@@ -733,7 +741,7 @@ TURN_COLUMNS = ["rid", "session", "index", "arrival", "first_token", "end", "sta
 
 def metrics(server: Server) -> dict:
     """Tail latencies, switching work and the copy stall share of the slowest 1% of turns."""
-    st, horizon = server.stats, server.sim.now
+    st, horizon = server.stats, server.env.now
     turns = pd.DataFrame(st.turns, columns=TURN_COLUMNS)
     latency = turns["end"] - turns["arrival"]
     tail = latency >= des.percentile(latency, 99)
@@ -775,8 +783,8 @@ def littles_law_gap(server: Server) -> float:
     """|L - lambda W| / L with L the time-average number of turns in the system."""
     times, levels = zip(*server.stats.in_system)
     turns = pd.DataFrame(server.stats.turns, columns=TURN_COLUMNS)
-    L = des.time_average(times, levels, server.sim.now)
-    lam_w = len(turns) / (server.sim.now - times[0]) * (turns["end"] - turns["arrival"]).mean()
+    L = des.time_average(times, levels, server.env.now)
+    lam_w = len(turns) / (server.env.now - times[0]) * (turns["end"] - turns["arrival"]).mean()
     return abs(L - lam_w) / L
 
 
@@ -845,7 +853,7 @@ plt.show()
 # %%
 def typical_busy_second(server: Server) -> float:
     """Start of a 1-second window (on a 1-second grid) whose copy time is the 90th percentile of the run's."""
-    frame = server.sim.trace.to_frame()
+    frame = server.trace.to_frame()
     copies = frame[frame["resource"].str.startswith("PCIe")]
     per_second = copies.groupby(copies["start"].astype(int))["duration"].sum().sort_values(kind="stable")
     return float(per_second.index[int(0.9 * (len(per_second) - 1))]) if len(per_second) else 0.0
@@ -856,7 +864,7 @@ COLORS = {"prefill + decode": "#0072B2", "decode": "#56B4E9", "waiting for copie
 fig, axes = subplots(2, 1, height=5.0)
 for ax, name in zip(axes, ["baseline", "FastSwitch"]):
     t0 = typical_busy_second(runs[name])
-    des.gantt(runs[name].sim.trace, by="resource", ax=ax, start=t0, end=t0 + 1.0, palette=COLORS,
+    des.gantt(runs[name].trace, by="resource", ax=ax, start=t0, end=t0 + 1.0, palette=COLORS,
               rows=["GPU", "PCIe GPU→host", "PCIe host→GPU"]);
     ax.set_title(f"{name}, load {max(LOADS)}: a busy second (90th percentile of copy time)");
     ax.set_xlabel("simulated time (s)");
