@@ -106,7 +106,7 @@ from lib.llm import model as llm
 from lib.llm.decode import model_shape
 from lib.numerics import quant
 from lib.llm import zoo
-from lib.llm.cards import summary
+from lib.llm import cards
 from lib.claims import AtLeast, AtMost, Above, Below, Between, Claims, IsTrue
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
@@ -387,7 +387,7 @@ pd.DataFrame(block_rows).style.format(precision=4).hide(axis="index")
 # %%
 lm = zoo.load("text-small")
 model = lm.model.to(device)
-print(summary(lm.card))
+print(cards.summary(lm.card))
 context = lm.card["spec"]["context"]
 train_text, val_text = zoo.text_streams(zoo.spec_of("text-small"))
 calib_ids = torch.tensor(lm.tokenizer.encode(train_text[: calib_windows * context + 1]))

@@ -103,7 +103,7 @@ from tqdm import tqdm
 from lib.llm import model as llm
 from lib.numerics import quant
 from lib.llm import zoo
-from lib.llm.cards import summary
+from lib.llm import cards
 from lib.claims import Above, AtLeast, AtMost, Between, Claims, IsTrue, Near
 from lib.numerics.kernels import bitplane as bp
 from lib.plot import subplots, use_style
@@ -183,7 +183,7 @@ exact
 
 # %%
 lm = zoo.load("text-small")
-print(summary(lm.card))
+print(cards.summary(lm.card))
 CONTEXT = lm.card["spec"]["context"]
 train_text, val_text = zoo.text_streams(zoo.spec_of("text-small"))
 train_ids = torch.tensor(lm.tokenizer.encode(train_text))

@@ -85,7 +85,7 @@ from tqdm import tqdm
 from lib.systems import energy
 from lib.llm import model as llm
 from lib.llm import zoo
-from lib.llm.cards import summary
+from lib.llm import cards
 from lib.claims import Below, Between, Claims, Near
 from lib.data import digits
 from lib.numerics.kernels.lmul import lmul_bits, lmul_formula, lmul_matmul, offset_exponent
@@ -501,7 +501,7 @@ plt.show()
 
 # %%
 lm = zoo.load("text-small")
-print(summary(lm.card))
+print(cards.summary(lm.card))
 _, val_text = zoo.text_streams(zoo.spec_of("text-small"))
 window = lm.card["spec"]["context"]
 val_ids = torch.tensor(lm.tokenizer.encode(val_text)[:lm_windows * window + 1])
