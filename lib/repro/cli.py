@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -128,6 +129,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: restore Python's handler
+    # so that an interrupt always stops a run cleanly (workers killed, nothing half-cached).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = make_parser().parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         echo("repro: error: --jobs must be at least 1", err=True)
