@@ -107,8 +107,8 @@ def placeholder_notebook(nb: Notebook, error: str) -> bytes:
 
 def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[dict]:
     """Put each notebook's executed copy, with its header, on its page (a failed one keeps its last good
-    page), its source beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery
-    cards."""
+    page; one whose run disagrees with its verdict snapshot gets a warning above the header), its source
+    beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery cards."""
     import nbformat
 
     cards = []
