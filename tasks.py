@@ -3,7 +3,8 @@
 
     python3 tasks.py book     # set up .venv if needed, execute every notebook (quick), render _build/html
     python3 tasks.py test     # set up .venv if needed, build the book, run the whole test suite
-                              # (unit, contract, CLI, nbval, and every page in headless Chromium)
+                              # (unit, contract, CLI, snapshots, nbval, and every page in headless Chromium)
+    python3 tasks.py test --full   # the same, with nbval re-executing every notebook
     python3 tasks.py test --fast   # the inner loop: no book build, no nbval, tests marked slow skipped
 
 Set-up creates ``.venv`` and installs the pinned stack (``pip install -e . -c requirements-lock.txt``); it
@@ -83,18 +84,32 @@ def book(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    """Build the book (notebooks cached), then unit, contract, CLI, nbval and browser tests in one pytest run;
-    with ``--fast``, only the tests not marked ``slow`` (nothing built, trained or spawned)."""
+    """Build the book (notebooks cached), then two pytest runs: every test but the browser's on two cores
+    (pytest-xdist; they write only into their own temporary folders), then nbval and the browser test, which
+    write into ``_build`` and run notebooks with every core, alone. nbval re-executes the notebooks changed
+    since their snapshot plus a rotating sample (``--full``: all of them). With ``--fast``, only the tests not
+    marked ``slow`` (nothing built, trained or spawned)."""
     ensure_venv()
+    pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider"]
     if "--fast" in args:
         rest = [a for a in args if a != "--fast"]
-        return run(str(PY), "-m", "pytest", "tests", "-m", "not slow", "-p", "no:cacheprovider", *rest)
+        return run(*pytest, "tests", "-m", "not slow", "-n", "2", *rest)
+    rest = [a for a in args if a != "--full"]
     ensure_chromium()
     code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
     if code != 0:
         say("the book build reported failures; the test run reports them too")
-    return run(str(PY), "-m", "pytest", "tests", "--nbval-lax",
-               "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args)
+    units = run(*pytest, "tests", "--ignore", "tests/test_browser.py", "-n", "2", *rest)
+    nbval = run(*pytest, "tests/test_browser.py", "--nbval-lax", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
+                *(["--nbval-all"] if "--full" in args else []), *rest)
+    return worst(units, nbval)
+
+
+def worst(*codes: int) -> int:
+    """One exit code for several pytest runs: a failure wins; "no tests collected" (5) counts only when no
+    run collected any (a ``-k`` filter may leave one of them empty)."""
+    ran = [c for c in codes if c != 5]
+    return max(ran) if ran else 5
 
 
 COMMANDS = {"book": book, "test": test}

@@ -15,7 +15,6 @@ def pyproject_pins() -> dict[str, str]:
 def test_every_dependency_is_pinned_exactly():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert all("==" in d for d in deps)
-    assert pyproject_pins()["torch"] == "2.13.0"
 
 
 def test_environment_yml_mirrors_pyproject():

@@ -261,7 +261,9 @@ def test_runner_reports_pass_fail_error_and_timeout(runner):
     missing = runner.run(task, "def something_else():\n    pass\n")
     assert missing.status == "error" and "state_flip" in missing.message
     hung = runner.run(task, "def state_flip():\n    while True:\n        pass\n", timeout=2)
-    assert hung.status == "timeout" and 2 <= hung.seconds < 10
+    # Not before the 2 s asked for, and well before the runner's own 20 s: the per-call timeout is the one that
+    # fired (a fixed 10 s ceiling flaked while the machine's two cores were busy restarting the worker).
+    assert hung.status == "timeout" and 2 <= hung.seconds < runner.timeout
     died = runner.run(task, "import os\nos._exit(3)\n")
     assert died.status == "error" and "exit code 3" in died.message
     assert runner.run(task).status == "pass"  # a fresh worker took over

@@ -3,7 +3,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -67,7 +66,7 @@ def test_training_is_deterministic_and_the_card_is_measured():
     assert card_a["val_perplexity"] == pytest.approx(math.exp(np.mean(nll)), abs=1e-3)
     assert card_a["val_tokens"] == len(nll) == mask.sum()
     assert set(card_a["task_accuracy"]) == {"modular/1", "arithmetic/1", "program/1"}
-    assert card_a["train_tokens"] == 6 * 4 * 32 and card_a["train_seconds"] >= 0  # a tiny run rounds to 0.0 s
+    assert card_a["train_tokens"] == 6 * 4 * 32
 
 
 def test_greedy_accuracy_checks_answers_with_check_answer():
@@ -82,7 +81,7 @@ def test_greedy_accuracy_checks_answers_with_check_answer():
     assert acc == expected
 
 
-def test_build_caches_and_warm_load_is_fast(zoo_dir, monkeypatch):
+def test_build_caches_and_a_warm_load_does_not_retrain(zoo_dir, monkeypatch):
     first = zoo.load(TINY)
     assert first.path.parent == zoo_dir.resolve() and first.path.name.startswith("tiny-test-")
     assert json.loads((first.path / "card.json").read_text())["parameters"] == sum(
@@ -91,11 +90,8 @@ def test_build_caches_and_warm_load_is_fast(zoo_dir, monkeypatch):
     def no_training(*a, **k):
         raise AssertionError("a cached model must not be retrained")
 
-    monkeypatch.setattr(zoo, "train", no_training)
-    t0 = time.perf_counter()
+    monkeypatch.setattr(zoo, "train", no_training)  # what makes a warm load fast; a wall-clock bound would flake
     again = zoo.load(TINY)
-    warm = time.perf_counter() - t0
-    assert warm < 1.0, f"warm load took {warm:.2f} s"
     assert not again.model.training
     assert all(torch.equal(p, q) for p, q in zip(first.model.parameters(), again.model.parameters()))
     assert [p.name for p in zoo_dir.iterdir() if ".tmp-" in p.name] == []  # no temporary folder left

@@ -14,5 +14,8 @@ One module per job:
 * :mod:`~lib.repro.book` — staging the site and rendering it; :mod:`~lib.repro.pages` the page header,
   gallery and scoreboard; :mod:`~lib.repro.libpages` the library's reference pages;
 * :mod:`~lib.repro.cli` — the ``repro`` command; :mod:`~lib.repro.bench` — ``repro bench``;
+* :mod:`~lib.repro.snapshots` — the committed verdict snapshots, ``repro accept`` and ``repro diff``, and
+  which notebooks nbval re-executes; :mod:`~lib.repro.drift` — ``repro drift``, the verdicts under another
+  lockfile;
 * :mod:`~lib.repro.log` — its one voice.
 """

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from lib.claims import VERDICTS
-from lib.repro import cache, hooks, libpages, pages
+from lib.repro import cache, hooks, libpages, pages, snapshots
 from lib.repro.execute import Outcome
 from lib.repro.log import echo as default_echo
 from lib.repro.notebooks import ROOT, Notebook, toc_files
@@ -107,8 +107,8 @@ def placeholder_notebook(nb: Notebook, error: str) -> bytes:
 
 def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[dict]:
     """Put each notebook's executed copy, with its header, on its page (a failed one keeps its last good
-    page), its source beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery
-    cards."""
+    page; one whose run disagrees with its verdict snapshot gets a warning above the header), its source
+    beside it for download, and its thumbnail in ``book/thumbs``; returns the gallery cards."""
     import nbformat
 
     cards = []
@@ -124,9 +124,12 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
         run = json.loads((o.entry / "run.json").read_text())
         counts = _results(o.entry)["counts"]
         meta = pages.paper_metadata(nb)
-        if meta is not None:
-            header = pages.header_markdown(nb, meta, executed, run, counts, profile)
-            executed = pages.with_header(executed, header)
+        header = pages.header_markdown(nb, meta, executed, run, counts, profile) if meta is not None else ""
+        moved = snapshots.disagreement(o.job, o.entry)
+        warning = pages.snapshot_warning(nb.slug, snapshots.shown(snapshots.path_of(nb)),
+                                         [snapshots.change_line(c) for c in moved])
+        if header or warning:
+            executed = pages.with_header(executed, warning + header)
         write_if_changed(page, nbformat.writes(executed).encode())
         card = {"n": meta["number"] if meta else "—", "title": meta["title"] if meta else nb.title(),
                 "part": nb.part, "docname": nb.docname, "counts": counts,

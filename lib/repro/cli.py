@@ -4,6 +4,9 @@
     repro run SLUG|PART|all [--profile quick|full] [-p name=value ...] [--jobs N]
     repro book [--profile quick|full] [--jobs N]
     repro bench [--warm]
+    repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
+    repro diff [SLUG|PART|all]         what moved against the snapshots (exit 1 when anything did)
+    repro drift --lock FILE [SLUG|PART|all] [--page]   rerun in an environment from another lockfile
     repro zoo [list|build] [NAME ...] [--jobs N]   (registered by lib.llm.zoo_build)
 
 Exit codes: 0 success, 1 a notebook or the render failed, 2 bad input (nothing was run), 130 interrupted.
@@ -88,6 +91,24 @@ def cmd_bench(args) -> int:
     return bench.main(warm_only=args.warm, build=build_dir())
 
 
+def cmd_accept(args) -> int:
+    from lib.repro import snapshots
+
+    return snapshots.accept(args.target, build_dir())
+
+
+def cmd_diff(args) -> int:
+    from lib.repro import snapshots
+
+    return snapshots.diff(args.target, build_dir())
+
+
+def cmd_drift(args) -> int:
+    from lib.repro import drift
+
+    return drift.main(Path(args.lock), args.target, args.page, build_dir())
+
+
 #: Subcommands that science modules register (``repro zoo`` comes from :mod:`lib.llm.zoo_build`).
 COMMANDS_GROUP = "repro.commands"
 
@@ -120,12 +141,27 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--warm", action="store_true",
                        help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
     bench.set_defaults(func=cmd_bench)
+    add_snapshot_commands(sub)
     for name, ep in registered_commands().items():
         cmd = sub.add_parser(name, help=f"{name} (from {ep.value.partition(':')[0]}; `repro {name} --help`)",
                              add_help=False)
         cmd.add_argument("rest", nargs=argparse.REMAINDER)
         cmd.set_defaults(func=lambda args, ep=ep: ep.load()(args.rest))
     return parser
+
+
+def add_snapshot_commands(sub):
+    accept = sub.add_parser("accept", help="write verdict snapshots (snapshots/) from the last quick runs")
+    accept.add_argument("target", help="a notebook slug, a part, or all")
+    accept.set_defaults(func=cmd_accept)
+    diff = sub.add_parser("diff", help="what moved against the verdict snapshots (exit 1 when anything did)")
+    diff.add_argument("target", nargs="?", default="all", help="a notebook slug, a part, or all (default)")
+    diff.set_defaults(func=cmd_diff)
+    drift = sub.add_parser("drift", help="rerun notebooks in a venv built from another lockfile; diff verdicts")
+    drift.add_argument("--lock", required=True, help="the other lockfile (name==version per line)")
+    drift.add_argument("target", nargs="?", default="all", help="a notebook slug, a part, or all (default)")
+    drift.add_argument("--page", action="store_true", help="also write the report as the book page book/drift.md")
+    drift.set_defaults(func=cmd_drift)
 
 
 def main(argv=None) -> int:

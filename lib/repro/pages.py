@@ -171,6 +171,28 @@ Open the `.py` in Jupyter with jupytext installed, or run it with `repro run {nb
 """
 
 
+def snapshot_warning(slug: str, snapshot: str, moved: list[str], shown: int = 12) -> str:
+    """A warning above the header of a page whose run disagrees with its accepted verdict snapshot (empty
+    when it agrees), so that a reader never takes an unaccepted verdict for the book's."""
+    if not moved:
+        return ""
+    lines = [f"- {md_escape(m)}" for m in moved[:shown]]
+    if len(moved) > shown:
+        lines.append(f"- ... and {len(moved) - shown} more (`repro diff {slug}`)")
+    body = "\n".join(lines)
+    return f"""\
+:::{{admonition}} This run disagrees with its accepted verdict snapshot
+:class: warning snapshot-disagrees
+The verdict table of this run differs from `{snapshot}`:
+
+{body}
+
+If the change is intended, accept it with `repro accept {slug}` and commit the snapshot.
+:::
+
+"""
+
+
 def with_header(executed, header: str):
     """The executed notebook with ``header`` as a cell right under the title (the title cell is split)."""
     import nbformat
