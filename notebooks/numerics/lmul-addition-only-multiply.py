@@ -92,6 +92,7 @@ from lib.numerics.kernels.lmul import lmul_bits, lmul_formula, lmul_matmul, offs
 from lib.numerics.formats import E4M3, E5M2, round_bf16, round_fp8, split_fp32
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
+from lib.source import show_source
 
 use_style()
 sizes = profile_sizes(profile, quick=dict(n_pairs=200_000, vit_epochs=40, lm_windows=12),
@@ -122,6 +123,12 @@ print(f"profile={profile}: {n_pairs:,} operand pairs per distribution, {vit_epoc
 #   is $2^{x_e+y_e+1}(x_m + y_m + 2^{-l})$ instead of the closed form. The paper's hardware and energy argument is
 #   about this version, so C1 uses it.
 #
+# The bits version, as this run imported it from the library:
+
+# %%
+show_source(lmul_bits)
+
+# %% [markdown]
 # Operands are first rounded to nearest-even to $m$ mantissa bits with fp32's 8 exponent bits; denormals flush to
 # zero, a zero operand gives zero, and exponent overflow clamps to the largest finite value. The fp8 baselines
 # round both operands to e4m3 or e5m2, multiply exactly and round the product back to the same format (we also

@@ -88,6 +88,7 @@ from lib.claims import Between, Claims
 from lib.numerics.kernels import lut
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
+from lib.source import show_source
 
 use_style()
 sizes = profile_sizes(profile, quick=dict(n_windows=8, timed_dim=2048), full=dict(n_windows=128, timed_dim=8192),
@@ -123,6 +124,9 @@ print(f"profile={profile}: g={g}, batch {batch}, {act_bits}-bit activations, {n_
 #
 # The paper's own table format and pipeline were not available to us; the kernel above is the standard
 # LUT-GEMV of this family (T-MAC, LUT-GEMM), which is what SAIL batches and maps onto SRAM.
+
+# %%
+show_source(lut.lut_gemv)
 
 # %% [markdown]
 # ## Part A — exactness for every width (C1)
