@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,36 +12,41 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 40
-#     slug: "comet-w4a4kv4"
-#     part: "numerics"
-#     title: "COMET: Towards Practical W4A4KV4 LLMs Serving"
+#     arxiv: '2410.12168'
 #     authors:
-#     - "Lian Liu"
-#     - "Haimeng Ren"
-#     - "Long Cheng"
-#     - "Zhaohui Xu"
-#     - "Yudong Pan"
-#     - "Mengdi Wang"
-#     - "Xiaowei Li"
-#     - "Yinhe Han"
-#     - "Ying Wang"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2410.12168"
+#     - Lian Liu
+#     - Haimeng Ren
+#     - Long Cheng
+#     - Zhaohui Xu
+#     - Yudong Pan
+#     - Mengdi Wang
+#     - Xiaowei Li
+#     - Yinhe Han
+#     - Ying Wang
 #     links:
 #       paper: https://arxiv.org/abs/2410.12168
-#     tags:
-#     - "quantization"
-#     - "mixed precision"
-#     - "KV cache"
-#     - "LLM serving"
-#     thumbnail: "Planted outlier channels: the calibrated per-channel maximum with the blocks kept in INT8, and the matmul error of uniform 4-bit and mixed-precision activations"
+#     number: 40
 #     objectives:
-#     - "Quantize activations per token and per channel block, keeping only the blocks that hold outlier channels in 8 bits"
-#     - "Detect outlier channels from calibration data and check the detector on activations with known, planted outliers"
-#     - "Measure what W4A4 and a 4-bit KV cache cost a small language model in perplexity, with a 16-bit sanity check of the whole pipeline"
-#     - "Count the bytes of a 4-bit KV cache, scales included, for published model shapes"
+#     - Quantize activations per token and per channel block, keeping only the blocks
+#       that hold outlier channels in 8 bits
+#     - Detect outlier channels from calibration data and check the detector on activations
+#       with known, planted outliers
+#     - Measure what W4A4 and a 4-bit KV cache cost a small language model in perplexity,
+#       with a 16-bit sanity check of the whole pipeline
+#     - Count the bytes of a 4-bit KV cache, scales included, for published model shapes
+#     part: numerics
+#     slug: comet-w4a4kv4
+#     tags:
+#     - quantization
+#     - mixed precision
+#     - KV cache
+#     - LLM serving
+#     thumbnail: 'Planted outlier channels: the calibrated per-channel maximum with
+#       the blocks kept in INT8, and the matmul error of uniform 4-bit and mixed-precision
+#       activations'
+#     title: 'COMET: Towards Practical W4A4KV4 LLMs Serving'
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -77,15 +83,16 @@
 # | S2 | Check (ours): the block-wise integer matmul equals dequantize-then-multiply | Y = Σ_b s_x,b s_w,b (X_q,b W_q,bᵀ) |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: the whole validation text. one of: quick, full
-seed = 0  # master random seed (planted activations and weights of part A). range: 0..2**31-1
-device = "cpu"  # torch device for the language model of part B (the synthetic part runs on the CPU). one of: cpu, cuda
-block = 32  # channels per activation block (the paper uses 128); must divide 128. range: 8..128
-tau = 10.0  # outlier threshold: a channel is an outlier if its calibrated max |x| exceeds tau times the median channel's. range: 1.0..1000.0
-outlier_scale = 20.0  # factor applied to the planted outlier channels in part A. range: 1.0..1000.0
-outlier_fraction = 0.01  # share of channels planted as outliers in part A. range: 0.001..0.5
-eval_windows: int | None = None  # 128-character held-out windows scored per variant in part B; None takes the profile's count. range: 1..968
-calib_windows: int | None = None  # 128-character training windows used to calibrate the outlier blocks; None takes the profile's count. range: 1..512
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: the whole validation text. one of: quick, full
+seed: int = 0  # master random seed (planted activations and weights of part A). range: 0..2**31-1
+device: str = "cpu"  # torch device for the language model of part B (the synthetic part runs on the CPU). one of: cpu, cuda
+block: int = 32  # channels per activation block (the paper uses 128); must divide 128. range: 8..128
+tau: float = 10.0  # outlier threshold: a channel is an outlier if its calibrated max |x| exceeds tau times the median channel's. range: 1.0..1000.0
+outlier_scale: float = 20.0  # factor applied to the planted outlier channels in part A. range: 1.0..1000.0
+outlier_fraction: float = 0.01  # share of channels planted as outliers in part A. range: 0.001..0.5
+eval_windows: Optional[int] = None  # 128-character held-out windows scored per variant in part B; None takes the profile's count. range: 1..968
+calib_windows: Optional[int] = None  # 128-character training windows used to calibrate the outlier blocks; None takes the profile's count. range: 1..512
 
 # %%
 import math
