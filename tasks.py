@@ -93,8 +93,7 @@ def test(args: list[str]) -> int:
     code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
     if code != 0:
         say("the book build reported failures; the test run reports them too")
-    return run(str(PY), "-m", "pytest", "tests", "--nbval-lax",
-               "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args)
+    return run(str(PY), "-m", "pytest", "tests", "--nbval-lax", *args)  # the sanitizer: pyproject.toml
 
 
 COMMANDS = {"book": book, "test": test}
