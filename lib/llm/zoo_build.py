@@ -29,7 +29,7 @@ from lib.llm import zoo
 
 #: The generated page of the book that shows the cards.
 PAGE = "book/models"
-PR_SET_PDEATHSIG = 1  # prctl(2)
+PR_SET_PDEATHSIG = 1  # a prctl(2) option, <linux/prctl.h>
 
 
 def named_models(source: str) -> list[str]:
