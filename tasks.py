@@ -90,7 +90,7 @@ def test(args: list[str]) -> int:
     since their snapshot plus a rotating sample (``--full``: all of them). With ``--fast``, only the tests not
     marked ``slow`` (nothing built, trained or spawned)."""
     ensure_venv()
-    pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider"]
+    pytest = [str(PY), "-m", "pytest"]  # -p no:cacheprovider and the nbval sanitizer: pyproject.toml's addopts
     if "--fast" in args:
         rest = [a for a in args if a != "--fast"]
         return run(*pytest, "tests", "-m", "not slow", "-n", "2", *rest)
@@ -100,7 +100,7 @@ def test(args: list[str]) -> int:
     if code != 0:
         say("the book build reported failures; the test run reports them too")
     units = run(*pytest, "tests", "--ignore", "tests/test_browser.py", "-n", "2", *rest)
-    nbval = run(*pytest, "tests/test_browser.py", "--nbval-lax", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
+    nbval = run(*pytest, "tests/test_browser.py", "--nbval-lax",  # the sanitizer is in pyproject.toml's addopts
                 *(["--nbval-all"] if "--full" in args else []), *rest)
     return worst(units, nbval)
 

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,25 +12,25 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 1
-#     slug: "paper-slug"
-#     part: "numerics"
-#     title: "The Paper's Exact Title"
+#     arxiv: '2501.00001'
 #     authors:
-#     - "First Author"
-#     - "Second Author"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2501.00001"
+#     - First Author
+#     - Second Author
 #     links:
 #       paper: https://arxiv.org/abs/2501.00001
-#     tags:
-#     - "first topic"
-#     - "second topic"
-#     thumbnail: "What the key figure shows, as alt text"
+#     number: 1
 #     objectives:
-#     - "Implement the paper's method from its equations, here on a toy problem"
-#     - "Judge a headline claim against a criterion fixed before the run"
+#     - Implement the paper's method from its equations, here on a toy problem
+#     - Judge a headline claim against a criterion fixed before the run
+#     part: numerics
+#     slug: paper-slug
+#     tags:
+#     - first topic
+#     - second topic
+#     thumbnail: What the key figure shows, as alt text
+#     title: The Paper's Exact Title
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -52,10 +53,11 @@
 # | C2 | A claim that needs hardware we do not have | 10× faster on the paper's machine |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
-seed = 0  # master random seed. range: 0..2**31-1
-device = "cpu"  # torch device (this placeholder runs in numpy on the CPU). one of: cpu
-n_draws: int | None = None  # random draws of the experiment; None takes the profile's count. range: 10..10_000_000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
+seed: int = 0  # master random seed. range: 0..2**31-1
+device: str = "cpu"  # torch device (this placeholder runs in numpy on the CPU). one of: cpu
+n_draws: Optional[int] = None  # random draws of the experiment; None takes the profile's count. range: 10..10_000_000
 
 # %%
 import lib.runinfo

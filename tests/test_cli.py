@@ -48,7 +48,7 @@ BAD_INPUTS = [
     (["run", "alpha", "-p", "seed=-1"], "out of its range: 0..1000"),
     (["run", "alpha", "-p", "fail=1"], "parameter 'fail' expects bool"),
     (["run", "alpha", "-p", "n"], "-p expects name=value"),
-    (["run", "alpha", "-p", "profile=full"], "set the profile with --profile"),
+    (["run", "alpha", "-p", "profile=full", "--profile", "quick"], "disagree; give the profile once"),
     (["run", "alpha", "--profile", "huge"], "unknown profile 'huge'"),
     (["run", "alph"], "no notebook or part named 'alph'; did you mean alpha?"),
     (["run", "all", "-p", "scale=2"], "beta: unknown parameter 'scale'"),
@@ -156,7 +156,7 @@ def test_failing_notebook_is_reported_and_keeps_last_good_page(project):
     result = repro(project, "book")
     assert result.returncode == 1
     assert "alpha: FAILED" in result.stdout and "RuntimeError: asked to fail" in result.stdout
-    assert "cell 4 (time.sleep(sleep_s))" in result.stdout
+    assert 'cell 3, line 3 (raise RuntimeError("asked to fail"))' in result.stdout
     assert executed(result.stdout) == {"beta"}  # the others still run
     assert page.read_bytes() == good  # the last good outputs stay on the page
     assert (project / "_build" / "html" / "index.html").exists()  # and the book is still rendered
@@ -249,3 +249,43 @@ def test_interrupted_run_leaves_no_partial_output_or_cache_entry(project, sig):
     result = repro(project, "run", "alpha")
     assert result.returncode == 0 and executed(result.stdout) == {"alpha"}
     assert not any(tmp.iterdir())
+
+
+# ---------------------------------------------------------------------------- the rerunner's view
+def test_a_rerun_says_what_changed_against_the_default_run(project):
+    assert repro(project, "run", "alpha").returncode == 0
+    out = repro(project, "run", "alpha", "-p", "n=3", "-p", "scale=2").stdout
+    assert "    parameters: n=3 (default None); scale=2.0 (default 1.0)" in out
+    changed = [line for line in out.splitlines() if line.startswith("    C")]
+    assert len(changed) == 1 and changed[0].startswith("    C1: ours ") and " → " in changed[0]  # C2 is the same
+    named_default = repro(project, "run", "alpha", "-p", "seed=0", "-p", "scale=1").stdout
+    assert "alpha: up to date" in named_default and "parameters:" not in named_default
+
+
+def test_runs_lists_the_cached_runs_and_show_renders_one_as_a_page(project):
+    assert repro(project, "run", "alpha").returncode == 0
+    assert repro(project, "run", "alpha", "-p", "n=3").returncode == 0
+    runs = repro(project, "runs", "alpha").stdout.splitlines()
+    assert runs[0] == "alpha: 2 cached run(s), newest first"
+    rows = [line for line in runs[1:] if not line.startswith("      ")]
+    assert len(rows) == 2 and all("2 reproduced" in row and "[current" in row for row in rows)
+    assert "quick  n=3" in rows[0] and "quick  defaults" in rows[1] and "the book's page" in rows[1]
+    shown = repro(project, "show", "alpha", "-p", "n=3")
+    assert shown.returncode == 0 and "alpha: up to date" in shown.stdout  # from the cache, not rerun
+    page = Path(shown.stdout.rsplit("page: ", 1)[1].strip())
+    html = page.read_text()
+    assert "verdict-reproduced" in html and "n=3" in html and "Alpha, a fixture notebook" in html
+
+
+def test_clean_removes_what_the_current_sources_cannot_use(project):
+    assert repro(project, "run", "all").returncode == 0
+    (old,) = (project / "_build" / "cache" / "alpha").iterdir()
+    (beta,) = (project / "_build" / "cache" / "beta").iterdir()
+    alpha = project / "notebooks" / "demo" / "alpha.py"
+    alpha.write_text(alpha.read_text() + "\n# %%\nprint('edited')\n")  # its run now has an older source
+    dry = repro(project, "clean", "--dry-run")
+    assert dry.returncode == 0 and f"would remove cache/alpha/{old.name} (older source" in dry.stdout
+    assert old.is_dir()
+    assert f"removed cache/alpha/{old.name}" in repro(project, "clean").stdout
+    assert not old.exists() and (beta / "run.json").is_file()
+    assert "[current" in repro(project, "runs", "beta").stdout

@@ -7,7 +7,8 @@
 
 Each model is trained deterministically (fixed seeds, one thread) from text every Python install ships
 (:func:`lib.data.text_corpus`) or from generated task suites (:func:`lib.data.task_suite`), and stored in
-``<repo>/_build/zoo/<name>-<key>/`` (``$REPRO_ZOO_DIR`` overrides the folder), where ``key`` hashes the
+``zoo/<name>-<key>/`` in the build folder (:func:`zoo_dir`: ``$REPRO_ZOO_DIR``, else the build folder of
+``$REPRO_BUILD_DIR`` as ``repro`` uses it, else ``<repo>/_build``), where ``key`` hashes the
 model's spec, the source of the modules that build the data and train the model, the data's input files and
 the torch version. A model is written into a temporary folder and renamed into place when complete, under
 an ``fcntl`` lock, so two processes asking for the same model at once train it only once.
@@ -261,7 +262,13 @@ def measure(model, tok, spec: ZooSpec, val_text: str) -> dict:
 
 # ------------------------------------------------------------------------------------------ cache
 def zoo_dir() -> Path:
-    return Path(os.environ.get("REPRO_ZOO_DIR", ROOT / "_build" / "zoo")).resolve()
+    """Where models are stored: ``$REPRO_ZOO_DIR``, else ``zoo`` in the build folder that ``repro`` uses
+    (``$REPRO_BUILD_DIR``, with ``_build`` added unless its name is that; else ``<repo>/_build``), so that a
+    build moved elsewhere (a read-only clone) takes its models along."""
+    if os.environ.get("REPRO_ZOO_DIR"):
+        return Path(os.environ["REPRO_ZOO_DIR"]).resolve()
+    build = Path(os.environ.get("REPRO_BUILD_DIR", ROOT / "_build")).resolve()
+    return (build if build.name == "_build" else build / "_build") / "zoo"
 
 
 def data_fingerprint(spec: ZooSpec) -> str:

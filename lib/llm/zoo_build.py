@@ -4,13 +4,21 @@ Registered in ``pyproject.toml`` as the ``repro.prerequisites`` provider of :mod
 :mod:`lib.repro.hooks`): before notebooks that import the zoo run, :func:`prepare` trains the models they
 name, in parallel. Nothing here is part of the training recipe, so editing this file retrains nothing.
 
+Trainers end with ``repro``: each runs in a process group of its own, dies with its parent (even when
+``repro`` is killed with ``kill -9``) and removes its temporary folder on the way out; an interrupted build
+stops them, and the next build removes the folders of trainers that did not get to (``.tmp-<pid>``).
+
     repro zoo build [NAME ...] [--jobs N]   # train what is missing (in parallel), then print the cards
     repro zoo list [NAME ...]               # the cards, or where an untrained model would go
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +28,7 @@ from lib.llm.cards import summary
 
 #: The generated page of the book that shows the cards.
 PAGE = "book/models"
+PR_SET_PDEATHSIG = 1  # a prctl(2) option, <linux/prctl.h>
 
 
 def named_models(source: str) -> list[str]:
@@ -28,33 +37,71 @@ def named_models(source: str) -> list[str]:
     return named or list(zoo.DEFAULTS)
 
 
+def abandoned_folders() -> list:
+    """Temporary folders (``<model>.tmp-<pid>``) of trainers that no longer run (killed, or their machine
+    rebooted): nothing else ever removes them."""
+    found = []
+    for folder in sorted(zoo.zoo_dir().glob("*.tmp-*")) if zoo.zoo_dir().is_dir() else []:
+        try:
+            os.kill(int(folder.name.rsplit("-", 1)[1]), 0)
+        except (ValueError, ProcessLookupError):
+            found.append(folder)
+        except PermissionError:  # another user's live process
+            pass
+    return found
+
+
+def start_trainer(name: str, env: dict) -> subprocess.Popen:
+    """``build-one NAME`` in a process group of its own, told who its parent is (see :func:`die_with_parent`)."""
+    return subprocess.Popen([sys.executable, "-m", "lib.llm.zoo_build", "build-one", name, "--parent",
+                             str(os.getpid())], cwd=zoo.ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def stop_trainer(proc: subprocess.Popen):
+    """SIGTERM to the trainer's group (it then removes its temporary folder), SIGKILL after 5 s."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def prebuild(names=None, n_jobs: int = 2, echo=print) -> list[str]:
     """Train the missing default models (or ``names``) in parallel, one process per model with one thread
-    each, at most ``n_jobs`` at once; a progress line per model. Returns the names that failed."""
+    each, at most ``n_jobs`` at once; a progress line per model. Returns the names that failed. If this is
+    interrupted, the trainers are stopped."""
+    for folder in abandoned_folders():
+        shutil.rmtree(folder, ignore_errors=True)
     todo = zoo.missing(names)
     if not todo:
         return []
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     running, failed = {}, []
     echo(f"  zoo: training {len(todo)} model(s) first: {', '.join(todo)}")
-    while todo or running:
-        while todo and len(running) < max(1, n_jobs):
-            name = todo.pop(0)
-            proc = subprocess.Popen([sys.executable, "-m", "lib.llm.zoo_build", "build-one", name], cwd=zoo.ROOT,
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            running[name] = (proc, time.monotonic())
-            echo(f"  zoo: {name}: training")
-        time.sleep(0.5)
-        for name, (proc, t0) in list(running.items()):
-            if proc.poll() is None:
-                continue
-            del running[name]
-            out = proc.stdout.read().strip().splitlines()
-            if proc.returncode == 0:
-                echo(f"  zoo: {name}: done in {time.monotonic() - t0:.0f} s ({out[-1] if out else ''})")
-            else:
-                failed.append(name)
-                echo(f"  zoo: {name}: FAILED: {out[-1] if out else 'no output'}")
+    try:
+        while todo or running:
+            while todo and len(running) < max(1, n_jobs):
+                name = todo.pop(0)
+                running[name] = (start_trainer(name, env), time.monotonic())
+                echo(f"  zoo: {name}: training")
+            time.sleep(0.5)
+            for name, (proc, t0) in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                del running[name]
+                out = proc.stdout.read().strip().splitlines()
+                if proc.returncode == 0:
+                    echo(f"  zoo: {name}: done in {time.monotonic() - t0:.0f} s ({out[-1] if out else ''})")
+                else:
+                    failed.append(name)
+                    echo(f"  zoo: {name}: FAILED: {out[-1] if out else 'no output'}")
+    finally:
+        for proc, _ in running.values():
+            stop_trainer(proc)
     return failed
 
 
@@ -117,6 +164,17 @@ def page(users: list[tuple[str, str, str]]) -> str:
 
 
 # ------------------------------------------------------------------------------------------- command
+def die_with_parent(parent: int):
+    """End this trainer when its parent (``repro``) dies, even by ``kill -9`` (Linux's parent-death signal),
+    or when it is told to stop (SIGTERM): as a clean exit, so that :func:`lib.llm.zoo.build` removes its
+    temporary folder."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        sys.exit(143)
+
+
 def build_one(name: str) -> int:
     """Train one model in this process (what :func:`prebuild` starts) and print its card's summary."""
     print(summary(zoo.load(name, log=lambda line: print(line, flush=True)).card), flush=True)
@@ -132,6 +190,7 @@ def main(argv=None) -> int:
     parser.add_argument("action", nargs="?", choices=("list", "build", "build-one"), default="list")
     parser.add_argument("names", nargs="*", help="model names (default: all default models)")
     parser.add_argument("--jobs", type=int, default=2, help="models trained at once (default 2)")
+    parser.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # build-one: the process it dies with
     args = parser.parse_args(argv)
     names = args.names or list(zoo.DEFAULTS)
     unknown = [n for n in names if n not in zoo.DEFAULTS]
@@ -140,6 +199,8 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     if args.action == "build-one":
+        if args.parent is not None:
+            die_with_parent(args.parent)
         return build_one(names[0])
     if args.action == "build" and prebuild(names, n_jobs=args.jobs):
         return 1

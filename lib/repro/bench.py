@@ -145,6 +145,8 @@ def main(warm_only: bool = False, build: Path | None = None) -> int:
     ``warm_only`` the warm rows alone, on a scratch copy of ``build`` (which must hold a rendered book)."""
     n = len(discover())
     rows: list[tuple[str, float, int, str]] = []
+    if build is not None:  # the scratch builds use the trained models of this build: the benchmark times
+        os.environ.setdefault("REPRO_ZOO_DIR", str(build / "zoo"))  # notebooks, not training (lib.llm.zoo)
 
     def row(what: str, result: tuple[float, int, str], note: str = ""):
         rows.append((what, result[0], result[1], note))

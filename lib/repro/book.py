@@ -5,7 +5,8 @@ module lays the results out in ``<build>/site`` (a copy of ``_config.yml``, ``_t
 ``_static/`` and ``_vendor/`` plus the executed ``.ipynb`` files, each with its generated header), which
 jupyter-book renders to ``<build>/html``. The landing page is ``book/intro.md`` followed by the generated
 scoreboard and gallery. Files are copied only when their bytes change, so Sphinx's incremental build
-re-reads only what changed.
+re-reads only what changed. ``repro show`` renders one run the same way, as a one-page site of its own
+(:func:`render_run`).
 """
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
             continue
         executed = nbformat.read(str(o.entry / "notebook.ipynb"), as_version=4)
         run = json.loads((o.entry / "run.json").read_text())
-        counts = _results(o.entry)["counts"]
+        counts = cache.read_results(o.entry)["counts"]
         meta = pages.paper_metadata(nb)
         header = pages.header_markdown(nb, meta, executed, run, counts, profile) if meta is not None else ""
         moved = snapshots.disagreement(o.job, o.entry)
@@ -142,11 +143,6 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
     return cards
 
 
-def _results(entry: Path) -> dict:
-    path = entry / "results.json"
-    return json.loads(path.read_text()) if path.exists() else {"counts": {}}
-
-
 # ----------------------------------------------------------------------------------- scoreboard
 def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
     """Per slug: verdict counts, quick-profile runtime and date, from the runs behind the pages."""
@@ -156,7 +152,7 @@ def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
             rows[o.job.nb.slug] = {"status": "failed", "error": o.error}
             continue
         run = json.loads((o.entry / "run.json").read_text())
-        results = _results(o.entry)
+        results = cache.read_results(o.entry)
         rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"], "seconds": run.get("seconds"),
                                "date": run.get("date", ""), "docname": o.job.nb.docname}
     return rows
@@ -225,7 +221,7 @@ def provider_pages(outcomes: list[Outcome], toc: list[str]) -> dict[str, str]:
         if getattr(provider, "PAGE", None) not in toc:
             continue
         users = [(o.job.nb.docname, o.job.nb.title(), o.job.nb.source()) for o in outcomes
-                 if module in cache.lib_modules(o.job.nb)]
+                 if not o.job.problem and module in cache.lib_modules(o.job.nb)]
         out[provider.PAGE] = provider.page(users)
     return out
 
@@ -253,26 +249,49 @@ def render(build: Path, outcomes: list[Outcome], profile: str, echo=default_echo
     for docname, text in provider_pages(outcomes, toc_files()).items():
         write_if_changed(site / f"{docname}.md", text.encode())
     if libpages.INDEX in toc_files(site / "_toc.yml"):
-        libpages.stage(site, [o.job.nb for o in outcomes])
+        libpages.stage(site, [o.job.nb for o in outcomes if not o.job.problem])
     state, stamp = site_state(site), build / RENDERED
     if (build / "html" / "index.html").exists() and stamp.exists() and stamp.read_text() == state:
         echo("  the staged site is unchanged since its last render: nothing to rebuild")
         return 0
     stamp.unlink(missing_ok=True)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(build.parent)]
     echo(f"  rendering the site with jupyter-book into {build / 'html'}")
+    code = jupyter_book(site, build.parent, build / "jupyter-book.log", echo)
+    if code == 0:
+        for page in stale_pages(build / "html"):
+            page.unlink()
+        stamp.write_text(state)
+    return code
+
+
+def jupyter_book(site: Path, out: Path, log: Path, echo=default_echo) -> int:
+    """Render ``site`` into ``out/_build/html``; the log goes to ``log``, its tail to ``echo`` on failure."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(site), "--path-output", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    log = build / "jupyter-book.log"
     log.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         echo(f"  jupyter-book failed (exit {proc.returncode}); see {log}")
         echo("\n".join(("    " + ln) for ln in (proc.stdout + proc.stderr).strip().splitlines()[-15:]))
-    else:
-        for page in stale_pages(build / "html"):
-            page.unlink()
-        stamp.write_text(state)
     return proc.returncode
+
+
+def render_run(build: Path, outcome: Outcome, echo=default_echo) -> Path | None:
+    """One run as a page in the book's style (``repro show``): a one-page site in
+    ``<build>/show/<slug>-<key>/``, with the page header of the book (citation, parameters, this run).
+    Returns the page, or None when jupyter-book failed."""
+    import yaml
+
+    nb = outcome.job.nb
+    root = build / "show" / f"{nb.slug}-{outcome.job.key}"
+    site = root / "site"
+    stage_sources(site)
+    write_if_changed(site / "_toc.yml", yaml.safe_dump({"format": "jb-book", "root": nb.docname}).encode())
+    stage_notebooks(site, [outcome], outcome.job.profile)
+    echo(f"  rendering {nb.slug} with jupyter-book into {root / '_build' / 'html'}")
+    if jupyter_book(site, root, root / "jupyter-book.log", echo) != 0:
+        return None
+    return root / "_build" / "html" / f"{nb.docname}.html"
 
 
 #: Where the state of the staged site at its last successful render is kept.

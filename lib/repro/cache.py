@@ -8,8 +8,10 @@ A run of notebook ``slug`` with parameters ``p`` under profile ``q`` is stored i
 
 so an unchanged notebook is never rerun and editing ``lib/x.py`` reruns exactly the notebooks whose import
 closure holds ``lib.x``. A run is written in ``<build>/tmp/<slug>-<pid>-<random>/`` and renamed into place
-only when complete, so an interrupted or failed run never leaves a half-written entry; an entry found
-incomplete or unreadable is discarded and recomputed.
+only when complete, so an interrupted or failed run never leaves a half-written entry. An entry is checked
+in full before it is served (its record, the checksums it sealed, the shape of its results); one that is
+incomplete, unreadable or of the wrong shape (a file where a folder should be, a link, ``{}`` for results)
+is discarded, whatever it is, and recomputed.
 """
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.claims import VERDICTS
 from lib.repro.modules import closure_of_code, module_path
-from lib.repro.notebooks import ROOT, Notebook, source_of
+from lib.repro.notebooks import ROOT, Notebook, ReproError, source_of
 
 LOCKFILE = ROOT / "requirements-lock.txt"
 #: Bumped when the way notebooks are executed changes, which invalidates every cache entry.
@@ -49,44 +53,120 @@ def key(nb: Notebook, params: dict, profile: str, read: Callable[[Path], str] = 
         feed(mod, read(module_path(mod)))
     feed("params", json.dumps(params, sort_keys=True, default=repr))
     feed("profile", profile)
-    feed("lock", read(LOCKFILE) if LOCKFILE.exists() else "")
+    feed("lock", read(lockfile()))
     return h.hexdigest()[:20]
+
+
+def lockfile() -> Path:
+    """The lockfile every key hashes; without it a key would silently change and every notebook rerun."""
+    if not LOCKFILE.is_file():
+        raise ReproError(f"{LOCKFILE.name} is missing from {ROOT}: every cache key hashes it; restore it "
+                         f"(`git checkout -- {LOCKFILE.name}`)")
+    return LOCKFILE
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def results_shape_ok(results) -> bool:
+    """Whether a results JSON has the shape ``lib.claims`` writes: verdict counts and a list of claims."""
+    if not isinstance(results, dict):
+        return False
+    counts, claims = results.get("counts"), results.get("claims")
+    return (isinstance(counts, dict) and set(counts) <= set(VERDICTS)
+            and all(type(n) is int and n >= 0 for n in counts.values())
+            and isinstance(claims, list)
+            and all(isinstance(c, dict) and c.get("verdict") in VERDICTS for c in claims))
+
+
+def read_results(entry: Path) -> dict:
+    """The results of a valid entry (verdict counts and claims); empty ones for a notebook that judged none."""
+    path = entry / RESULTS
+    return json.loads(path.read_text()) if path.is_file() else {"counts": {}, "claims": []}
+
+
+def readable_by_all(folder: Path):
+    """Give a run's files the modes of the user's umask, as the rest of the build has: the kernel writes the
+    results through a temporary file, which is created 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in folder.iterdir():
+        if path.is_file():
+            path.chmod(0o666 & ~umask)
+
+
 def check_run(tmp: Path) -> bool:
-    """Whether a finished run is complete: its record says ok, and its executed notebook and results parse.
-    If so, the record is sealed with the checksums of those files, which :func:`is_valid` checks later."""
+    """Whether a finished run is complete: its record says ok, its executed notebook parses and its results
+    have their shape. If so, the record is sealed with the checksums of those files, which :func:`is_valid`
+    checks later."""
     import nbformat
 
     try:
         run = json.loads((tmp / RUN_RECORD).read_text())
         nbformat.read(tmp / EXECUTED, as_version=4)
         files = [EXECUTED] + ([RESULTS] if run.get("has_results") else [])
-        for name in files[1:]:
-            json.loads((tmp / name).read_text())
+        if RESULTS in files and not results_shape_ok(json.loads((tmp / RESULTS).read_text())):
+            return False
     except Exception:  # OSError, JSON errors, nbformat's own validation errors: the run is not usable
         return False
     if run.get("status") != "ok":
         return False
     run["sha256"] = {name: digest(tmp / name) for name in files}
     (tmp / RUN_RECORD).write_text(json.dumps(run, indent=1))
+    readable_by_all(tmp)
     return True
 
 
 def is_valid(entry: Path) -> bool:
-    """An entry is usable when its sealed record says ok and every file it sealed has its checksum: a
-    truncated, edited or missing file is caught without parsing the notebook again."""
+    """An entry is usable when it is a folder (not a link) whose sealed record says ok, every file it sealed
+    (the executed notebook, and the results if it has them) has its checksum, and its results have their
+    shape: a truncated, edited, missing or misshapen file is caught without parsing the notebook again."""
     try:
         run = json.loads((entry / RUN_RECORD).read_text())
         sealed = run["sha256"]
-        return run.get("status") == "ok" and EXECUTED in sealed and all(
-            digest(entry / name) == sha for name, sha in sealed.items())
+        expected = {EXECUTED} | ({RESULTS} if run.get("has_results") else set())
+        return (entry.is_dir() and not entry.is_symlink() and run.get("status") == "ok"
+                and set(sealed) == expected and all(digest(entry / name) == sha for name, sha in sealed.items())
+                and (RESULTS not in expected or results_shape_ok(json.loads((entry / RESULTS).read_text()))))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
+
+
+def discard(path: Path):
+    """Remove whatever is at ``path``: a folder, a file, a link (never what a link points to)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+@dataclass
+class Run:
+    """One cached run of a notebook, as ``repro runs`` lists it."""
+    key: str
+    entry: Path
+    valid: bool
+    state: str  # "current" (the current sources serve it), "older source", "damaged", or why it is unknown
+    profile: str = ""
+    params: dict = field(default_factory=dict)
+    date: str = ""
+    counts: dict = field(default_factory=dict)
+    sealed: float = 0.0  # when the run was sealed (its record's modification time): orders runs of one minute
+
+
+def run_of(nb: Notebook, entry: Path) -> Run:
+    """What a cache entry of ``nb`` holds, and whether the current sources would still serve it."""
+    if not is_valid(entry):
+        return Run(entry.name, entry, False, "damaged")
+    record = json.loads((entry / RUN_RECORD).read_text())
+    params, profile = record.get("params") or {}, record.get("profile", "")
+    if nb.problem():
+        state = "kept: the notebook cannot run now"
+    else:
+        state = "current" if key(nb, params, profile) == entry.name else "older source"
+    return Run(entry.name, entry, True, state, profile, params, record.get("date", ""),
+               read_results(entry)["counts"], (entry / RUN_RECORD).stat().st_mtime)
 
 
 class Cache:
@@ -98,40 +178,82 @@ class Cache:
     def entry(self, slug: str, key_: str) -> Path:
         return self.build / "cache" / slug / key_
 
+    def folder(self, path: Path) -> Path:
+        """``path``, inside the build folder, as a folder: anything on the way that is not a folder (a file, a
+        link) is discarded first, so that a cache damaged by hand cannot stop a fresh run."""
+        parts = path.relative_to(self.build).parts
+        for i in range(1, len(parts) + 1):
+            p = self.build.joinpath(*parts[:i])
+            if p.is_symlink() or (p.exists() and not p.is_dir()):
+                discard(p)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def lookup(self, slug: str, key_: str, echo=None) -> Path | None:
-        """The valid entry of a run, or None; a damaged entry is removed so that it is recomputed."""
+        """The valid entry of a run, or None; anything else found at its place is removed so that it is
+        recomputed."""
         entry = self.entry(slug, key_)
-        if not entry.exists():
+        if not (entry.exists() or entry.is_symlink()):
             return None
         if is_valid(entry):
             return entry
         if echo:
             echo(f"  {slug}: cache entry {key_} is damaged; discarding it and rerunning")
-        shutil.rmtree(entry, ignore_errors=True)
+        discard(entry)
         return None
 
     def staging(self, slug: str) -> Path:
         """A new, empty folder for a run of ``slug`` (its name carries this process's id)."""
-        tmp = self.build / "tmp" / f"{slug}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        tmp.mkdir(parents=True)
-        return tmp
+        return self.folder(self.build / "tmp" / f"{slug}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
     def commit(self, tmp: Path, slug: str, key_: str) -> Path:
-        """Move a finished run into the cache atomically (rename), replacing an older copy of the key."""
+        """Move a finished run into the cache atomically (rename), replacing whatever held its place."""
         entry = self.entry(slug, key_)
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        if entry.exists():
-            shutil.rmtree(entry)
+        self.folder(entry.parent)
+        if entry.exists() or entry.is_symlink():
+            discard(entry)
         os.replace(tmp, entry)
         return entry
 
-    def clean_stale(self):
-        """Remove staging folders left by processes that no longer exist (killed runs)."""
+    def runs(self, nb: Notebook) -> list[Run]:
+        """The cached runs of ``nb``, newest first."""
+        folder = self.build / "cache" / nb.slug
+        found = [run_of(nb, entry) for entry in folder.iterdir()] if folder.is_dir() else []
+        return sorted(found, key=lambda run: run.sealed, reverse=True)
+
+    def stale_staging(self) -> list[Path]:
+        """Staging folders left by processes that no longer exist (killed runs)."""
         tmp = self.build / "tmp"
-        if not tmp.exists():
-            return
-        for d in tmp.iterdir():
+        stale = []
+        for d in tmp.iterdir() if tmp.is_dir() else []:
             try:
                 os.kill(int(d.name.split("-")[-2]), 0)
             except (ValueError, IndexError, ProcessLookupError, PermissionError):
-                shutil.rmtree(d, ignore_errors=True)
+                stale.append(d)
+        return stale
+
+    def clean_stale(self):
+        for d in self.stale_staging():
+            discard(d)
+
+    def unusable(self, notebooks: dict[str, Notebook]) -> list[tuple[Path, str]]:
+        """What ``repro clean`` removes, with why: entries the current sources can never serve (an older
+        notebook, lib module or lockfile), damaged ones, those of notebooks that no longer exist, folders of
+        killed runs, and pages ``repro show`` made of removed runs. Entries of a notebook that cannot run
+        now (a syntax error while it is edited) are kept."""
+        found = [(d, "left by a killed run") for d in self.stale_staging()]
+        root = self.build / "cache"
+        for folder in sorted(root.iterdir()) if root.is_dir() else []:
+            nb = notebooks.get(folder.name)
+            if nb is None or not folder.is_dir() or folder.is_symlink():
+                found.append((folder, "no such notebook" if nb is None else "not a folder"))
+                continue
+            runs = [run_of(nb, entry) for entry in sorted(folder.iterdir())]
+            found += [(run.entry, run.state) for run in runs if run.state in ("older source", "damaged")]
+        removed = {path for path, _ in found}
+        shows = self.build / "show"
+        for page in sorted(shows.iterdir()) if shows.is_dir() else []:
+            entry = root.joinpath(*page.name.rsplit("-", 1))
+            if not entry.is_dir() or entry in removed or entry.parent in removed:
+                found.append((page, "page of a removed run"))
+        return found

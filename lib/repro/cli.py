@@ -1,7 +1,10 @@
-"""``repro``: list, run and render the book's notebooks.
+"""``repro``: list, run and render the book's notebooks, and find and read the runs.
 
     repro list
     repro run SLUG|PART|all [--profile quick|full] [-p name=value ...] [--jobs N]
+    repro show SLUG [--profile quick|full] [-p name=value ...]   (that run as one page in the book's style)
+    repro runs SLUG                                             (its cached runs: parameters, date, verdicts)
+    repro clean [--dry-run]                                     (cache entries the current sources cannot use)
     repro book [--profile quick|full] [--jobs N]
     repro bench [--warm]
     repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
@@ -9,22 +12,33 @@
     repro drift --lock FILE [SLUG|PART|all] [--page]   rerun in an environment from another lockfile
     repro zoo [list|build] [NAME ...] [--jobs N]   (registered by lib.llm.zoo_build)
 
-Exit codes: 0 success, 1 a notebook or the render failed, 2 bad input (nothing was run), 130 interrupted.
+Exit codes:
+    0    success
+    1    a notebook failed or cannot run (a syntax error...), or the render failed; the others still ran
+    2    bad input: an unknown notebook, parameter or profile, a value of the wrong type, shape or size, a
+         parameter given twice, a missing lockfile; nothing was run
+    3    the build folder cannot be created or written (read-only, no permission): nothing was run
+    4    no space left on the build folder's disk: the runs under way were dropped, the cache is intact
+    130  interrupted (Ctrl-C): the runs under way were dropped, the cache is intact
 """
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import signal
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from lib.claims import VERDICTS
-from lib.repro import execute
+from lib.repro import cache, execute
 from lib.repro.log import echo
-from lib.repro.notebooks import ROOT, ReproError, discover
+from lib.repro.notebooks import NOTEBOOKS, ROOT, Notebook, ReproError, discover, is_notebook, select
+
+#: Exit codes (the module's docstring says what each means).
+FAILED, BAD_INPUT, UNWRITABLE, DISK_FULL, INTERRUPTED = 1, 2, 3, 4, 130
 
 
 def build_dir() -> Path:
@@ -35,54 +49,162 @@ def build_dir() -> Path:
     return build if build.name == "_build" else build / "_build"
 
 
+def writable_build_dir() -> Path:
+    """The build folder, created if needed and checked to be writable before anything runs (an OSError names
+    the folder; :func:`main` turns it into a one-line error)."""
+    build = build_dir()
+    build.mkdir(parents=True, exist_ok=True)
+    probe = build / f".write-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    probe.touch()
+    probe.unlink()
+    return build
+
+
+def tally(counts: dict) -> str:
+    return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts.get(v)) or "no verdicts"
+
+
 def cmd_list(args) -> int:
     notebooks = discover()
+    broken = 0
     for nb in notebooks:
-        params = nb.parameters()
         echo(f"{nb.part}/{nb.slug}  —  {nb.title()}")
-        for p in params.values():
+        if problem := nb.problem():
+            broken += 1
+            echo(f"    BROKEN: {problem}")
+            continue
+        for p in nb.parameters().values():
             bounds = p.bounds_text()
             echo(f"    {p.name} = {p.default!r}  ({p.type_name()}{'; ' + bounds if bounds else ''})  {p.help}")
-    echo(f"{len(notebooks)} notebooks in {len({nb.part for nb in notebooks})} parts")
-    return 0
+    for stray in sorted(p for p in NOTEBOOKS.glob("*/*.py") if not is_notebook(p)):
+        echo(f"(not a notebook, no `# %%` cell: {stray.relative_to(ROOT)})")
+    echo(f"{len(notebooks)} notebooks in {len({nb.part for nb in notebooks})} parts"
+         + (f"; {broken} cannot run" if broken else ""))
+    return FAILED if broken else 0
 
 
-def _report(outcomes) -> int:
+# ------------------------------------------------------------------------------------------- run
+def compare_with_default(o: execute.Outcome) -> list[str]:
+    """For a run that is not the book's (other parameters or profile): what it changed, and per claim the
+    verdicts and values that differ from the default run's (when that one is cached)."""
+    job = o.job
+    params = job.nb.parameters()
+    changed = [f"{k}={v!r} (default {params[k].default!r})" for k, v in job.params.items()]
+    if job.profile != "quick":
+        changed.insert(0, f"profile {job.profile} (default quick)")
+    lines = ["    parameters: " + "; ".join(changed)]
+    default = execute.Job(job.nb, {}, "quick", job.build)
+    entry = cache.Cache(job.build).lookup(job.nb.slug, default.key)
+    if entry is None:
+        return lines + [f"    the default run is not cached (`repro run {job.nb.slug}` makes it): nothing to compare"]
+    before = {c.get("id"): c for c in cache.read_results(entry)["claims"]}
+    diffs = []
+    for claim in cache.read_results(o.entry)["claims"]:
+        old = before.get(claim.get("id"), {})
+        parts = [f"{key} {old.get(key, '—')} → {claim.get(key)}" for key in ("verdict", "ours")
+                 if str(old.get(key, "—")) != str(claim.get(key))]
+        if parts:
+            diffs.append(f"    {claim.get('id')}: " + "; ".join(parts))
+    return lines + (diffs or ["    every claim has the default run's verdict and value"])
+
+
+def report(outcomes, compare: bool = True) -> int:
+    """A line per notebook (its verdicts and where its executed notebook is), the comparison of a rerun with
+    the default run, and the failures; the exit code."""
     failed = [o for o in outcomes if o.status == "failed"]
     for o in outcomes:
         if o.entry is None:
             continue
-        results = o.entry / "results.json"
-        counts = json.loads(results.read_text())["counts"] if results.exists() else {}
-        counts = {v: counts.get(v, 0) for v in VERDICTS}
-        tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no verdicts"
-        echo(f"  {o.job.nb.slug}: {tally}; executed notebook: {o.entry / 'notebook.ipynb'}")
+        echo(f"  {o.job.nb.slug}: {tally(cache.read_results(o.entry)['counts'])}; "
+             f"executed notebook: {o.entry / cache.EXECUTED}")
+        if compare and (o.job.params or o.job.profile != "quick"):
+            for line in compare_with_default(o):
+                echo(line)
     if failed:
         echo(f"{len(failed)} notebook(s) failed: " + ", ".join(o.job.nb.slug for o in failed), err=True)
-    return 1 if failed else 0
+    return FAILED if failed else 0
 
 
 def cmd_run(args) -> int:
     jobs = execute.plan(args.target, execute.parse_overrides(args.p), args.profile, build_dir())
+    build = writable_build_dir()
     t0 = time.monotonic()
-    echo(f"repro run {args.target}: {len(jobs)} notebook(s), profile {args.profile}, jobs {args.jobs}")
+    echo(f"repro run {args.target}: {len(jobs)} notebook(s), profile {jobs[0].profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
-    echo(f"finished in {time.monotonic() - t0:.1f} s")
-    return _report(outcomes)
+    echo(f"finished in {time.monotonic() - t0:.1f} s; cache: {build / 'cache'}")
+    return report(outcomes)
+
+
+def cmd_show(args) -> int:
+    from lib.repro import book
+
+    nb = one_notebook(args.slug)
+    (job,) = execute.plan(nb.slug, execute.parse_overrides(args.p), args.profile, build_dir())
+    build = writable_build_dir()
+    (outcome,) = execute.execute([job])
+    code = report([outcome])
+    if outcome.entry is None:
+        return code
+    page = book.render_run(build, outcome)
+    if page is None:
+        return FAILED
+    echo(f"page: {page}")
+    return code
+
+
+def one_notebook(slug: str) -> Notebook:
+    """The notebook ``slug`` names; raises ReproError for a part or an unknown name."""
+    chosen = select(slug)
+    if len(chosen) != 1 or chosen[0].slug != slug:
+        raise ReproError(f"{slug!r} is a part; name one notebook (see `repro list`)")
+    return chosen[0]
+
+
+# ---------------------------------------------------------------------------------- runs, clean
+def cmd_runs(args) -> int:
+    nb = one_notebook(args.slug)
+    runs = cache.Cache(build_dir()).runs(nb)
+    echo(f"{nb.slug}: {len(runs)} cached run(s), newest first")
+    for run in runs:
+        params = ", ".join(f"{k}={v!r}" for k, v in run.params.items()) or "defaults"
+        book_page = run.state == "current" and not run.params and run.profile == "quick"
+        state = run.state + (", the book's page" if book_page else "")
+        echo(f"  {run.key}  {run.date or '?':20}  {run.profile or '?':5}  {params}  —  "
+             f"{tally(run.counts) if run.valid else 'damaged'}  [{state}]")
+        if run.valid:
+            echo(f"      {run.entry / cache.EXECUTED}")
+    return 0
+
+
+def cmd_clean(args) -> int:
+    store = cache.Cache(writable_build_dir())
+    removable = store.unusable({nb.slug: nb for nb in discover()})
+    verb = "would remove" if args.dry_run else "removed"
+    total = 0
+    for path, why in removable:
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0
+        total += size
+        if not args.dry_run:
+            cache.discard(path)
+        echo(f"  {verb} {path.relative_to(store.build)} ({why}, {size / 2**20:.1f} MiB)")
+    echo(f"{verb} {len(removable)} folder(s), {total / 2**20:.1f} MiB; the cache keeps every run the current "
+         "sources can serve")
+    return 0
 
 
 def cmd_book(args) -> int:
     from lib.repro import book
 
-    build = build_dir()
-    jobs = execute.plan("all", {}, args.profile, build)
+    jobs = execute.plan("all", {}, args.profile, build_dir())
+    build = writable_build_dir()
+    profile = jobs[0].profile
     t0 = time.monotonic()
-    echo(f"repro book: {len(jobs)} notebook(s), profile {args.profile}, jobs {args.jobs}")
+    echo(f"repro book: {len(jobs)} notebook(s), profile {profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
-    code = _report(outcomes)
-    rendered = book.render(build, outcomes, args.profile)
+    code = report(outcomes, compare=False)
+    rendered = book.render(build, outcomes, profile)
     echo(f"finished in {time.monotonic() - t0:.1f} s; site: {build / 'html' / 'index.html'}")
-    return code or (1 if rendered else 0)
+    return code or (FAILED if rendered else 0)
 
 
 def cmd_bench(args) -> int:
@@ -124,16 +246,34 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="papers, parts, parameters and their defaults").set_defaults(func=cmd_list)
 
+    def profile_arg(p):
+        p.add_argument("--profile", help="quick (default) or full")
+
+    def params_arg(p):
+        p.add_argument("-p", action="append", metavar="NAME=VALUE",
+                       help="set a parameter (repeatable; a list is comma-separated: -p sizes=4,8)")
+
     def jobs_arg(p):
         p.add_argument("--jobs", type=int, default=2,
                        help="notebooks run at once, the cores split evenly between them (default 2)")
-        p.add_argument("--profile", default="quick", help="quick (default) or full")
+        profile_arg(p)
 
     run = sub.add_parser("run", help="execute notebooks (cached)")
     run.add_argument("target", help="a notebook slug, a part, or all")
-    run.add_argument("-p", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    params_arg(run)
     jobs_arg(run)
     run.set_defaults(func=cmd_run)
+    show = sub.add_parser("show", help="one run (made first if it is not cached) as one page in the book's style")
+    show.add_argument("slug", help="a notebook slug")
+    params_arg(show)
+    profile_arg(show)
+    show.set_defaults(func=cmd_show)
+    runs = sub.add_parser("runs", help="a notebook's cached runs: parameters, date, verdicts, executed notebook")
+    runs.add_argument("slug", help="a notebook slug")
+    runs.set_defaults(func=cmd_runs)
+    clean = sub.add_parser("clean", help="remove cache entries the current sources can no longer use")
+    clean.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    clean.set_defaults(func=cmd_clean)
     bk = sub.add_parser("book", help="run what is stale, generate the scoreboard, render the site")
     jobs_arg(bk)
     bk.set_defaults(func=cmd_book)
@@ -164,6 +304,27 @@ def add_snapshot_commands(sub):
     drift.set_defaults(func=cmd_drift)
 
 
+def is_storage_error(exc: OSError) -> bool:
+    """Whether an error is the build folder's: a full disk anywhere, or any failure on a path in the build
+    folder or on the way to it (an uncreatable ``REPRO_BUILD_DIR``)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if not exc.filename:
+        return False
+    path, build = Path(os.fsdecode(exc.filename)).absolute(), build_dir()
+    return path.is_relative_to(build) or build.is_relative_to(path)
+
+
+def storage_error(exc: OSError) -> tuple[int, str]:
+    """The exit code and one-line message of a failure to write the build folder."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DISK_FULL, (f"no space left on the disk of {build_dir()}: free some (`repro clean` removes "
+                           "cache entries the current sources cannot use) or set REPRO_BUILD_DIR to a folder on "
+                           "another disk; the cache is intact")
+    return UNWRITABLE, (f"cannot write {exc.filename}: {exc.strerror or exc}; make the build folder writable or "
+                        "set REPRO_BUILD_DIR to a folder you can write")
+
+
 def main(argv=None) -> int:
     # A shell starts background jobs with Ctrl-C ignored, and children inherit that: restore Python's handler
     # so that an interrupt always stops a run cleanly (workers killed, nothing half-cached).
@@ -171,18 +332,24 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         echo("repro: error: --jobs must be at least 1", err=True)
-        return 2
+        return BAD_INPUT
     try:
         return args.func(args)
     except ReproError as exc:
         echo(f"repro: error: {exc}", err=True)
-        return 2
+        return BAD_INPUT
     except KeyboardInterrupt:
         echo("\nrepro: interrupted; the cache and the last good outputs are untouched", err=True)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        if not is_storage_error(exc):
+            raise
+        code, message = storage_error(exc)
+        echo(f"repro: error: {message}", err=True)
+        return code
 
 
 if __name__ == "__main__":

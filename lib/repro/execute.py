@@ -4,10 +4,16 @@ scheduled on the cores, each finished run committed to the cache (:mod:`lib.repr
 Each run is one worker process (``python -m lib.repro.worker``, in its own process group) that executes the
 notebook with papermill. With ``n_jobs`` runs at once on C cores each kernel gets about C / n_jobs threads;
 a notebook tagged ``run-alone`` runs with nothing beside it and gets every core.
+
+Parameters come as command-line text and are read by each notebook's declared types, checked, and stripped
+of values equal to their defaults before they make a key. A notebook that cannot run (a syntax error) is
+reported and the others run. Interrupted (Ctrl-C) or out of disk space, the command stops every worker and
+all they started, removes their run folders, and leaves the cache as it was.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -18,10 +24,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from lib.repro import cache, hooks
 from lib.repro.log import echo as default_echo
 from lib.repro.notebooks import PROFILES, ROOT, Notebook, ReproError, select
-from lib.repro.params import ParameterError, parse_value, validate
+from lib.repro.params import (ParameterError, non_ascii, parse_value, quoted, validate, value_from_text,
+                              without_defaults)
 
 
 @dataclass
@@ -31,9 +40,11 @@ class Job:
     profile: str
     build: Path
     key: str = ""
+    problem: str = ""  # why the notebook cannot run (a syntax error...): the job is reported, never started
 
     def __post_init__(self):
-        self.key = self.key or cache.key(self.nb, self.params, self.profile)
+        if not self.problem:
+            self.key = self.key or cache.key(self.nb, self.params, self.profile)
 
     @property
     def entry(self) -> Path:
@@ -53,30 +64,60 @@ class Outcome:
 
 
 # ------------------------------------------------------------------------------------------ jobs
-def parse_overrides(pairs: list[str]) -> dict:
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``-p name=value`` pairs as {name: text}; each notebook reads the text by its own parameter's type."""
     out = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ReproError(f"-p expects name=value, got {pair!r}")
-        out[name.strip()] = parse_value(value.strip())
+        name = name.strip()
+        if not sep or not name:
+            raise ReproError(f"-p expects name=value, got {quoted(pair)}")
+        if name in out:
+            raise ReproError(f"parameter {name!r} is given twice ({quoted(out[name])} and "
+                             f"{quoted(value.strip())}); give it once")
+        out[name] = value.strip()
     return out
 
 
-def plan(target: str, overrides: dict, profile: str, build: Path) -> list[Job]:
-    """Jobs for ``target`` with validated parameters; raises ReproError before anything runs."""
+def choose_profile(option: str | None, texts: dict[str, str]) -> str:
+    """The run's profile: ``--profile``, or ``-p profile=...`` as the notebooks' exercises write it (the two
+    must agree), else quick."""
+    given = texts.get("profile")
+    given = None if given is None else str(parse_value(given))
+    if option is not None and given is not None and option != given:
+        raise ReproError(f"--profile {option} and -p profile={quoted(given)} disagree; give the profile once")
+    profile = option or given or "quick"
     if profile not in PROFILES:
-        raise ReproError(f"unknown profile {profile!r}; use one of: {', '.join(PROFILES)}")
-    if "profile" in overrides:
-        raise ReproError("set the profile with --profile, not -p profile=...")
-    jobs = []
-    for nb in select(target):
-        try:
-            params = validate(nb.parameters(), overrides, where=nb.slug)
-        except ParameterError as exc:
-            raise ReproError(str(exc)) from None
-        jobs.append(Job(nb, params, profile, build))
-    return jobs
+        raise ReproError(f"unknown profile {quoted(profile)}{non_ascii(profile)}; use one of: {', '.join(PROFILES)}")
+    return profile
+
+
+def notebook_params(nb: Notebook, texts: dict[str, str]) -> dict:
+    """The validated parameters of one notebook's run, less those equal to their defaults."""
+    declared = nb.parameters()
+    try:
+        values = {name: value_from_text(text, declared[name]) if name in declared else text
+                  for name, text in texts.items()}
+        return without_defaults(declared, validate(declared, values, where=nb.slug))
+    except ParameterError as exc:
+        raise ReproError(str(exc)) from None
+
+
+def plan(target: str, texts: dict[str, str], profile: str | None, build: Path) -> list[Job]:
+    """Jobs for ``target`` with validated parameters (``texts``: {name: command-line text}); raises ReproError
+    before anything runs."""
+    profile = choose_profile(profile, texts)
+    texts = {name: text for name, text in texts.items() if name != "profile"}
+    return [job_for(nb, texts, profile, build) for nb in select(target)]
+
+
+def job_for(nb: Notebook, texts: dict[str, str], profile: str, build: Path) -> Job:
+    """The job of one notebook; a notebook that cannot run gets a job that only reports why, so that one
+    broken notebook does not stop the others."""
+    problem = nb.problem()
+    if problem:
+        return Job(nb, {}, profile, build, problem=problem)
+    return Job(nb, notebook_params(nb, texts), profile, build)
 
 
 # ---------------------------------------------------------------------------------- prerequisites
@@ -92,6 +133,15 @@ def prepare_prerequisites(jobs: list[Job], n_jobs: int, echo=default_echo) -> li
 
 
 # -------------------------------------------------------------------------------------- workers
+#: A worker's exit code when the disk is full (it could write no record): the whole command then stops.
+DISK_FULL = 4
+#: Where the worker has the kernel write its connection file (it holds the kernel's key): in the run folder,
+#: which goes when the run does, rather than in the system's temporary folder.
+CONNECTION_FILE = "kernel.json"
+#: Files of a run folder that are not part of the run: removed before it enters the cache.
+SCRATCH = ("spec.json", CONNECTION_FILE)
+
+
 def thread_env(threads: int) -> dict:
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -107,14 +157,17 @@ def start_worker(job: Job, tmp: Path, threads: int) -> subprocess.Popen:
             "results": str(tmp / cache.RESULTS), "record": str(tmp / cache.RUN_RECORD), "parent": os.getpid(),
             "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
     (tmp / "spec.json").write_text(json.dumps(spec))
-    log = open(tmp / "log.txt", "w")
-    return subprocess.Popen([sys.executable, "-m", "lib.repro.worker", str(tmp / "spec.json")], cwd=tmp,
-                            stdout=log, stderr=subprocess.STDOUT, env=thread_env(threads),
-                            start_new_session=True)
+    with open(tmp / "log.txt", "w") as log:
+        return subprocess.Popen([sys.executable, "-m", "lib.repro.worker", str(tmp / "spec.json")], cwd=tmp,
+                                stdout=log, stderr=subprocess.STDOUT, env=thread_env(threads),
+                                start_new_session=True)
 
 
 def kill_worker(proc: subprocess.Popen):
-    """End a worker and everything in its process group: SIGTERM, then SIGKILL after 5 s."""
+    """End a worker and everything it started: SIGTERM to its process group (the worker then kills every
+    process below it, see :mod:`lib.repro.worker`), SIGKILL after 5 s; then SIGKILL to any process that was
+    below it and is still alive (the kernel runs in a session of its own)."""
+    below = descendants(proc.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -123,6 +176,16 @@ def kill_worker(proc: subprocess.Popen):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    for p in below:
+        with contextlib.suppress(psutil.Error):
+            p.kill()  # psutil checks that the pid still names the same process
+
+
+def descendants(pid: int) -> list:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
 
 
 def failure_message(tmp: Path) -> str:
@@ -179,20 +242,29 @@ class Scheduler:
         job = self.jobs[i]
         threads = self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
         tmp = self.cache.staging(job.nb.slug)
-        self.running[i] = Running(start_worker(job, tmp, threads), tmp)
+        try:
+            self.running[i] = Running(start_worker(job, tmp, threads), tmp)
+        except BaseException:  # a full disk: leave no empty run folder behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         self.echo(f"  [{len(self.outcomes) + len(self.running)}/{len(self.jobs)}] {job.nb.slug}: running "
                   f"(profile {job.profile}, {threads} thread{'s' * (threads > 1)}"
                   f"{', alone' if i in self.alone else ''})")
 
     def finish(self, i: int, run: Running):
         job, secs = self.jobs[i], time.monotonic() - run.t0
-        if run.proc.returncode == 0 and cache.check_run(run.tmp):
-            (run.tmp / "spec.json").unlink(missing_ok=True)
-            self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key))
-            self.echo(f"  {job.nb.slug}: done in {secs:.1f} s")
-            return
-        err, failed = failure_message(run.tmp), keep_failed(job, run.tmp)
-        shutil.rmtree(run.tmp, ignore_errors=True)
+        try:
+            if run.proc.returncode == DISK_FULL:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(run.tmp))
+            if run.proc.returncode == 0 and cache.check_run(run.tmp):
+                for name in SCRATCH:
+                    cache.discard(run.tmp / name)
+                self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key))
+                self.echo(f"  {job.nb.slug}: done in {secs:.1f} s")
+                return
+            err, failed = failure_message(run.tmp), keep_failed(job, run.tmp)
+        finally:
+            shutil.rmtree(run.tmp, ignore_errors=True)  # committed, failed, or the disk is full
         self.outcomes[i] = Outcome(job, "failed", secs, error=err)
         self.echo(f"  {job.nb.slug}: FAILED after {secs:.1f} s: {err}"
                   + (f" (partial outputs: {shown(failed)})" if failed else ""))
@@ -212,7 +284,7 @@ class Scheduler:
                     last_beat = time.monotonic()
                     self.echo("  ... " + ", ".join(f"{self.jobs[i].nb.slug} {time.monotonic() - r.t0:.0f} s"
                                                    for i, r in self.running.items()))
-        except BaseException:
+        except BaseException:  # Ctrl-C, a full disk: drop the runs under way, keep the cache as it was
             for run in self.running.values():
                 kill_worker(run.proc)
                 shutil.rmtree(run.tmp, ignore_errors=True)
@@ -225,6 +297,10 @@ def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=def
     outcomes: dict[int, Outcome] = {}
     todo = []
     for i, job in enumerate(jobs):
+        if job.problem:
+            outcomes[i] = Outcome(job, "failed", error=job.problem)
+            echo(f"  {job.nb.slug}: BROKEN, not run: {job.problem}")
+            continue
         entry = cache.Cache(job.build).lookup(job.nb.slug, job.key, echo)
         if entry is not None:
             outcomes[i] = Outcome(job, "cached", entry=entry)

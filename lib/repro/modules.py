@@ -41,11 +41,13 @@ def parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def imported_names(code: str, current: str | None = None) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def imported_names(code: str, current: str | None = None) -> frozenset[str]:
     """Candidate ``lib`` module names imported by ``code`` (``import lib.x``, ``from lib import x``,
     ``from lib.x import y``, and relative imports inside the module file ``current``); a name may be a
     function rather than a module (``from lib.x import f`` gives ``lib.x.f``): :func:`imported_modules`
-    keeps the modules."""
+    keeps the modules. Memoised by the text: a command asks it of each notebook's code several times
+    (its key, its prerequisites, the library pages)."""
     found = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Import):
@@ -57,7 +59,7 @@ def imported_names(code: str, current: str | None = None) -> set[str]:
             if mod == PACKAGE or mod.startswith(PACKAGE + "."):
                 found.add(mod)
                 found |= {f"{mod}.{a.name}" for a in node.names}
-    return found
+    return frozenset(found)
 
 
 def imported_modules(code: str, current: str | None = None, lib: Path = LIB) -> set[str]:

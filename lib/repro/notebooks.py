@@ -4,16 +4,21 @@ A paper notebook is ``notebooks/<part>/<slug>.py`` (jupytext, py:percent). Every
 one (its cells, its parameters cell, its tags, its ``repro:`` metadata, the code whose imports make its
 cache key) is answered from one parse by jupytext, memoised by the source text, so a command that asks
 many questions of many notebooks parses each file once.
+
+A notebook that cannot run (a syntax error, no parameters cell) is reported by :meth:`Notebook.problem` with
+its file and real line, and the others still run; a ``.py`` file in a part folder with no ``# %%`` cell is
+not a notebook and is left alone.
 """
 from __future__ import annotations
 
+import ast
 import copy
 import difflib
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.repro.params import Param, ParameterError, parse_parameters_cell
+from lib.repro.params import Param, ParameterError, parse_parameters_cell, quoted
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -43,6 +48,22 @@ def read_text(path: Path, mtime_ns: int, size: int) -> str:
 def source_of(path: Path) -> str:
     st = path.stat()
     return read_text(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def syntax_error(text: str) -> SyntaxError | None:
+    """The first syntax error of a py:percent source, or None. The file is Python as a whole (Markdown cells
+    and magics are comments), so the error's line is the file's own line."""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return exc
+    return None
+
+
+def is_notebook(path: Path) -> bool:
+    """Whether a ``.py`` file is a py:percent notebook (it has a ``# %%`` cell), not a stray module."""
+    return any(line.startswith("# %%") for line in source_of(path).splitlines())
 
 
 def code_without_magics(cell_source: str) -> str:
@@ -106,6 +127,20 @@ class Notebook:
         cell = self.parameters_cell()
         return cell is not None and "run-alone" in cell.metadata.get("tags", [])
 
+    def problem(self) -> str | None:
+        """Why this notebook cannot run, in one line (for a syntax error, the file, its real line and the
+        message), or None."""
+        where = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        if (exc := syntax_error(self.source())) is not None:
+            return f"{where}, line {exc.lineno}: SyntaxError: {exc.msg}"
+        if (exc := syntax_error(self.code())) is not None:  # a cell that is Python only with its neighbours
+            return f"{where}: a code cell is not Python on its own: {exc.msg}"
+        try:
+            self.parameters()
+        except ReproError as exc:
+            return str(exc)
+        return None
+
     def parameters(self) -> dict[str, Param]:
         cell = self.parameters_cell()
         if cell is None:
@@ -140,7 +175,7 @@ def toc_files(toc: Path | None = None) -> list[str]:
 def discover() -> list[Notebook]:
     """All paper notebooks, ``notebooks/<part>/<slug>.py``: in the book's order, then any not in the toc."""
     order = {name: i for i, name in enumerate(toc_files())}
-    notebooks = [Notebook(p) for p in sorted(NOTEBOOKS.glob("*/*.py"))]
+    notebooks = [Notebook(p) for p in sorted(NOTEBOOKS.glob("*/*.py")) if is_notebook(p)]
     return sorted(notebooks, key=lambda nb: order.get(nb.docname, len(order)))
 
 
@@ -153,6 +188,7 @@ def select(target: str, notebooks: list[Notebook] | None = None) -> list[Noteboo
     if chosen:
         return chosen
     names = sorted({nb.slug for nb in notebooks} | {nb.part for nb in notebooks})
-    close = difflib.get_close_matches(target, names, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: all, {', '.join(names)}"
-    raise ReproError(f"no notebook or part named {target!r}{hint} (see `repro list`)")
+    close = difflib.get_close_matches(target[:200], names, n=3)
+    parts = ", ".join(sorted({nb.part for nb in notebooks}))
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; the parts are all, {parts}"
+    raise ReproError(f"no notebook or part named {quoted(target)}{hint} (see `repro list`)")

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,36 +12,41 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 40
-#     slug: "comet-w4a4kv4"
-#     part: "numerics"
-#     title: "COMET: Towards Practical W4A4KV4 LLMs Serving"
+#     arxiv: '2410.12168'
 #     authors:
-#     - "Lian Liu"
-#     - "Haimeng Ren"
-#     - "Long Cheng"
-#     - "Zhaohui Xu"
-#     - "Yudong Pan"
-#     - "Mengdi Wang"
-#     - "Xiaowei Li"
-#     - "Yinhe Han"
-#     - "Ying Wang"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2410.12168"
+#     - Lian Liu
+#     - Haimeng Ren
+#     - Long Cheng
+#     - Zhaohui Xu
+#     - Yudong Pan
+#     - Mengdi Wang
+#     - Xiaowei Li
+#     - Yinhe Han
+#     - Ying Wang
 #     links:
 #       paper: https://arxiv.org/abs/2410.12168
-#     tags:
-#     - "quantization"
-#     - "mixed precision"
-#     - "KV cache"
-#     - "LLM serving"
-#     thumbnail: "Planted outlier channels: the calibrated per-channel maximum with the blocks kept in INT8, and the matmul error of uniform 4-bit and mixed-precision activations"
+#     number: 40
 #     objectives:
-#     - "Quantize activations per token and per channel block, keeping only the blocks that hold outlier channels in 8 bits"
-#     - "Detect outlier channels from calibration data and check the detector on activations with known, planted outliers"
-#     - "Measure what W4A4 and a 4-bit KV cache cost a small language model in perplexity, with a 16-bit sanity check of the whole pipeline"
-#     - "Count the bytes of a 4-bit KV cache, scales included, for published model shapes"
+#     - Quantize activations per token and per channel block, keeping only the blocks
+#       that hold outlier channels in 8 bits
+#     - Detect outlier channels from calibration data and check the detector on activations
+#       with known, planted outliers
+#     - Measure what W4A4 and a 4-bit KV cache cost a small language model in perplexity,
+#       with a 16-bit sanity check of the whole pipeline
+#     - Count the bytes of a 4-bit KV cache, scales included, for published model shapes
+#     part: numerics
+#     slug: comet-w4a4kv4
+#     tags:
+#     - quantization
+#     - mixed precision
+#     - KV cache
+#     - LLM serving
+#     thumbnail: 'Planted outlier channels: the calibrated per-channel maximum with
+#       the blocks kept in INT8, and the matmul error of uniform 4-bit and mixed-precision
+#       activations'
+#     title: 'COMET: Towards Practical W4A4KV4 LLMs Serving'
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -77,15 +83,16 @@
 # | S2 | Check (ours): the block-wise integer matmul equals dequantize-then-multiply | Y = Σ_b s_x,b s_w,b (X_q,b W_q,bᵀ) |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: the whole validation text. one of: quick, full
-seed = 0  # master random seed (planted activations and weights of part A). range: 0..2**31-1
-device = "cpu"  # torch device for the language model of part B (the synthetic part runs on the CPU). one of: cpu, cuda
-block = 32  # channels per activation block (the paper uses 128); must divide 128. range: 8..128
-tau = 10.0  # outlier threshold: a channel is an outlier if its calibrated max |x| exceeds tau times the median channel's. range: 1.0..1000.0
-outlier_scale = 20.0  # factor applied to the planted outlier channels in part A. range: 1.0..1000.0
-outlier_fraction = 0.01  # share of channels planted as outliers in part A. range: 0.001..0.5
-eval_windows: int | None = None  # 128-character held-out windows scored per variant in part B; None takes the profile's count. range: 1..968
-calib_windows: int | None = None  # 128-character training windows used to calibrate the outlier blocks; None takes the profile's count. range: 1..512
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: the whole validation text. one of: quick, full
+seed: int = 0  # master random seed (planted activations and weights of part A). range: 0..2**31-1
+device: str = "cpu"  # torch device for the language model of part B (the synthetic part runs on the CPU). one of: cpu, cuda
+block: int = 32  # channels per activation block (the paper uses 128); must divide 128. range: 8..128
+tau: float = 10.0  # outlier threshold: a channel is an outlier if its calibrated max |x| exceeds tau times the median channel's. range: 1.0..1000.0
+outlier_scale: float = 20.0  # factor applied to the planted outlier channels in part A. range: 1.0..1000.0
+outlier_fraction: float = 0.01  # share of channels planted as outliers in part A. range: 0.001..0.5
+eval_windows: Optional[int] = None  # 128-character held-out windows scored per variant in part B; None takes the profile's count. range: 1..968
+calib_windows: Optional[int] = None  # 128-character training windows used to calibrate the outlier blocks; None takes the profile's count. range: 1..512
 
 # %%
 import math
@@ -719,7 +726,7 @@ claims.show()
 # error. The block-size table shows the trade the paper's kernel has to live with: bigger blocks make all-INT4
 # worse and, without the permutation, push more channels into INT8. A quantizer that uses INT4 everywhere fails
 # the 5× criterion by construction, which is what makes C1a a test and not a tautology.
-# 
+#
 # **Our language model has no outlier channels, so the INT8 blocks have nothing to do (C1c, C1b).** In all 20
 # projections of `text-small` the largest channel maximum is at most about 3× the median, far below τ = 10: the
 # few fixed, huge outlier channels that large transformers grow are absent from a 0.8 M-parameter character
@@ -731,13 +738,13 @@ claims.show()
 # mixed precision. Forcing the largest blocks into INT8 anyway (the budget curve) lowers the loss smoothly down
 # to the W4A16 level at 100% INT8: in this model INT8 blocks only buy precision in proportion to the share of
 # channels they cover.
-# 
+#
 # **A side result: sorting the channels helps INT4 even without outliers.** The permuted variant has no INT8
 # block either, yet its perplexity increase (W4A4, KV4) is about 1.6% against 2.8% in the original channel
 # order: grouping channels of similar range gives each block a tighter scale. The permutation is folded into the
 # weights offline (we re-block the weights in the same order, which S2 checks is still an exact integer block
 # product), so in a deployment it is free.
-# 
+#
 # **KV4 and the memory accounting (C4).** On its own the INT4 cache costs about 0.6% perplexity, roughly what
 # INT4 weights cost, and adds under a point on top of W4A4. A 4-bit cache is not quite 4× smaller once its
 # scales are counted: with one FP16 scale per group of g elements the ratio is 2 / (1/2 + 2/g), from 3.56 at
@@ -745,12 +752,12 @@ claims.show()
 # holds, bit-packed, takes exactly the bytes the formula gives. What the paper does with the saving is batch
 # size: for LLaMA-3-70B at 4K tokens on one A100-80GB the upper bound goes from about 37 sequences (W4, FP16
 # cache) to about 146 (W4, INT4 cache), and the FP16 model does not fit at all.
-# 
+#
 # **The speedups (C2, C3) are out of reach.** They are properties of the authors' CUDA kernels on INT4 tensor
 # cores (Ampere; Hopper dropped INT4 matrix instructions). A CPU has no INT4 matrix units, so timing our
 # fake-quantized matmuls would measure the simulation's overhead, not COMET's speed. The S1 sanity row is the
 # guard on everything else: the same pipeline with 16-bit integers lands on the fp32 perplexity (7.93 both).
-# 
+#
 # **Where the spec and the paper differ.** The replication spec suggested these criteria and a block of 128; we
 # keep the spec's thresholds and scale the block to 32 because our projections are only 128 wide. The paper's
 # title on arXiv's listing reads "Partical"; the paper itself says "Practical", which we use.

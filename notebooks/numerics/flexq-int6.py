@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,35 +12,41 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 66
-#     slug: "flexq-int6"
-#     part: "numerics"
-#     title: "FlexQ: Efficient Post-training INT6 Quantization for LLM Serving via Algorithm-System Co-Design"
+#     arxiv: '2508.04405'
 #     authors:
-#     - "Hao Zhang"
-#     - "Aining Jia"
-#     - "Weifeng Bu"
-#     - "Yushu Cai"
-#     - "Kai Sheng"
-#     - "Hao Chen"
-#     - "Xin He"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2508.04405"
+#     - Hao Zhang
+#     - Aining Jia
+#     - Weifeng Bu
+#     - Yushu Cai
+#     - Kai Sheng
+#     - Hao Chen
+#     - Xin He
 #     links:
-#       paper: https://arxiv.org/abs/2508.04405
 #       code: https://github.com/FlyFoxPlayer/FlexQ
-#     tags:
-#     - "quantization"
-#     - "INT6"
-#     - "bit-plane GEMM"
-#     - "LLM serving"
-#     - "memory"
-#     thumbnail: "Perplexity increase of TinyGPT under W4, W6, FlexQ and W8 post-training quantization"
+#       paper: https://arxiv.org/abs/2508.04405
+#     number: 66
 #     objectives:
-#     - "Quantize a language model's weights and activations to 6 bits group-wise and choose which layers keep 8-bit activations from a sensitivity scan on calibration data"
-#     - "Compute an integer matrix product exactly as a shifted sum of binary AND-popcount products of bit planes, and count what that costs"
-#     - "Turn bits per weight into model and serving memory for published model shapes, and say which assumptions a memory ratio rests on"
+#     - Quantize a language model's weights and activations to 6 bits group-wise and
+#       choose which layers keep 8-bit activations from a sensitivity scan on calibration
+#       data
+#     - Compute an integer matrix product exactly as a shifted sum of binary AND-popcount
+#       products of bit planes, and count what that costs
+#     - Turn bits per weight into model and serving memory for published model shapes,
+#       and say which assumptions a memory ratio rests on
+#     part: numerics
+#     slug: flexq-int6
+#     tags:
+#     - quantization
+#     - INT6
+#     - bit-plane GEMM
+#     - LLM serving
+#     - memory
+#     thumbnail: Perplexity increase of TinyGPT under W4, W6, FlexQ and W8 post-training
+#       quantization
+#     title: 'FlexQ: Efficient Post-training INT6 Quantization for LLM Serving via Algorithm-System
+#       Co-Design'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -76,15 +83,16 @@
 # | C4c | End-to-end inference speed against SmoothQuant and fp16 | 1.33× over SmoothQuant; LLaMA-13B up to 2.38× over fp16 |
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
-seed = 0  # master random seed (Part A's random codes, the calibration windows). range: 0..2**31-1
-device = "cpu"  # torch device for the language model in Part B; the bit-plane kernel runs in numpy on the CPU. one of: cpu, cuda
-eval_windows: int | None = None  # held-out 128-character windows scored for perplexity; None takes the profile's count. range: 8..900
-calib_windows = 16  # calibration windows (training text) for the sensitivity scan and SmoothQuant's scales. range: 1..256
-group = 128  # group size of weights and activations along the input dimension (the paper's 128). one of: 32, 64, 128
-a8_fraction = 0.2  # share of linear layers that keep 8-bit activations (top of the sensitivity ranking). range: 0.0..1.0
-kv_batch = 8  # sequences in the KV cache of Part C's end-to-end memory model. range: 1..1024
-kv_tokens = 2048  # tokens per sequence in Part C's KV cache. range: 1..1_000_000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
+seed: int = 0  # master random seed (Part A's random codes, the calibration windows). range: 0..2**31-1
+device: str = "cpu"  # torch device for the language model in Part B; the bit-plane kernel runs in numpy on the CPU. one of: cpu, cuda
+eval_windows: Optional[int] = None  # held-out 128-character windows scored for perplexity; None takes the profile's count. range: 8..900
+calib_windows: int = 16  # calibration windows (training text) for the sensitivity scan and SmoothQuant's scales. range: 1..256
+group: int = 128  # group size of weights and activations along the input dimension (the paper's 128). one of: 32, 64, 128
+a8_fraction: float = 0.2  # share of linear layers that keep 8-bit activations (top of the sensitivity ranking). range: 0.0..1.0
+kv_batch: int = 8  # sequences in the KV cache of Part C's end-to-end memory model. range: 1..1024
+kv_tokens: int = 2048  # tokens per sequence in Part C's KV cache. range: 1..1_000_000
 
 # %%
 import copy

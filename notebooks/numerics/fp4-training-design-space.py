@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,31 +12,37 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 12
-#     slug: "fp4-training-design-space"
-#     part: "numerics"
-#     title: "Elucidating the Design Space of FP4 training"
+#     arxiv: '2509.17791'
 #     authors:
-#     - "Robert Hu"
-#     - "Carlo Luschi"
-#     - "Paul Balanca"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2509.17791"
+#     - Robert Hu
+#     - Carlo Luschi
+#     - Paul Balanca
 #     links:
 #       paper: https://arxiv.org/abs/2509.17791
-#     tags:
-#     - "number formats"
-#     - "fp4"
-#     - "low-precision training"
-#     - "microscaling"
-#     - "Pareto front"
-#     thumbnail: "Loss gap to fp32 against counted overhead for every FP4 training recipe, with the Pareto front marked"
+#     number: 12
 #     objectives:
-#     - "Write one quantised-GEMM autograd function that covers forward, input-gradient and weight-gradient GEMMs with block scales along each reduction axis"
-#     - "Count the arithmetic overhead of Hadamard transforms, tensor scaling, stochastic rounding and gradient estimators, and place recipes on an accuracy-versus-overhead Pareto front"
-#     - "Compare the E8M0, E4M3 and UE5M3 block-scale formats by range and precision, and explain which failure each one avoids"
-#     - "Check a low-precision training simulator with a bypass and a 16-bit falsifier before ranking anything"
+#     - Write one quantised-GEMM autograd function that covers forward, input-gradient
+#       and weight-gradient GEMMs with block scales along each reduction axis
+#     - Count the arithmetic overhead of Hadamard transforms, tensor scaling, stochastic
+#       rounding and gradient estimators, and place recipes on an accuracy-versus-overhead
+#       Pareto front
+#     - Compare the E8M0, E4M3 and UE5M3 block-scale formats by range and precision,
+#       and explain which failure each one avoids
+#     - Check a low-precision training simulator with a bypass and a 16-bit falsifier
+#       before ranking anything
+#     part: numerics
+#     slug: fp4-training-design-space
+#     tags:
+#     - number formats
+#     - fp4
+#     - low-precision training
+#     - microscaling
+#     - Pareto front
+#     thumbnail: Loss gap to fp32 against counted overhead for every FP4 training recipe,
+#       with the Pareto front marked
+#     title: Elucidating the Design Space of FP4 training
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -79,12 +86,13 @@
 # range/precision and training quality separately.
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: larger grid, longer runs and the char-level transformer. one of: quick, full
-seed = 0  # master random seed (data, initialisation, batch order, Hadamard signs, stochastic rounding). range: 0..2**31-1
-device = "cpu"  # torch device for training; the quantisers run in float64 on it. one of: cpu, cuda
-steps: int | None = None  # training steps per run on the regression and digits tasks; None takes the profile's count. range: 20..20000
-n_seeds: int | None = None  # seeds for the noise estimate (fp32 and plain MXFP4 per seed); None takes the profile's count. range: 2..20
-lm_steps: int | None = None  # training steps of the char-level transformer (task T3); 0 skips T3; None takes the profile's count. range: 0..20000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: larger grid, longer runs and the char-level transformer. one of: quick, full
+seed: int = 0  # master random seed (data, initialisation, batch order, Hadamard signs, stochastic rounding). range: 0..2**31-1
+device: str = "cpu"  # torch device for training; the quantisers run in float64 on it. one of: cpu, cuda
+steps: Optional[int] = None  # training steps per run on the regression and digits tasks; None takes the profile's count. range: 20..20000
+n_seeds: Optional[int] = None  # seeds for the noise estimate (fp32 and plain MXFP4 per seed); None takes the profile's count. range: 2..20
+lm_steps: Optional[int] = None  # training steps of the char-level transformer (task T3); 0 skips T3; None takes the profile's count. range: 0..20000
 
 # %%
 import functools

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,28 +12,32 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 47
-#     slug: "lmul-addition-only-multiply"
-#     part: "numerics"
-#     title: "Addition is All You Need for Energy-efficient Language Models"
+#     arxiv: '2410.00907'
 #     authors:
-#     - "Hongyin Luo"
-#     - "Wei Sun"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2410.00907"
+#     - Hongyin Luo
+#     - Wei Sun
 #     links:
 #       paper: https://arxiv.org/abs/2410.00907
-#     tags:
-#     - "number formats"
-#     - "energy"
-#     - "matmul"
-#     - "ViT"
-#     thumbnail: "Relative error of L-Mul against bf16 and fp8 products, as cumulative distributions"
+#     number: 47
 #     objectives:
-#     - "Build a floating-point multiply from one integer addition on the bit patterns and explain where its error comes from"
-#     - "Measure an approximate multiplier's relative error against fp8 and bf16 products and against its closed-form expectation"
-#     - "Turn per-operation energies into an energy saving, and say which assumptions the saving rests on"
+#     - Build a floating-point multiply from one integer addition on the bit patterns
+#       and explain where its error comes from
+#     - Measure an approximate multiplier's relative error against fp8 and bf16 products
+#       and against its closed-form expectation
+#     - Turn per-operation energies into an energy saving, and say which assumptions
+#       the saving rests on
+#     part: numerics
+#     slug: lmul-addition-only-multiply
+#     tags:
+#     - number formats
+#     - energy
+#     - matmul
+#     - ViT
+#     thumbnail: Relative error of L-Mul against bf16 and fp8 products, as cumulative
+#       distributions
+#     title: Addition is All You Need for Energy-efficient Language Models
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -61,12 +66,13 @@
 # | C5 | L-Mul(3) for every multiply matches fp8 e4m3 in fine-tuning and inference | equivalent accuracy after fine-tuning |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
-seed = 0  # master random seed (operand draws, data split, ViT init and batches). range: 0..2**31-1
-device = "cpu"  # torch device for training the tiny ViT; L-Mul itself runs in numpy on the CPU. one of: cpu, cuda
-n_pairs: int | None = None  # random operand pairs per distribution in part A; None takes the profile's size. range: 1000..10_000_000
-vit_epochs: int | None = None  # training epochs of the tiny ViT in part C; None takes the profile's count. range: 1..1000
-lm_windows: int | None = None  # 128-character validation windows scored by the language model in part C; None takes the profile's count. range: 1..1000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
+seed: int = 0  # master random seed (operand draws, data split, ViT init and batches). range: 0..2**31-1
+device: str = "cpu"  # torch device for training the tiny ViT; L-Mul itself runs in numpy on the CPU. one of: cpu, cuda
+n_pairs: Optional[int] = None  # random operand pairs per distribution in part A; None takes the profile's size. range: 1000..10_000_000
+vit_epochs: Optional[int] = None  # training epochs of the tiny ViT in part C; None takes the profile's count. range: 1..1000
+lm_windows: Optional[int] = None  # 128-character validation windows scored by the language model in part C; None takes the profile's count. range: 1..1000
 
 # %%
 from functools import partial

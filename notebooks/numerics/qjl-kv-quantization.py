@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,31 +12,37 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 50
-#     slug: "qjl-kv-quantization"
-#     part: "numerics"
-#     title: "QJL: 1-Bit Quantized JL Transform for KV Cache Quantization with Zero Overhead"
+#     arxiv: '2406.03482'
 #     authors:
-#     - "Amir Zandieh"
-#     - "Majid Daliri"
-#     - "Insu Han"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2406.03482"
+#     - Amir Zandieh
+#     - Majid Daliri
+#     - Insu Han
 #     links:
-#       paper: https://arxiv.org/abs/2406.03482
 #       code: https://github.com/amirzandieh/QJL
-#     tags:
-#     - "quantization"
-#     - "KV cache"
-#     - "sketching"
-#     - "attention"
-#     thumbnail: "Perplexity of the tiny language model against the bits per cached number, for QJL and group-wise quantizers"
+#       paper: https://arxiv.org/abs/2406.03482
+#     number: 50
 #     objectives:
-#     - "Derive why a sign-quantized Gaussian projection of the key, paired with an unquantized projection of the query, estimates the inner product without bias"
-#     - "Check an estimator's mean and variance against closed forms with many independent sketches"
-#     - "Count the bits of a quantized KV cache exactly, including norms, scales, zero points, outlier indices and the full-precision buffer"
-#     - "Measure what key and value quantization does to attention and to a language model's perplexity"
+#     - Derive why a sign-quantized Gaussian projection of the key, paired with an unquantized
+#       projection of the query, estimates the inner product without bias
+#     - Check an estimator's mean and variance against closed forms with many independent
+#       sketches
+#     - Count the bits of a quantized KV cache exactly, including norms, scales, zero
+#       points, outlier indices and the full-precision buffer
+#     - Measure what key and value quantization does to attention and to a language
+#       model's perplexity
+#     part: numerics
+#     slug: qjl-kv-quantization
+#     tags:
+#     - quantization
+#     - KV cache
+#     - sketching
+#     - attention
+#     thumbnail: Perplexity of the tiny language model against the bits per cached number,
+#       for QJL and group-wise quantizers
+#     title: 'QJL: 1-Bit Quantized JL Transform for KV Cache Quantization with Zero
+#       Overhead'
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -70,12 +77,13 @@
 # | C5 | With sketch dimension $m = O(\varepsilon^{-2}\log n)$ all attention scores are accurate to a relative $\varepsilon$ at once | error $\propto m^{-1/2}$ |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: more sketches, windows and sketch sizes. one of: quick, full
-seed = 0  # master random seed (test vectors of part A and every sketch matrix). range: 0..2**31-1
-device = "cpu"  # torch device; everything here runs on the CPU. one of: cpu, cuda
-n_draws: int | None = None  # independent sketches per sketch size in part A; None takes the profile's count. range: 200..100_000
-n_windows: int | None = None  # validation windows for the perplexity of part D; None takes the profile's count. range: 1..10_000
-buffer = 32  # most recent tokens kept in full precision (quantized whenever the buffer fills). range: 1..128
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: more sketches, windows and sketch sizes. one of: quick, full
+seed: int = 0  # master random seed (test vectors of part A and every sketch matrix). range: 0..2**31-1
+device: str = "cpu"  # torch device; everything here runs on the CPU. one of: cpu, cuda
+n_draws: Optional[int] = None  # independent sketches per sketch size in part A; None takes the profile's count. range: 200..100_000
+n_windows: Optional[int] = None  # validation windows for the perplexity of part D; None takes the profile's count. range: 1..10_000
+buffer: int = 32  # most recent tokens kept in full precision (quantized whenever the buffer fills). range: 1..128
 
 # %%
 import lib.runinfo

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,30 +12,34 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 43
-#     slug: "sail-lut-gemv"
-#     part: "numerics"
-#     title: "SAIL: SRAM-Accelerated LLM Inference System with Lookup-Table-based GEMV"
+#     arxiv: '2509.25853'
 #     authors:
-#     - "Jingyao Zhang"
-#     - "Jaewoo Park"
-#     - "Jongeun Lee"
-#     - "Elaheh Sadredini"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2509.25853"
+#     - Jingyao Zhang
+#     - Jaewoo Park
+#     - Jongeun Lee
+#     - Elaheh Sadredini
 #     links:
 #       paper: https://arxiv.org/abs/2509.25853
-#     tags:
-#     - "lookup tables"
-#     - "GEMV"
-#     - "low-bit weights"
-#     - "processing in memory"
-#     thumbnail: "Operations per output of a lookup-table GEMV against a multiply-accumulate GEMV, by weight bit width"
+#     number: 43
 #     objectives:
-#     - "Compute a low-bit matrix-vector product with table lookups and additions only, exactly, for any weight width"
-#     - "Count the additions, lookups, multiplications and bytes of a LUT-GEMV against a dequantize-then-multiply GEMV"
-#     - "Measure how often quantized activation patterns repeat in a real model, and what sharing their tables saves"
+#     - Compute a low-bit matrix-vector product with table lookups and additions only,
+#       exactly, for any weight width
+#     - Count the additions, lookups, multiplications and bytes of a LUT-GEMV against
+#       a dequantize-then-multiply GEMV
+#     - Measure how often quantized activation patterns repeat in a real model, and
+#       what sharing their tables saves
+#     part: numerics
+#     slug: sail-lut-gemv
+#     tags:
+#     - lookup tables
+#     - GEMV
+#     - low-bit weights
+#     - processing in memory
+#     thumbnail: Operations per output of a lookup-table GEMV against a multiply-accumulate
+#       GEMV, by weight bit width
+#     title: 'SAIL: SRAM-Accelerated LLM Inference System with Lookup-Table-based GEMV'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -64,14 +69,15 @@
 # | C5 | Speed-up and cost efficiency over an ARM server CPU and a V100 GPU | up to 10.7× speed-up, 19.9× tokens/$ vs Neoverse-N1; 7.04× cost efficiency vs V100 |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: more validation text and larger timed GEMVs. one of: quick, full
-seed = 0  # master random seed (weights, activations, text windows). range: 0..2**31-1
-device = "cpu"  # the kernels here are numpy code on the CPU; the parameter exists for the book's contract. one of: cpu
-g = 4  # activations per lookup table (a table has 2^g entries); the paper's family uses 4. one of: 2, 3, 4, 5, 6, 8
-batch = 16  # tokens that share the weights' table indices in the batched GEMV and the redundancy count. range: 1..256
-act_bits = 4  # bits of the quantized activations whose patterns are counted in part C. range: 2..8
-n_windows: int | None = None  # 128-character validation windows run through the model in part C; None takes the profile's count. range: 1..2000
-timed_dim: int | None = None  # n = k of the timed square GEMV in part D; None takes the profile's size. range: 256..16384
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: more validation text and larger timed GEMVs. one of: quick, full
+seed: int = 0  # master random seed (weights, activations, text windows). range: 0..2**31-1
+device: str = "cpu"  # the kernels here are numpy code on the CPU; the parameter exists for the book's contract. one of: cpu
+g: int = 4  # activations per lookup table (a table has 2^g entries); the paper's family uses 4. one of: 2, 3, 4, 5, 6, 8
+batch: int = 16  # tokens that share the weights' table indices in the batched GEMV and the redundancy count. range: 1..256
+act_bits: int = 4  # bits of the quantized activations whose patterns are counted in part C. range: 2..8
+n_windows: Optional[int] = None  # 128-character validation windows run through the model in part C; None takes the profile's count. range: 1..2000
+timed_dim: Optional[int] = None  # n and k (equal) of the timed square GEMV in part D; None takes the profile's size. range: 256..16384
 
 # %%
 import lib.runinfo

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,35 +12,40 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 33
-#     slug: "tilus-arbitrary-bitwidth"
-#     part: "numerics"
-#     title: "Tilus: A Virtual Machine for Arbitrary Low-Precision GPGPU Computation in LLM Serving"
+#     arxiv: '2504.12984'
 #     authors:
-#     - "Yaoyao Ding"
-#     - "Bohan Hou"
-#     - "Xiao Zhang"
-#     - "Allan Lin"
-#     - "Tianqi Chen"
-#     - "Cody Yu Hao"
-#     - "Yida Wang"
-#     - "Gennady Pekhimenko"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2504.12984"
+#     - Yaoyao Ding
+#     - Bohan Hou
+#     - Xiao Zhang
+#     - Allan Lin
+#     - Tianqi Chen
+#     - Cody Yu Hao
+#     - Yida Wang
+#     - Gennady Pekhimenko
 #     links:
-#       paper: https://arxiv.org/abs/2504.12984
 #       code: https://github.com/NVIDIA/tilus
-#     tags:
-#     - "low-bit weights"
-#     - "bit packing"
-#     - "GEMV"
-#     - "layouts"
-#     thumbnail: "Bytes read per GEMV and measured CPU time against weight bit width, with the ideal 1/b line"
+#       paper: https://arxiv.org/abs/2504.12984
+#     number: 33
 #     objectives:
-#     - "Pack weights of any width from 1 to 8 bits into 32-bit words, including codes that straddle two words, and unpack them exactly"
-#     - "Check the algebraic properties of a register-layout system (associativity, bijectivity, identities) and see a wrong definition fail them"
-#     - "Explain why weight-only low-bit GEMV is memory-bound on a GPU, and why an unfused CPU kernel does not show the expected speed-up"
+#     - Pack weights of any width from 1 to 8 bits into 32-bit words, including codes
+#       that straddle two words, and unpack them exactly
+#     - Check the algebraic properties of a register-layout system (associativity, bijectivity,
+#       identities) and see a wrong definition fail them
+#     - Explain why weight-only low-bit GEMV is memory-bound on a GPU, and why an unfused
+#       CPU kernel does not show the expected speed-up
+#     part: numerics
+#     slug: tilus-arbitrary-bitwidth
+#     tags:
+#     - low-bit weights
+#     - bit packing
+#     - GEMV
+#     - layouts
+#     thumbnail: Bytes read per GEMV and measured CPU time against weight bit width,
+#       with the ideal 1/b line
+#     title: 'Tilus: A Virtual Machine for Arbitrary Low-Precision GPGPU Computation
+#       in LLM Serving'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -72,14 +78,15 @@
 # | C4b | With cheap unpacking, the GEMV gets faster as the bit width falls | speed grows as bits fall |
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
-seed = 0  # master random seed (codes, weights, activations, random layouts). range: 0..2**31-1
-device = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.numerics.kernels.packed_gpu (needs a GPU and Triton), which then decides C4b. one of: cpu, cuda
-n_codes: int | None = None  # random codes per width in the packing round trip (C1); None takes the profile's size. range: 1000..100_000_000
-gemv_rows: int | None = None  # output rows n of the timed n x k GEMV; None takes the profile's size. range: 128..65536
-gemv_cols: int | None = None  # input channels k of the timed GEMV (a multiple of the group size); None takes the profile's size. range: 128..65536
-group = 128  # input channels that share one quantization scale. one of: 32, 64, 128, 256
-repeats = 3  # timed repetitions per width (the median is reported). range: 1..50
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
+seed: int = 0  # master random seed (codes, weights, activations, random layouts). range: 0..2**31-1
+device: str = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.numerics.kernels.packed_gpu (needs a GPU and Triton), which then decides C4b. one of: cpu, cuda
+n_codes: Optional[int] = None  # random codes per width in the packing round trip (C1); None takes the profile's size. range: 1000..100_000_000
+gemv_rows: Optional[int] = None  # output rows n of the timed n x k GEMV; None takes the profile's size. range: 128..65536
+gemv_cols: Optional[int] = None  # input channels k of the timed GEMV (a multiple of the group size); None takes the profile's size. range: 128..65536
+group: int = 128  # input channels that share one quantization scale. one of: 32, 64, 128, 256
+repeats: int = 3  # timed repetitions per width (the median is reported). range: 1..50
 
 # %%
 import random

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,36 +12,41 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 31
-#     slug: "c2q-classical-to-quantum"
-#     part: "quantum"
-#     title: "C2|Q>: A Robust Framework for Bridging Classical and Quantum Software Development"
+#     arxiv: '2510.02854'
 #     authors:
-#     - "Boshuai Ye"
-#     - "Arif Ali Khan"
-#     - "Teemu Pihkakoski"
-#     - "Peng Liang"
-#     - "Muhammad Azeem Akbar"
-#     - "Matti Silveri"
-#     - "Lauri Malmi"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2510.02854"
+#     - Boshuai Ye
+#     - Arif Ali Khan
+#     - Teemu Pihkakoski
+#     - Peng Liang
+#     - Muhammad Azeem Akbar
+#     - Matti Silveri
+#     - Lauri Malmi
 #     links:
-#       paper: https://arxiv.org/abs/2510.02854
 #       code: https://github.com/C2-Q/C2Q
+#       paper: https://arxiv.org/abs/2510.02854
 #       rcr-report: https://arxiv.org/abs/2604.04112
-#     tags:
-#     - "quantum"
-#     - "QUBO"
-#     - "QAOA"
-#     - "software engineering"
-#     - "hardware selection"
-#     thumbnail: "Completion and optimality of decoded QAOA solutions per problem family, and the recommender's estimated error per device and circuit size"
+#     number: 31
 #     objectives:
-#     - "Encode a classical problem (max-cut, independent set, colouring, assignment) as a QUBO with penalties and check that its minimum is the true optimum"
-#     - "Run QAOA on qiskit-aer, decode the sampled bitstrings and measure how often the answer is valid and optimal"
-#     - "Recommend a quantum device from a table of device models by feasibility and estimated circuit error"
+#     - Encode a classical problem (max-cut, independent set, colouring, assignment)
+#       as a QUBO with penalties and check that its minimum is the true optimum
+#     - Run QAOA on qiskit-aer, decode the sampled bitstrings and measure how often
+#       the answer is valid and optimal
+#     - Recommend a quantum device from a table of device models by feasibility and
+#       estimated circuit error
+#     part: quantum
+#     slug: c2q-classical-to-quantum
+#     tags:
+#     - quantum
+#     - QUBO
+#     - QAOA
+#     - software engineering
+#     - hardware selection
+#     thumbnail: Completion and optimality of decoded QAOA solutions per problem family,
+#       and the recommender's estimated error per device and circuit size
+#     title: 'C2|Q>: A Robust Framework for Bridging Classical and Quantum Software
+#       Development'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -72,16 +78,17 @@
 # | C4 | C2\|Q⟩ cuts implementation effort about 40x against manual low-level SDK code. | ~40x |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: 10 instances per family, p = 2, recommender up to 100 qubits. one of: quick, full
-seed = 0  # master random seed. range: 0..2**31-1
-device = "cpu"  # where qiskit-aer simulates (CPU build only). one of: cpu
-instances_per_family: int | None = None  # generated problem specs per family; None: 4 quick, 10 full. range: 1..50
-qaoa_layers: int | None = None  # QAOA depth p; None: 1 quick, 2 full. range: 1..6
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: 10 instances per family, QAOA depth 2, recommender up to 100 qubits. one of: quick, full
+seed: int = 0  # master random seed. range: 0..2**31-1
+device: str = "cpu"  # where qiskit-aer simulates (CPU build only). one of: cpu
+instances_per_family: Optional[int] = None  # generated problem specs per family; None: 4 quick, 10 full. range: 1..50
+qaoa_layers: Optional[int] = None  # QAOA depth p; None: 1 quick, 2 full. range: 1..6
 qaoa_restarts: int = 2  # random starting angles per instance (the best is kept). range: 1..20
 qaoa_maxiter: int = 60  # COBYLA iterations per start. range: 10..2000
 shots: int = 1024  # seeded measurement shots of the optimised circuit. range: 16..100_000
 top_k: int = 8  # the decoder checks the k most frequent bitstrings, in order, for a valid answer. range: 1..1024
-recommender_sizes: str | None = None  # comma-separated qubit counts for the recommender; None: 4,8,16,24,32,48,56 quick, up to 100 full
+recommender_sizes: Optional[str] = None  # comma-separated qubit counts for the recommender; None: 4,8,16,24,32,48,56 quick, up to 100 full. items: int in 4..100
 transpile_seeds: int = 2  # transpiler seeds per (device topology, size): the layout spread. range: 1..10
 
 # %%

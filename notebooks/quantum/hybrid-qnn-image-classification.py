@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,28 +12,32 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 1
-#     slug: "hybrid-qnn-image-classification"
-#     part: "quantum"
-#     title: "Hybrid Quantum-Classical Model for Image Classification"
+#     arxiv: '2509.13353'
 #     authors:
-#     - "Muhammad Adnan Shahzad"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2509.13353"
+#     - Muhammad Adnan Shahzad
 #     links:
-#       paper: https://arxiv.org/abs/2509.13353
 #       code: https://github.com/adnanphp/Hybrid-Quantum-Classical
-#     tags:
-#     - "quantum machine learning"
-#     - "PennyLane"
-#     - "CNN"
-#     - "adversarial robustness"
-#     thumbnail: "Test accuracy of the hybrid CNN+PQC, its classical twin and the classical CNNs on three 8x8 data sets"
+#       paper: https://arxiv.org/abs/2509.13353
+#     number: 1
 #     objectives:
-#     - "Build a parameterised quantum circuit as a torch layer and check it against a hand-computed state and finite differences"
-#     - "Separate the effect of a quantum layer from the effects of width and training recipe with a classical twin"
-#     - "Attack a model in its own input range (FGSM, PGD with restarts) and look for gradient masking"
+#     - Build a parameterised quantum circuit as a torch layer and check it against
+#       a hand-computed state and finite differences
+#     - Separate the effect of a quantum layer from the effects of width and training
+#       recipe with a classical twin
+#     - Attack a model in its own input range (FGSM, PGD with restarts) and look for
+#       gradient masking
+#     part: quantum
+#     slug: hybrid-qnn-image-classification
+#     tags:
+#     - quantum machine learning
+#     - PennyLane
+#     - CNN
+#     - adversarial robustness
+#     thumbnail: Test accuracy of the hybrid CNN+PQC, its classical twin and the classical
+#       CNNs on three 8x8 data sets
+#     title: Hybrid Quantum-Classical Model for Image Classification
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -72,18 +77,19 @@
 # | C5 | The hybrid uses less memory and less CPU | 4-5 GB vs 5-6 GB; 9.5 % vs 23.2 % CPU |
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 60 s on 2 idle cores (D1-D3, 2 seeds, 6 epochs, 100 attacked images); full: 3 seeds, 30 epochs, all 450, eps sweep, PGD-50x3. one of: quick, full
-seed = 0  # master random seed; run r of a model uses seed + r. range: 0..2**31-1
-device = "cpu"  # torch device; CPU only: models this small gain nothing from a GPU, and PennyLane simulates on the CPU. one of: cpu
-n_seeds: int | None = None  # training seeds per model and data set; None: 2 quick, 3 full. range: 1..10
-epochs: int | None = None  # training epochs per run (the paper: 50); None: 6 quick, 30 full. range: 1..200
-n_qubits = 4  # qubits of the PQC (amplitude embedding takes 2**n_qubits inputs; the paper: 4). range: 1..8
-n_layers = 2  # basic entangler layers of the PQC (the paper: 2). range: 1..10
-embedding = "amplitude"  # how features enter the circuit: amplitudes (the paper) or Hadamard + RY angles. one of: amplitude, angle
-backend = "torch"  # simulator used in training: exact torch statevector, or PennyLane's default.qubit / lightning.qubit (much slower). one of: torch, default.qubit, lightning.qubit
-n_attack: int | None = None  # D1 test images attacked per model and seed; None: 100 quick, all (450) full. range: 10..450
-eps_list: str | None = None  # L-inf attack radii in pixel units (comma-separated); None: "0.03,0.1" quick, "0.03,0.05,0.1,0.2" full
-timing_epochs = 2  # epochs timed per model in the timing cell (fresh models, D1, PennyLane for the hybrid). range: 1..20
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 idle cores (D1-D3, 2 seeds, 6 epochs, 100 attacked images); full: 3 seeds, 30 epochs, all 450, eps sweep, PGD-50x3. one of: quick, full
+seed: int = 0  # master random seed; run r of a model uses seed + r. range: 0..2**31-1
+device: str = "cpu"  # torch device; CPU only: models this small gain nothing from a GPU, and PennyLane simulates on the CPU. one of: cpu
+n_seeds: Optional[int] = None  # training seeds per model and data set; None: 2 quick, 3 full. range: 1..10
+epochs: Optional[int] = None  # training epochs per run (the paper: 50); None: 6 quick, 30 full. range: 1..200
+n_qubits: int = 4  # qubits of the PQC (amplitude embedding takes 2**n_qubits inputs; the paper: 4). range: 1..8
+n_layers: int = 2  # basic entangler layers of the PQC (the paper: 2). range: 1..10
+embedding: str = "amplitude"  # how features enter the circuit: amplitudes (the paper) or Hadamard + RY angles. one of: amplitude, angle
+backend: str = "torch"  # simulator used in training: exact torch statevector, or PennyLane's default.qubit / lightning.qubit (much slower). one of: torch, default.qubit, lightning.qubit
+n_attack: Optional[int] = None  # D1 test images attacked per model and seed; None: 100 quick, all (450) full. range: 10..450
+eps_list: Optional[str] = None  # L-inf attack radii in pixel units (comma-separated); None: "0.03,0.1" quick, "0.03,0.05,0.1,0.2" full. items: float in 0..1
+timing_epochs: int = 2  # epochs timed per model in the timing cell (fresh models, D1, PennyLane for the hybrid). range: 1..20
 
 # %%
 import time

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,30 +12,36 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 59
-#     slug: "qiskit-quantum-katas"
-#     part: "quantum"
-#     title: "Qiskit QuantumKatas: Adapting Microsoft's Quantum Computing exercises for LLM evaluation"
+#     arxiv: '2605.27210'
 #     authors:
-#     - "Juan Cruz-Benito"
-#     - "Ismael Faro"
-#     year: 2026
-#     venue: "arXiv preprint"
-#     arxiv: "2605.27210"
+#     - Juan Cruz-Benito
+#     - Ismael Faro
 #     links:
-#       paper: https://arxiv.org/abs/2605.27210
 #       code: https://github.com/cbjuan/QuantumKatas
-#     tags:
-#     - "quantum"
-#     - "benchmarks"
-#     - "LLM evaluation"
-#     - "mutation testing"
-#     - "qiskit"
-#     thumbnail: "Mutation score by category for the kata tests and for a smoke-test control, and how each category's tests judge solutions written with the reversed qubit order"
+#       paper: https://arxiv.org/abs/2605.27210
+#     number: 59
 #     objectives:
-#     - "Write a quantum programming task whose test checks a circuit deterministically: operator equality up to a global phase, state fidelity or exact outcome probabilities"
-#     - "Measure how strong a test is by mutation testing, and tell equivalent mutants apart by what the task observes"
-#     - "Find which tasks silently accept a solution written with the wrong qubit order, and explain why"
+#     - 'Write a quantum programming task whose test checks a circuit deterministically:
+#       operator equality up to a global phase, state fidelity or exact outcome probabilities'
+#     - Measure how strong a test is by mutation testing, and tell equivalent mutants
+#       apart by what the task observes
+#     - Find which tasks silently accept a solution written with the wrong qubit order,
+#       and explain why
+#     part: quantum
+#     slug: qiskit-quantum-katas
+#     tags:
+#     - quantum
+#     - benchmarks
+#     - LLM evaluation
+#     - mutation testing
+#     - qiskit
+#     thumbnail: Mutation score by category for the kata tests and for a smoke-test
+#       control, and how each category's tests judge solutions written with the reversed
+#       qubit order
+#     title: 'Qiskit QuantumKatas: Adapting Microsoft''s Quantum Computing exercises
+#       for LLM evaluation'
+#     venue: arXiv preprint
+#     year: 2026
 # ---
 
 # %% [markdown]
@@ -71,11 +78,12 @@
 # | C4 | Chain-of-thought prompting is bimodal: best for 3 models (2 reasoning-tuned), worse for the rest, so it is mid-pack on average. | CoT 56.3 % mean vs few-shot-5 57.8 %; 7 configurations, 39,200 runs |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: all 42 katas, every mutant, exact simulation (≤ 60 s on 2 idle cores); full: adds seeded shot-based runs on qiskit-aer. one of: quick, full
-seed = 0  # seed of the shot-based runs on qiskit-aer (full profile); the kata tests use their own fixed seeds. range: 0..2**31-1
-device = "cpu"  # where qiskit-aer simulates (only its CPU build is installed). one of: cpu
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: all 42 katas, every mutant, exact simulation (≤ 60 s on 2 idle cores); full: adds seeded shot-based runs on qiskit-aer. one of: quick, full
+seed: int = 0  # seed of the shot-based runs on qiskit-aer (full profile); the kata tests use their own fixed seeds. range: 0..2**31-1
+device: str = "cpu"  # where qiskit-aer simulates (only its CPU build is installed). one of: cpu
 timeout_s: float = 20.0  # wall-clock limit of one solution-plus-test run in the sandbox, in seconds. range: 1..300
-shots: int | None = None  # shots per circuit in the shot-based runs; None: 0 (off) quick, 4000 full. range: 0..1_000_000
+shots: Optional[int] = None  # shots per circuit in the shot-based runs; None: 0 (off) quick, 4000 full. range: 0..1_000_000
 
 # %%
 import numpy as np

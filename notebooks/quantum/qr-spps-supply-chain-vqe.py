@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,28 +12,33 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 36
-#     slug: "qr-spps-supply-chain-vqe"
-#     part: "quantum"
-#     title: "QR-SPPS: Quantum-Native Retail Supply Chain Risk Simulation via VQE, ADAPT-VQE Counterfactual Policy Ranking, and DOS-QPE Boltzmann Tail Risk Quantification"
+#     arxiv: '2604.00035'
 #     authors:
-#     - "Sumit Tapas Chongder"
-#     year: 2026
-#     venue: "arXiv preprint"
-#     arxiv: "2604.00035"
+#     - Sumit Tapas Chongder
 #     links:
 #       paper: https://arxiv.org/abs/2604.00035
-#     tags:
-#     - "quantum"
-#     - "VQE"
-#     - "Ising"
-#     - "supply chain"
-#     - "min-cut"
-#     thumbnail: "VQE and exact ground energies, and the ground state found classically by min-cut up to n = 40"
+#     number: 36
 #     objectives:
-#     - "Recognise a diagonal (classical) Ising Hamiltonian and explain why its ground state is a single bitstring with no entanglement"
-#     - "Compare VQE against exact diagonalisation and a classical min-cut solver, and judge a claimed quantum advantage from that comparison"
-#     - "Estimate statevector memory and simulation time as the qubit count grows, on qiskit-aer and pennylane"
+#     - Recognise a diagonal (classical) Ising Hamiltonian and explain why its ground
+#       state is a single bitstring with no entanglement
+#     - Compare VQE against exact diagonalisation and a classical min-cut solver, and
+#       judge a claimed quantum advantage from that comparison
+#     - Estimate statevector memory and simulation time as the qubit count grows, on
+#       qiskit-aer and pennylane
+#     part: quantum
+#     slug: qr-spps-supply-chain-vqe
+#     tags:
+#     - quantum
+#     - VQE
+#     - Ising
+#     - supply chain
+#     - min-cut
+#     thumbnail: VQE and exact ground energies, and the ground state found classically
+#       by min-cut up to n = 40
+#     title: 'QR-SPPS: Quantum-Native Retail Supply Chain Risk Simulation via VQE, ADAPT-VQE
+#       Counterfactual Policy Ranking, and DOS-QPE Boltzmann Tail Risk Quantification'
+#     venue: arXiv preprint
+#     year: 2026
 # ---
 
 # %% [markdown]
@@ -72,17 +78,18 @@
 # | C5t | The classical route at 40 nodes costs hours of computation (timed companion of C5). | > 369,000 h on a workstation |
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: VQE at n = 12, 16, 20, timings up to 22 qubits. one of: quick, full
-seed = 0  # master random seed. range: 0..2**31-1
-device = "cpu"  # where the simulators run (CPU builds only). one of: cpu
-n_vqe: int | None = None  # largest network run with VQE (sizes 12, 16, 20); None: 12 quick, 20 full. range: 12..22
-networks_per_n: int | None = None  # random networks per VQE size; None: 2 quick, 5 full. range: 1..20
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: VQE at n of 12, 16 and 20, timings up to 22 qubits. one of: quick, full
+seed: int = 0  # master random seed. range: 0..2**31-1
+device: str = "cpu"  # where the simulators run (CPU builds only). one of: cpu
+n_vqe: Optional[int] = None  # largest network run with VQE (sizes 12, 16, 20); None: 12 quick, 20 full. range: 12..22
+networks_per_n: Optional[int] = None  # random networks per VQE size; None: 2 quick, 5 full. range: 1..20
 vqe_restarts: int = 3  # random starts of each VQE (the best is kept). range: 1..20
 vqe_reps: int = 2  # RY + CNOT blocks of the hardware-efficient ansatz. range: 1..6
-timing_max_qubits: int | None = None  # largest register timed on aer; None: 20 quick, 22 full. range: 12..26
-pennylane_max_qubits: int | None = None  # largest register timed on PennyLane; None: 18 quick, 20 full. range: 10..24
+timing_max_qubits: Optional[int] = None  # largest register timed on aer; None: 20 quick, 22 full. range: 12..26
+pennylane_max_qubits: Optional[int] = None  # largest register timed on PennyLane; None: 18 quick, 20 full. range: 10..24
 mc_samples: int = 100_000  # independent-failure Monte Carlo samples for the classical marginals. range: 1000..10_000_000
-coupling_k: float = 5.0  # J_ij = log(1 + k w_ij): strength of co-failure. range: 0..100
+coupling_k: float = 5.0  # strength k of co-failure, in J_ij: log(1 + k w_ij). range: 0..100
 shock: float = 4.0  # mean crisis shock s_i on 30% of suppliers, at least two (lowers their cost of failing). range: 0..20
 temperature: float = 1.0  # Gibbs temperature for the node marginals. range: 0.05..100
 

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,28 +12,32 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 2
-#     slug: "quantum-energy-advantage-simon"
-#     part: "quantum"
-#     title: "Energy-Consumption Advantage of Quantum Computation"
+#     arxiv: '2305.11212'
 #     authors:
-#     - "Florian Meier"
-#     - "Hayata Yamasaki"
-#     year: 2025
-#     venue: "PRX Energy"
-#     arxiv: "2305.11212"
+#     - Florian Meier
+#     - Hayata Yamasaki
 #     links:
 #       paper: https://arxiv.org/abs/2305.11212
-#     tags:
-#     - "quantum"
-#     - "energy"
-#     - "Simon's problem"
-#     - "Landauer"
-#     thumbnail: "Crossover problem size N* against the quantum overhead ratio r and the reset error"
+#     number: 2
 #     objectives:
-#     - "Run Simon's algorithm on a simulator and count the oracle queries it needs against the classical birthday search"
-#     - "Explain how Landauer's principle puts an energy floor under every classical query"
-#     - "Find the problem size at which a stated energy model favours the quantum computer, and how it moves with the overheads"
+#     - Run Simon's algorithm on a simulator and count the oracle queries it needs against
+#       the classical birthday search
+#     - Explain how Landauer's principle puts an energy floor under every classical
+#       query
+#     - Find the problem size at which a stated energy model favours the quantum computer,
+#       and how it moves with the overheads
+#     part: quantum
+#     slug: quantum-energy-advantage-simon
+#     tags:
+#     - quantum
+#     - energy
+#     - Simon's problem
+#     - Landauer
+#     thumbnail: Crossover problem size N* against the quantum overhead ratio r and
+#       the reset error
+#     title: Energy-Consumption Advantage of Quantum Computation
+#     venue: PRX Energy
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -73,19 +78,20 @@
 # | C6 | Such an experiment, with measured energies, demonstrates the advantage. | proposed, not performed |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: N ≤ 9 on the simulator, 200 oracles per N, N ≤ 24 classically. one of: quick, full
-seed = 0  # master random seed. range: 0..2**31-1
-device = "cpu"  # where qiskit-aer simulates (only its CPU build is installed). one of: cpu
-max_n_quantum: int | None = None  # largest N run with Simon's algorithm (2N qubits); None: 7 quick, 9 full. range: 3..10
-oracles_per_n: int | None = None  # random oracles (hidden s and relabelling) per N in Part A; None: 60 quick, 200 full. range: 1..5000
-max_n_classical: int | None = None  # largest N in the classical collision search; None: 20 quick, 24 full. range: 10..26
-classical_runs_per_n: int | None = None  # collision-search runs per N and per kind of function in Part B; None: 400 quick, 2000 full. range: 8..100_000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: N ≤ 9 on the simulator, 200 oracles per N, N ≤ 24 classically. one of: quick, full
+seed: int = 0  # master random seed. range: 0..2**31-1
+device: str = "cpu"  # where qiskit-aer simulates (only its CPU build is installed). one of: cpu
+max_n_quantum: Optional[int] = None  # largest N run with Simon's algorithm (2N qubits); None: 7 quick, 9 full. range: 3..10
+oracles_per_n: Optional[int] = None  # random oracles (hidden s and relabelling) per N in Part A; None: 60 quick, 200 full. range: 1..5000
+max_n_classical: Optional[int] = None  # largest N in the classical collision search; None: 20 quick, 24 full. range: 10..26
+classical_runs_per_n: Optional[int] = None  # collision-search runs per N and per kind of function in Part B; None: 400 quick, 2000 full. range: 8..100_000
 noise_p: float = 0.0  # depolarising error after each 1-qubit gate in Part A (10x after each CNOT); 0 is noiseless. range: 0..0.1
 log10_r_max: int = 9  # overhead ratios r (quantum query cost over kT ln 2) run over 1, 10, ..., 10**log10_r_max. range: 1..15
 gate_energy_kT: float = 1.0  # energy of one Hadamard or one measurement, in kT. range: 0..1e9
 init_error: float = 1e-3  # probability that a reset qubit is left in |1> (the initialisation precision). range: 1e-15..0.49
 erasure_steps: int = 100  # steps of the finite-step erasure protocol that resets each qubit. range: 1..10_000_000
-classical_bits_per_query: int | None = None  # bits a classical computer must erase per query; None: N (one stored N-bit answer). range: 1..1024
+classical_bits_per_query: Optional[int] = None  # bits a classical computer must erase per query; None: N (one stored N-bit answer). range: 1..1024
 temperature_k: float = 300.0  # bath temperature, only for reporting energies in joules. range: 1e-3..1e4
 
 # %%

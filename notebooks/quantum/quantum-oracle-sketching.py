@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,35 +12,41 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 6
-#     slug: "quantum-oracle-sketching"
-#     part: "quantum"
-#     title: "Exponential quantum advantage in processing massive classical data"
+#     arxiv: '2604.07639'
 #     authors:
-#     - "Haimeng Zhao"
-#     - "Alexander Zlokapa"
-#     - "Hartmut Neven"
-#     - "Ryan Babbush"
-#     - "John Preskill"
-#     - "Jarrod R. McClean"
-#     - "Hsin-Yuan Huang"
-#     year: 2026
-#     venue: "arXiv preprint"
-#     arxiv: "2604.07639"
+#     - Haimeng Zhao
+#     - Alexander Zlokapa
+#     - Hartmut Neven
+#     - Ryan Babbush
+#     - John Preskill
+#     - Jarrod R. McClean
+#     - Hsin-Yuan Huang
 #     links:
 #       paper: https://arxiv.org/abs/2604.07639
-#     tags:
-#     - "quantum"
-#     - "oracle sketching"
-#     - "Grover search"
-#     - "streaming"
-#     - "memory"
-#     thumbnail: "Grover search on a sketched oracle: success loss against the number of samples, and the samples needed against N·Q²"
+#     number: 6
 #     objectives:
-#     - "Build an approximate phase oracle from a stream of random classical samples and measure its error against the number of samples"
-#     - "Tell apart the error of one sketched unitary (square-root law) from the error of the sample-averaged channel (linear law), and explain why the sample count rests on the second"
-#     - "Run Grover search and Bernstein-Vazirani on sketched oracles and fit the samples they need against N, Q and the target error"
-#     - "Explain what a memory-accuracy curve of one classical streaming learner can and cannot say about an information-theoretic quantum advantage"
+#     - Build an approximate phase oracle from a stream of random classical samples
+#       and measure its error against the number of samples
+#     - Tell apart the error of one sketched unitary (square-root law) from the error
+#       of the sample-averaged channel (linear law), and explain why the sample count
+#       rests on the second
+#     - Run Grover search and Bernstein-Vazirani on sketched oracles and fit the samples
+#       they need against N, Q and the target error
+#     - Explain what a memory-accuracy curve of one classical streaming learner can
+#       and cannot say about an information-theoretic quantum advantage
+#     part: quantum
+#     slug: quantum-oracle-sketching
+#     tags:
+#     - quantum
+#     - oracle sketching
+#     - Grover search
+#     - streaming
+#     - memory
+#     thumbnail: "Grover search on a sketched oracle: success loss against the number\
+#       \ of samples, and the samples needed against N\xB7Q\xB2"
+#     title: Exponential quantum advantage in processing massive classical data
+#     venue: arXiv preprint
+#     year: 2026
 # ---
 
 # %% [markdown]
@@ -86,17 +93,18 @@
 # | C4 | Classical shadows let the quantum machine output a succinct classical model, avoiding the readout bottleneck. | succinct classical model |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: N up to 4096 (sketch and Grover), 2^18 classical features. one of: quick, full
-seed = 0  # master random seed. range: 0..2**31-1
-device = "cpu"  # where the statevectors are computed (numpy and qiskit-aer on the CPU). one of: cpu
-max_n_sketch: int | None = None  # Part A runs n = log2 N = 4, 6, ... up to this; None: 10 quick, 12 full. range: 4..14
-sketches: int | None = None  # independent sketches per point in Part A; None: 200 quick, 500 full. range: 20..100_000
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: N up to 4096 (sketch and Grover), 2^18 classical features. one of: quick, full
+seed: int = 0  # master random seed. range: 0..2**31-1
+device: str = "cpu"  # where the statevectors are computed (numpy and qiskit-aer on the CPU). one of: cpu
+max_n_sketch: Optional[int] = None  # Part A runs n (log2 N) at 4, 6, ... up to this; None: 10 quick, 12 full. range: 4..14
+sketches: Optional[int] = None  # independent sketches per point in Part A; None: 200 quick, 500 full. range: 20..100_000
 fit_min_ratio: float = 30.0  # Part A fits its slopes on M/N ≥ this (the small-error regime). range: 3..1000
-max_n_grover: int | None = None  # Part B runs n = 4, 5, ... up to this (Grover and Bernstein-Vazirani); None: 8 quick, 12 full. range: 4..13
-grover_sketches: int | None = None  # independent runs (fresh sketches) per point in Part B; None: 400 quick, 500 full. range: 20..100_000
+max_n_grover: Optional[int] = None  # Part B runs n at 4, 5, ... up to this (Grover and Bernstein-Vazirani); None: 8 quick, 12 full. range: 4..13
+grover_sketches: Optional[int] = None  # independent runs (fresh sketches) per point in Part B; None: 400 quick, 500 full. range: 20..100_000
 epsilon: float = 0.05  # target error: M* is the smallest M whose success loss is ≤ epsilon. range: 0.005..0.3
 epsilon_small: float = 0.02  # a second, smaller target, for the 1/ε law. range: 0.001..0.2
-log2_features: int | None = None  # Part C: N = 2^this features; None: 14 quick, 18 full. range: 8..20
+log2_features: Optional[int] = None  # Part C: N is 2^this features; None: 14 quick, 18 full. range: 8..20
 informative_share: float = 0.125  # Part C: share of features with weight ±1 (the rest 0). range: 0.001..1
 words_per_doc: int = 50  # Part C: words per document (drawn with replacement). range: 1..1000
 docs_per_feature: float = 6.0  # Part C: training documents streamed, per feature (N × this in all). range: 0.1..1000

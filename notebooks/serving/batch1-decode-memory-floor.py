@@ -1,37 +1,44 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
 #     name: python3
 #   repro:
-#     number: 21
-#     slug: "batch1-decode-memory-floor"
-#     part: "serving"
-#     title: "Memory-Bound but Not Bandwidth-Limited: The Physical AI Inference Gap in Batch-1 LLM Decode"
+#     arxiv: '2605.30571'
 #     authors:
-#     - "Josef Chen"
-#     year: 2026
-#     venue: "arXiv preprint"
-#     arxiv: "2605.30571"
+#     - Josef Chen
 #     links:
 #       paper: https://arxiv.org/abs/2605.30571
-#     tags:
-#     - "serving"
-#     - "decode"
-#     - "memory bandwidth"
-#     - "launch overhead"
-#     - "CUDA graphs"
-#     thumbnail: "Achieved fraction of the memory floor of batch-1 decode against model size, eager and captured, on this CPU"
+#     number: 21
 #     objectives:
-#     - "Compute the memory floor of a batch-1 decode step from a model's weight and KV-cache bytes and a measured bandwidth"
-#     - "Measure decode latency robustly on a shared machine (warm-up, interleaved rounds, medians) and put a bootstrap interval on a speedup"
-#     - "Explain why per-operation dispatch overhead keeps small or fast-memory decode far from its memory floor, and what graph capture removes"
+#     - Compute the memory floor of a batch-1 decode step from a model's weight and
+#       KV-cache bytes and a measured bandwidth
+#     - Measure decode latency robustly on a shared machine (warm-up, interleaved rounds,
+#       medians) and put a bootstrap interval on a speedup
+#     - Explain why per-operation dispatch overhead keeps small or fast-memory decode
+#       far from its memory floor, and what graph capture removes
+#     part: serving
+#     slug: batch1-decode-memory-floor
+#     tags:
+#     - serving
+#     - decode
+#     - memory bandwidth
+#     - launch overhead
+#     - CUDA graphs
+#     thumbnail: Achieved fraction of the memory floor of batch-1 decode against model
+#       size, eager and captured, on this CPU
+#     title: 'Memory-Bound but Not Bandwidth-Limited: The Physical AI Inference Gap
+#       in Batch-1 LLM Decode'
+#     venue: arXiv preprint
+#     year: 2026
 # ---
 
 # %% [markdown]
@@ -68,14 +75,15 @@
 # graph's role. An analogue can at best *partially* reproduce a claim about GPUs.
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores, 3 model sizes × 2 contexts; full: 4 sizes × 3 contexts, more rounds, and the GPU cell when device=cuda. one of: quick, full
-seed = 0  # master random seed (weights, random KV contents, decoded token, bootstrap). range: 0..2**31-1
-device = "cpu"  # cpu: the CPU analogue only; cuda: also the paper's GPU cell (full profile, GPU present). one of: cpu, cuda
-rounds: int | None = None  # interleaved measurement rounds per (model, context) cell, the A/B's "sessions"; None: 8 (quick), 12 (full). range: 3..200
-steps: int | None = None  # timed decode steps per variant per round (after 2 warm-up steps); None: 6 (quick), 16 (full). range: 2..1000
-n_threads = 1  # torch threads while timing the CPU (1: all work on the calling thread, whose CPU clock we read). range: 1..64
-gpu_context = 2048  # context of the GPU cell (Qwen-2.5-7B shapes, bf16, static KV cache). range: 128..16384
-gpu_sessions = 5  # fresh CUDA-graph captures ("sessions") of the GPU cell, each 20 warm-up + 200 timed steps per variant. range: 2..30
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 3 model sizes × 2 contexts; full: 4 sizes × 3 contexts, more rounds, and the GPU cell when device is cuda. one of: quick, full
+seed: int = 0  # master random seed (weights, random KV contents, decoded token, bootstrap). range: 0..2**31-1
+device: str = "cpu"  # cpu: the CPU analogue only; cuda: also the paper's GPU cell (full profile, GPU present). one of: cpu, cuda
+rounds: Optional[int] = None  # interleaved measurement rounds per (model, context) cell, the A/B's "sessions"; None: 8 (quick), 12 (full). range: 3..200
+steps: Optional[int] = None  # timed decode steps per variant per round (after 2 warm-up steps); None: 6 (quick), 16 (full). range: 2..1000
+n_threads: int = 1  # torch threads while timing the CPU (1: all work on the calling thread, whose CPU clock we read). range: 1..64
+gpu_context: int = 2048  # context of the GPU cell (Qwen-2.5-7B shapes, bf16, static KV cache). range: 128..16384
+gpu_sessions: int = 5  # fresh CUDA-graph captures ("sessions") of the GPU cell, each 20 warm-up + 200 timed steps per variant. range: 2..30
 
 # %%
 import time

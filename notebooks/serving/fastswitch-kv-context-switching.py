@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,30 +12,35 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 8
-#     slug: "fastswitch-kv-context-switching"
-#     part: "serving"
-#     title: "FastSwitch: Optimizing Context Switching Efficiency in Fairness-aware Large Language Model Serving"
+#     arxiv: '2411.18424'
 #     authors:
-#     - "Ao Shen"
-#     - "Zhiyao Li"
-#     - "Mingyu Gao"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2411.18424"
+#     - Ao Shen
+#     - Zhiyao Li
+#     - Mingyu Gao
 #     links:
 #       paper: https://arxiv.org/abs/2411.18424
-#     tags:
-#     - "serving"
-#     - "KV cache"
-#     - "preemption"
-#     - "fairness"
-#     - "simulation"
-#     thumbnail: "Tail time to first token and time between tokens of a vLLM-like server and FastSwitch, with each of its three ideas alone"
+#     number: 8
 #     objectives:
-#     - "Explain why preemptive, fairness-driven scheduling turns KV-cache swapping into a first-order cost of LLM serving"
-#     - "Build an event-driven serving simulator with continuous batching, a paged KV cache, a PCIe link and a fair scheduler"
-#     - "Separate the three sources of context-switch overhead (per-copy cost, GPU idling, redundant transfers) by ablation"
+#     - Explain why preemptive, fairness-driven scheduling turns KV-cache swapping into
+#       a first-order cost of LLM serving
+#     - Build an event-driven serving simulator with continuous batching, a paged KV
+#       cache, a PCIe link and a fair scheduler
+#     - Separate the three sources of context-switch overhead (per-copy cost, GPU idling,
+#       redundant transfers) by ablation
+#     part: serving
+#     slug: fastswitch-kv-context-switching
+#     tags:
+#     - serving
+#     - KV cache
+#     - preemption
+#     - fairness
+#     - simulation
+#     thumbnail: Tail time to first token and time between tokens of a vLLM-like server
+#       and FastSwitch, with each of its three ideas alone
+#     title: 'FastSwitch: Optimizing Context Switching Efficiency in Fairness-aware
+#       Large Language Model Serving'
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -67,15 +73,16 @@
 # | C3 | FastSwitch beats vLLM on tail TTFT and TBT | speedups of 1.4–11.2× across tail percentiles, models and loads |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: more sessions, three loads, three seeds, a priority-update sweep. one of: quick, full
-seed = 0  # master random seed (session arrivals, turns, prompt and output lengths, think times). range: 0..2**31-1
-device = "cpu"  # the simulation runs on the CPU; no accelerator is used. one of: cpu
-n_sessions: int | None = None  # multi-turn chat sessions per run; None: 300 (quick), 900 (full). range: 20..20000
-update_every = 10  # scheduler iterations between two priority updates of the fair scheduler. range: 1..10000
-copy_overhead_us = 5.0  # fixed cost of one host<->GPU memcpy call, microseconds (assumption, see Method). range: 0..100
-pcie_gbps = 25.0  # achieved PCIe 4.0 x16 bandwidth per direction, GB/s. range: 1..1000
-gpu_kv_gib = 4.0  # GPU memory left for the KV cache after weights and activations, GiB (A10: 24 GB - 16 GB of weights). range: 0.5..1000
-host_kv_gib = 64.0  # host memory for KV copies (preempted requests, conversation histories, reuse copies), GiB. range: 1..4096
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: more sessions, three loads, three seeds, a priority-update sweep. one of: quick, full
+seed: int = 0  # master random seed (session arrivals, turns, prompt and output lengths, think times). range: 0..2**31-1
+device: str = "cpu"  # the simulation runs on the CPU; no accelerator is used. one of: cpu
+n_sessions: Optional[int] = None  # multi-turn chat sessions per run; None: 300 (quick), 900 (full). range: 20..20000
+update_every: int = 10  # scheduler iterations between two priority updates of the fair scheduler. range: 1..10000
+copy_overhead_us: float = 5.0  # fixed cost of one host<->GPU memcpy call, microseconds (assumption, see Method). range: 0..100
+pcie_gbps: float = 25.0  # achieved PCIe 4.0 x16 bandwidth per direction, GB/s. range: 1..1000
+gpu_kv_gib: float = 4.0  # GPU memory left for the KV cache after weights and activations, GiB (A10: 24 GB - 16 GB of weights). range: 0.5..1000
+host_kv_gib: float = 64.0  # host memory for KV copies (preempted requests, conversation histories, reuse copies), GiB. range: 1..4096
 
 # %%
 import math

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,33 +12,39 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 61
-#     slug: "idealized-runtime"
-#     part: "serving"
-#     title: "Cheaply Evaluating Inference Efficiency Metrics for Autoregressive Transformer APIs"
+#     arxiv: '2305.02440'
 #     authors:
-#     - "Deepak Narayanan"
-#     - "Keshav Santhanam"
-#     - "Peter Henderson"
-#     - "Rishi Bommasani"
-#     - "Tony Lee"
-#     - "Percy Liang"
-#     year: 2023
-#     venue: "arXiv preprint (NeurIPS 2023 as \"Cheaply Estimating Inference Efficiency Metrics for Autoregressive Transformer Models\")"
-#     arxiv: "2305.02440"
+#     - Deepak Narayanan
+#     - Keshav Santhanam
+#     - Peter Henderson
+#     - Rishi Bommasani
+#     - Tony Lee
+#     - Percy Liang
 #     links:
-#       paper: https://arxiv.org/abs/2305.02440
 #       code: https://github.com/stanford-crfm/helm-efficiency
-#     tags:
-#     - "serving"
-#     - "benchmarking"
-#     - "cost model"
-#     - "inference efficiency"
-#     thumbnail: "Raw API, denoised and idealized runtime per simulated provider: the optimised provider's largest model looks fastest through its API"
+#       paper: https://arxiv.org/abs/2305.02440
+#     number: 61
 #     objectives:
-#     - "Fit the idealized-runtime cost model (prompt cost plus a per-output-token cost) from a small profile and validate it on held-out queries"
-#     - "Explain why raw runtimes measured through black-box APIs rank models by their serving stacks and contention rather than by the models"
-#     - "Turn an idealized runtime into accelerator-seconds and energy, and see when cost-aware and runtime rankings disagree"
+#     - Fit the idealized-runtime cost model (prompt cost plus a per-output-token cost)
+#       from a small profile and validate it on held-out queries
+#     - Explain why raw runtimes measured through black-box APIs rank models by their
+#       serving stacks and contention rather than by the models
+#     - Turn an idealized runtime into accelerator-seconds and energy, and see when
+#       cost-aware and runtime rankings disagree
+#     part: serving
+#     slug: idealized-runtime
+#     tags:
+#     - serving
+#     - benchmarking
+#     - cost model
+#     - inference efficiency
+#     thumbnail: 'Raw API, denoised and idealized runtime per simulated provider: the
+#       optimised provider''s largest model looks fastest through its API'
+#     title: Cheaply Evaluating Inference Efficiency Metrics for Autoregressive Transformer
+#       APIs
+#     venue: arXiv preprint (NeurIPS 2023 as "Cheaply Estimating Inference Efficiency
+#       Metrics for Autoregressive Transformer Models")
+#     year: 2023
 # ---
 
 # %% [markdown]
@@ -76,18 +83,19 @@
 # mechanism, not evidence about real APIs. C2, C2b and C5 are measured on this CPU; C3 is arithmetic.
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores, 4 prompt sizes × 3 output lengths, 20 held-out queries of ≤ 32 new tokens per model; full: 7 × 4, 200 queries of ≤ 128. one of: quick, full
-seed = 0  # master random seed (prompts, held-out queries, benchmark, simulated contention). range: 0..2**31-1
-device = "cpu"  # torch device of the profiled models (the reference stack). one of: cpu, cuda
-clock = "thread"  # thread: CPU time of the calling thread (one torch thread; robust to other programs on a shared machine); wall: wall-clock time (always used on cuda). one of: thread, wall
-repeats: int | None = None  # timed repeats of each profile point and held-out query; None: 5 (quick and full). range: 1..50
-statistic = "min"  # how the repeats are combined: min (the least disturbed run, closest to "no contention") or median. one of: min, median
-n_val: int | None = None  # held-out validation queries per model; None: 20 (quick), 200 (full). range: 5..5000
-n_stack: int | None = None  # held-out queries per model timed on both stacks for C5; None: 10 (quick), 60 (full). range: 2..5000
-max_prompt = 512  # largest prompt (tokens) of a held-out query, p ~ U[1, max_prompt]. range: 16..2048
-max_output: int | None = None  # largest number of generated tokens of a held-out query, o ~ U[1, max_output]; None: 32 (quick), 128 (full). range: 2..1024
-n_bench = 500  # queries of the simulated providers' benchmark. range: 50..100_000
-sim_rounds = 5  # times the auditor profiles each simulated API (at random hours) to denoise it. range: 1..100
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 4 prompt sizes × 3 output lengths, 20 held-out queries of ≤ 32 new tokens per model; full: 7 × 4, 200 queries of ≤ 128. one of: quick, full
+seed: int = 0  # master random seed (prompts, held-out queries, benchmark, simulated contention). range: 0..2**31-1
+device: str = "cpu"  # torch device of the profiled models (the reference stack). one of: cpu, cuda
+clock: str = "thread"  # thread: CPU time of the calling thread (one torch thread; robust to other programs on a shared machine); wall: wall-clock time (always used on cuda). one of: thread, wall
+repeats: Optional[int] = None  # timed repeats of each profile point and held-out query; None: 5 (quick and full). range: 1..50
+statistic: str = "min"  # how the repeats are combined: min (the least disturbed run, closest to "no contention") or median. one of: min, median
+n_val: Optional[int] = None  # held-out validation queries per model; None: 20 (quick), 200 (full). range: 5..5000
+n_stack: Optional[int] = None  # held-out queries per model timed on both stacks for C5; None: 10 (quick), 60 (full). range: 2..5000
+max_prompt: int = 512  # largest prompt (tokens) of a held-out query, p ~ U[1, max_prompt]. range: 16..2048
+max_output: Optional[int] = None  # largest number of generated tokens of a held-out query, o ~ U[1, max_output]; None: 32 (quick), 128 (full). range: 2..1024
+n_bench: int = 500  # queries of the simulated providers' benchmark. range: 50..100_000
+sim_rounds: int = 5  # times the auditor profiles each simulated API (at random hours) to denoise it. range: 1..100
 
 # %%
 import math

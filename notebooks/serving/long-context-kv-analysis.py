@@ -1,36 +1,42 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
 #     name: python3
 #   repro:
-#     number: 62
-#     slug: "long-context-kv-analysis"
-#     part: "serving"
-#     title: "Challenges in Deploying Long-Context Transformers: A Theoretical Peak Performance Analysis"
+#     arxiv: '2405.08944'
 #     authors:
-#     - "Yao Fu"
-#     year: 2024
-#     venue: "arXiv preprint"
-#     arxiv: "2405.08944"
+#     - Yao Fu
 #     links:
 #       paper: https://arxiv.org/abs/2405.08944
-#     tags:
-#     - "serving"
-#     - "KV cache"
-#     - "long context"
-#     - "cost model"
-#     thumbnail: "Prefill, decode and context-switch times and resident users against context length"
+#     number: 62
 #     objectives:
-#     - "Compute the memory and time of prefill, decode and context switching for a long-context model from its shape and the hardware's peaks"
-#     - "Explain why decode is bound by memory bandwidth and how the KV cache limits concurrency"
-#     - "Check an analytic cost model against measured decode times on a CPU"
+#     - Compute the memory and time of prefill, decode and context switching for a long-context
+#       model from its shape and the hardware's peaks
+#     - Explain why decode is bound by memory bandwidth and how the KV cache limits
+#       concurrency
+#     - Check an analytic cost model against measured decode times on a CPU
+#     part: serving
+#     slug: long-context-kv-analysis
+#     tags:
+#     - serving
+#     - KV cache
+#     - long context
+#     - cost model
+#     thumbnail: Prefill, decode and context-switch times and resident users against
+#       context length
+#     title: 'Challenges in Deploying Long-Context Transformers: A Theoretical Peak
+#       Performance Analysis'
+#     venue: arXiv preprint
+#     year: 2024
 # ---
 
 # %% [markdown]
@@ -68,15 +74,16 @@
 # | C6 | Combining KV compression along layers, heads, tokens and precision could make a 1M-token context about as cheap to serve as 4K. | direction, no number |
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
-seed = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
-device = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
-max_context: int | None = None  # longest prompt of the measured prefill and context-switch sweeps (prompts are powers of two from 128 up to it); None: 4096 (quick), 8192 (full). range: 1024..16384
-max_decode_context: int | None = None  # longest cached context of the decode and concurrency sweeps (powers of two from where the KV cache outweighs the weights, 2048, up to it); None: 16384 (quick), 65536 (full). range: 8192..131072
-repeats: int | None = None  # timed repeats per point, the best is kept; None: 3 (quick), 5 (full). range: 1..20
-ram_budget_mib = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 1024..65536
-n_threads = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
-workspace_gb = 0.0  # activation workspace reserved per GPU in the analytic concurrency, GB. range: 0..40
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
+seed: int = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
+device: str = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
+max_context: Optional[int] = None  # longest prompt of the measured prefill and context-switch sweeps (prompts are powers of two from 128 up to it); None: 4096 (quick), 8192 (full). range: 1024..16384
+max_decode_context: Optional[int] = None  # longest cached context of the decode and concurrency sweeps (powers of two from where the KV cache outweighs the weights, 2048, up to it); None: 16384 (quick), 65536 (full). range: 8192..131072
+repeats: Optional[int] = None  # timed repeats per point, the best is kept; None: 3 (quick), 5 (full). range: 1..20
+ram_budget_mib: int = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 1024..65536
+n_threads: int = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
+workspace_gb: float = 0.0  # activation workspace reserved per GPU in the analytic concurrency, GB. range: 0..40
 
 # %%
 import math

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,31 +12,38 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 11
-#     slug: "tokenweave-overlap"
-#     part: "serving"
-#     title: "TokenWeave: Efficient Compute-Communication Overlap for Distributed LLM Inference"
+#     arxiv: '2505.11329'
 #     authors:
-#     - "Raja Gond"
-#     - "Nipun Kwatra"
-#     - "Ramachandran Ramjee"
-#     year: 2025
-#     venue: "arXiv preprint (MLSys 2026)"
-#     arxiv: "2505.11329"
+#     - Raja Gond
+#     - Nipun Kwatra
+#     - Ramachandran Ramjee
 #     links:
-#       paper: https://arxiv.org/abs/2505.11329
 #       code: https://github.com/microsoft/tokenweave
-#     tags:
-#     - "serving"
-#     - "tensor parallelism"
-#     - "communication overlap"
-#     - "wave quantization"
-#     - "timeline model"
-#     thumbnail: "Modelled speedup of TokenWeave and the other systems over sequential tensor-parallel execution, against tokens per iteration, Llama-3.3-70B on 8 H100s"
+#       paper: https://arxiv.org/abs/2505.11329
+#     number: 11
 #     objectives:
-#     - "Build a timeline model of one tensor-parallel decoder layer (GEMMs with wave quantization, AllReduce, RMSNorm) from public hardware constants"
-#     - "Explain why splitting a batch in two to overlap communication can lose at small token counts, and how a wave-aware split and a low-SM fused AllReduce-RMSNorm kernel avoid it"
-#     - "Measure compute/communication overlap between two processes with torch.distributed and say why it fails when both compete for the same cores"
+#     - Build a timeline model of one tensor-parallel decoder layer (GEMMs with wave
+#       quantization, AllReduce, RMSNorm) from public hardware constants
+#     - Explain why splitting a batch in two to overlap communication can lose at small
+#       token counts, and how a wave-aware split and a low-SM fused AllReduce-RMSNorm
+#       kernel avoid it
+#     - Measure compute/communication overlap between two processes with torch.distributed
+#       and say why it fails when both compete for the same cores
+#     part: serving
+#     slug: tokenweave-overlap
+#     tags:
+#     - serving
+#     - tensor parallelism
+#     - communication overlap
+#     - wave quantization
+#     - timeline model
+#     thumbnail: Modelled speedup of TokenWeave and the other systems over sequential
+#       tensor-parallel execution, against tokens per iteration, Llama-3.3-70B on 8
+#       H100s
+#     title: 'TokenWeave: Efficient Compute-Communication Overlap for Distributed LLM
+#       Inference'
+#     venue: arXiv preprint (MLSys 2026)
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -80,15 +88,16 @@
 # cost of splitting a layer's GEMMs) on one GPU when the notebook runs with `device=cuda`.
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores; full: finer token grid, more sensitivity cases, larger and longer gloo runs. one of: quick, full
-seed = 0  # master random seed (the gloo part's weights and activations). range: 0..2**31-1
-device = "cpu"  # cuda adds part D, real GEMMs on this GPU; the model is analytic and gloo runs on the CPU either way. one of: cpu, cuda
-nccl_sms = 24  # SMs the NCCL AllReduce kernel occupies while it overlaps compute (assumption). range: 1..64
-fused_sms = 8  # SMs of the fused AllReduce-RMSNorm kernel (the paper: 2-8). range: 1..64
-link_scale = 1.0  # multiplies the NVLink bandwidth of the model (sensitivity). range: 0.1..10
-gloo_tokens: int | None = None  # tokens of the gloo layer chain (split in two halves); None: 2048 (quick), 4096 (full). range: 16..65536
-gloo_hidden: int | None = None  # hidden size of the gloo layer chain; None: 512 (quick), 1024 (full). range: 16..4096
-gloo_repeats: int | None = None  # timed rounds of each gloo mode (medians are kept); None: 5 (quick), 15 (full). range: 1..100
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: finer token grid, more sensitivity cases, larger and longer gloo runs. one of: quick, full
+seed: int = 0  # master random seed (the gloo part's weights and activations). range: 0..2**31-1
+device: str = "cpu"  # cuda adds part D, real GEMMs on this GPU; the model is analytic and gloo runs on the CPU either way. one of: cpu, cuda
+nccl_sms: int = 24  # SMs the NCCL AllReduce kernel occupies while it overlaps compute (assumption). range: 1..64
+fused_sms: int = 8  # SMs of the fused AllReduce-RMSNorm kernel (the paper: 2-8). range: 1..64
+link_scale: float = 1.0  # multiplies the NVLink bandwidth of the model (sensitivity). range: 0.1..10
+gloo_tokens: Optional[int] = None  # tokens of the gloo layer chain (split in two halves); None: 2048 (quick), 4096 (full). range: 16..65536
+gloo_hidden: Optional[int] = None  # hidden size of the gloo layer chain; None: 512 (quick), 1024 (full). range: 16..4096
+gloo_repeats: Optional[int] = None  # timed rounds of each gloo mode (medians are kept); None: 5 (quick), 15 (full). range: 1..100
 
 # %%
 import math

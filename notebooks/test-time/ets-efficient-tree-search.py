@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -11,39 +12,44 @@
 #     language: python
 #     name: python3
 #   repro:
-#     number: 18
-#     slug: "ets-efficient-tree-search"
-#     part: "test-time"
-#     title: "ETS: Efficient Tree Search for Inference-Time Scaling"
+#     arxiv: '2502.13575'
 #     authors:
-#     - "Coleman Hooper"
-#     - "Sehoon Kim"
-#     - "Suhong Moon"
-#     - "Kerem Dilmen"
-#     - "Monishwaran Maheswaran"
-#     - "Nicholas Lee"
-#     - "Michael W. Mahoney"
-#     - "Sophia Shao"
-#     - "Kurt Keutzer"
-#     - "Amir Gholami"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2502.13575"
+#     - Coleman Hooper
+#     - Sehoon Kim
+#     - Suhong Moon
+#     - Kerem Dilmen
+#     - Monishwaran Maheswaran
+#     - Nicholas Lee
+#     - Michael W. Mahoney
+#     - Sophia Shao
+#     - Kurt Keutzer
+#     - Amir Gholami
 #     links:
-#       paper: https://arxiv.org/abs/2502.13575
 #       code: https://github.com/SqueezeAILab/ETS
-#     tags:
-#     - "test-time compute"
-#     - "tree search"
-#     - "KV cache"
-#     - "integer linear programming"
-#     - "process reward model"
-#     thumbnail: "Accuracy against total KV cache of beam search, REBASE and ETS on multi-step modular arithmetic, with the modelled throughput"
+#       paper: https://arxiv.org/abs/2502.13575
+#     number: 18
 #     objectives:
-#     - "Run reward-guided tree search step by step with a small language model and count its KV cache with shared prefixes counted once"
-#     - "Write ETS's node-selection rule as an integer linear program, solve it with scipy's milp and check it against brute-force enumeration"
-#     - "Explain why, when decoding is memory-bound, the KV cache a search keeps rather than the tokens it generates sets its throughput"
-#     - "Judge how much accuracy a KV-saving selection rule gives up against REBASE and beam search at the same width"
+#     - Run reward-guided tree search step by step with a small language model and count
+#       its KV cache with shared prefixes counted once
+#     - Write ETS's node-selection rule as an integer linear program, solve it with
+#       scipy's milp and check it against brute-force enumeration
+#     - Explain why, when decoding is memory-bound, the KV cache a search keeps rather
+#       than the tokens it generates sets its throughput
+#     - Judge how much accuracy a KV-saving selection rule gives up against REBASE and
+#       beam search at the same width
+#     part: test-time
+#     slug: ets-efficient-tree-search
+#     tags:
+#     - test-time compute
+#     - tree search
+#     - KV cache
+#     - integer linear programming
+#     - process reward model
+#     thumbnail: Accuracy against total KV cache of beam search, REBASE and ETS on multi-step
+#       modular arithmetic, with the modelled throughput
+#     title: 'ETS: Efficient Tree Search for Inference-Time Scaling'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -82,18 +88,19 @@
 # | C5 | The coverage (diversity) term is needed: the cost term alone saves KV but loses accuracy | the paper's reason for λ_s: the cost term alone prunes diverse paths and loses accuracy |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 idle cores; full: more problems, longer chains, widths 16 and 64. one of: quick, full
-seed = 0  # master random seed (problems, sampling, PRM noise). range: 0..2**31-1
-device = "cpu"  # torch device for the policy. one of: cpu, cuda
-n_problems: int | None = None  # modular-arithmetic chains searched per run; None: 60 (quick), 300 (full). range: 10..2000
-n_ops: int | None = None  # operations per chain = reasoning steps = depth of the tree; None: 6 (quick), 8 (full). range: 2..12
-prm = "checker"  # reward model: checker: noisy step checker; confidence: the policy's own probability of its steps. one of: checker, confidence
-prm_noise = 0.7  # checker only: standard deviation of the Gaussian noise added to the checker's logit. range: 0.0..5.0
-temperature = 1.0  # sampling temperature of every step, as in the paper. range: 0.1..2.0
-softmax_temperature = 0.2  # REBASE's softmax temperature T, as in the paper. range: 0.01..5.0
-lambda_c = 1.0  # ETS cost per retained tree node (times 1 / nodes in the tree). range: 0.0..20.0
-lambda_s = 1.5  # ETS bonus for covering all semantic clusters (divided by their number K). range: 0.0..20.0
-cluster_threshold = 0.05  # average-linkage cut (cosine distance) that defines the semantic clusters. range: 0.0..2.0
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 idle cores; full: more problems, longer chains, widths 16 and 64. one of: quick, full
+seed: int = 0  # master random seed (problems, sampling, PRM noise). range: 0..2**31-1
+device: str = "cpu"  # torch device for the policy. one of: cpu, cuda
+n_problems: Optional[int] = None  # modular-arithmetic chains searched per run; None: 60 (quick), 300 (full). range: 10..2000
+n_ops: Optional[int] = None  # operations per chain: the reasoning steps, the depth of the tree; None: 6 (quick), 8 (full). range: 2..12
+prm: str = "checker"  # reward model: checker: noisy step checker; confidence: the policy's own probability of its steps. one of: checker, confidence
+prm_noise: float = 0.7  # checker only: standard deviation of the Gaussian noise added to the checker's logit. range: 0.0..5.0
+temperature: float = 1.0  # sampling temperature of every step, as in the paper. range: 0.1..2.0
+softmax_temperature: float = 0.2  # REBASE's softmax temperature T, as in the paper. range: 0.01..5.0
+lambda_c: float = 1.0  # ETS cost per retained tree node (times 1 / nodes in the tree). range: 0.0..20.0
+lambda_s: float = 1.5  # ETS bonus for covering all semantic clusters (divided by their number K). range: 0.0..20.0
+cluster_threshold: float = 0.05  # average-linkage cut (cosine distance) that defines the semantic clusters. range: 0.0..2.0
 
 # %%
 import lib.runinfo

@@ -1,44 +1,52 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
 #     name: python3
 #   repro:
-#     number: 5
-#     slug: "kinetics-test-time-scaling"
-#     part: "test-time"
-#     title: "Kinetics: Rethinking Test-Time Scaling Laws"
+#     arxiv: '2506.05333'
 #     authors:
-#     - "Ranajoy Sadhukhan"
-#     - "Zhuoming Chen"
-#     - "Haizhong Zheng"
-#     - "Yang Zhou"
-#     - "Emma Strubell"
-#     - "Beidi Chen"
-#     year: 2025
-#     venue: "Advances in Neural Information Processing Systems (NeurIPS 2025)"
-#     arxiv: "2506.05333"
+#     - Ranajoy Sadhukhan
+#     - Zhuoming Chen
+#     - Haizhong Zheng
+#     - Yang Zhou
+#     - Emma Strubell
+#     - Beidi Chen
 #     links:
-#       paper: https://arxiv.org/abs/2506.05333
 #       code: https://github.com/Infini-AI-Lab/Kinetics
-#     tags:
-#     - "test-time compute"
-#     - "cost model"
-#     - "KV cache"
-#     - "sparse attention"
-#     - "best-of-N"
-#     thumbnail: "Accuracy against decode cost of two tiny task models under best-of-N, priced in FLOPs only and in eFLOPs (FLOPs plus memory traffic), with the Pareto frontiers"
+#       paper: https://arxiv.org/abs/2506.05333
+#     number: 5
 #     objectives:
-#     - "Price a test-time-scaling run in FLOPs and in memory traffic, and fold both into eFLOPs with a hardware's arithmetic intensity"
-#     - "Show on published Qwen3 shapes why attention's KV-cache reads, not parameters, dominate the cost of long generations"
-#     - "Draw accuracy-versus-cost frontiers under two cost models and read off which model size each one calls optimal"
-#     - "Implement block top-k sparse attention with mean-key block selection, charge its search honestly, and test it against dense attention at equal cost"
+#     - Price a test-time-scaling run in FLOPs and in memory traffic, and fold both
+#       into eFLOPs with a hardware's arithmetic intensity
+#     - Show on published Qwen3 shapes why attention's KV-cache reads, not parameters,
+#       dominate the cost of long generations
+#     - Draw accuracy-versus-cost frontiers under two cost models and read off which
+#       model size each one calls optimal
+#     - Implement block top-k sparse attention with mean-key block selection, charge
+#       its search honestly, and test it against dense attention at equal cost
+#     part: test-time
+#     slug: kinetics-test-time-scaling
+#     tags:
+#     - test-time compute
+#     - cost model
+#     - KV cache
+#     - sparse attention
+#     - best-of-N
+#     thumbnail: Accuracy against decode cost of two tiny task models under best-of-N,
+#       priced in FLOPs only and in eFLOPs (FLOPs plus memory traffic), with the Pareto
+#       frontiers
+#     title: 'Kinetics: Rethinking Test-Time Scaling Laws'
+#     venue: Advances in Neural Information Processing Systems (NeurIPS 2025)
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -73,16 +81,17 @@
 # | C4 | Unlike training, test-time accuracy keeps improving with more generation in the studied range | AIME frontiers, no saturation |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 90 s on 2 cores (after the zoo models are trained once); full: more problems and samples. one of: quick, full
-seed = 0  # master random seed (problems, sampling, random block choice). range: 0..2**31-1
-device = "cpu"  # torch device for sampling. one of: cpu, cuda
-n_per_cell: int | None = None  # problems per (task kind, steps) cell, 4 cells; None: 40 (quick), 150 (full). range: 5..2000
-n_samples: int | None = None  # samples per problem (best-of-N up to this N); None: 16 (quick), 32 (full). range: 2..256
-temperature = 0.8  # sampling temperature. range: 0.1..2.0
-intensity = 562.5  # hardware arithmetic intensity I in FLOPs per byte (the paper's B200 figure). range: 1.0..10000.0
-block_size = 4  # tokens per block of block top-k attention. range: 1..64
-local = 4  # most recent tokens every sparse query keeps. range: 0..64
-sink = 2  # first tokens every sparse query keeps. range: 0..64
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores (after the zoo models are trained once); full: more problems and samples. one of: quick, full
+seed: int = 0  # master random seed (problems, sampling, random block choice). range: 0..2**31-1
+device: str = "cpu"  # torch device for sampling. one of: cpu, cuda
+n_per_cell: Optional[int] = None  # problems per (task kind, steps) cell, 4 cells; None: 40 (quick), 150 (full). range: 5..2000
+n_samples: Optional[int] = None  # samples per problem (best-of-N up to this N); None: 16 (quick), 32 (full). range: 2..256
+temperature: float = 0.8  # sampling temperature. range: 0.1..2.0
+intensity: float = 562.5  # hardware arithmetic intensity I in FLOPs per byte (the paper's B200 figure). range: 1.0..10000.0
+block_size: int = 4  # tokens per block of block top-k attention. range: 1..64
+local: int = 4  # most recent tokens every sparse query keeps. range: 0..64
+sink: int = 2  # first tokens every sparse query keeps. range: 0..64
 
 # %%
 import math

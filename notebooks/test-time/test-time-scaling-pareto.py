@@ -1,42 +1,50 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: repro
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
 #     name: python3
 #   repro:
-#     number: 14
-#     slug: "test-time-scaling-pareto"
-#     part: "test-time"
-#     title: "Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning Models"
+#     arxiv: '2505.20522'
 #     authors:
-#     - "Jian Wang"
-#     - "Boyan Zhu"
-#     - "Chak Tou Leong"
-#     - "Yongqi Li"
-#     - "Wenjie Li"
-#     year: 2025
-#     venue: "arXiv preprint"
-#     arxiv: "2505.20522"
+#     - Jian Wang
+#     - Boyan Zhu
+#     - Chak Tou Leong
+#     - Yongqi Li
+#     - Wenjie Li
 #     links:
 #       paper: https://arxiv.org/abs/2505.20522
-#     tags:
-#     - "test-time compute"
-#     - "best-of-N"
-#     - "majority voting"
-#     - "saturation"
-#     - "Pareto front"
-#     thumbnail: "Accuracy against decoding compute for two tiny task models under parallel and sequential test-time scaling, with the Pareto front"
+#     number: 14
 #     objectives:
-#     - "Compute pass@k, majority@k and best-of-k accuracy exactly from one pool of samples, without resampling"
-#     - "Predict how accuracy grows with parallel samples from single-sample success rates, and find the saturation point where more samples stop paying"
-#     - "Test whether a sequential refinement loop behaves like the absorbing Markov chain the saturation model assumes, by measuring its transitions"
-#     - "Read a Pareto front of accuracy against compute and tell an oracle's upper bound from an achievable accuracy"
+#     - Compute pass@k, majority@k and best-of-k accuracy exactly from one pool of samples,
+#       without resampling
+#     - Predict how accuracy grows with parallel samples from single-sample success
+#       rates, and find the saturation point where more samples stop paying
+#     - Test whether a sequential refinement loop behaves like the absorbing Markov
+#       chain the saturation model assumes, by measuring its transitions
+#     - Read a Pareto front of accuracy against compute and tell an oracle's upper bound
+#       from an achievable accuracy
+#     part: test-time
+#     slug: test-time-scaling-pareto
+#     tags:
+#     - test-time compute
+#     - best-of-N
+#     - majority voting
+#     - saturation
+#     - Pareto front
+#     thumbnail: Accuracy against decoding compute for two tiny task models under parallel
+#       and sequential test-time scaling, with the Pareto front
+#     title: 'Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning
+#       Models'
+#     venue: arXiv preprint
+#     year: 2025
 # ---
 
 # %% [markdown]
@@ -74,18 +82,19 @@
 # | C4b | The paper's absolute numbers | AIME 2024: 1.5B from 30.0% to 53.3% with 32 samples (+23.3 points); MATH-500 as in C4a |
 
 # %% tags=["parameters", "remove-cell"]
-profile = "quick"  # quick: ≤ 60 s on 2 cores (after the zoo models are trained once); full: more problems, samples and rounds. one of: quick, full
-seed = 0  # master random seed (problems, sampling). range: 0..2**31-1
-device = "cpu"  # torch device for sampling. one of: cpu, cuda
-n_problems: int | None = None  # test problems per model; None: 150 (quick), 300 (full). range: 20..3000
-n_estimate: int | None = None  # samples per problem used only to estimate p (and predict N*); None: 16 (quick), 32 (full). range: 4..256
-n_evaluate: int | None = None  # further samples per problem that give the observed curves; None: 32 (quick), 64 (full). range: 8..512
-rounds: int | None = None  # rounds of the sequential (rethinking) loop; None: 8 (quick), 16 (full). range: 2..64
-rethink_rule = "agree"  # when the sequential loop stops redrawing: agree: a new answer repeats the current one; confident: the model gives its current answer at least confidence_threshold. one of: agree, confident
-temperature = 0.8  # sampling temperature of every drawn answer. range: 0.1..2.0
-confidence_threshold = 0.5  # for rethink_rule=confident: keep an answer once the model gives it at least this probability. range: 0.0..1.0
-eps = 0.01  # saturation threshold: least worthwhile gain in accuracy per extra sample or round (0.01 = 1 point). range: 0.0001..0.2
-n_bins = 6  # groups of problems, by estimated p, per model, for predicted against observed N* (C3). range: 2..30
+from typing import Optional  # papermill's inspection reads Optional[int], not int | None
+profile: str = "quick"  # quick: ≤ 60 s on 2 cores (after the zoo models are trained once); full: more problems, samples and rounds. one of: quick, full
+seed: int = 0  # master random seed (problems, sampling). range: 0..2**31-1
+device: str = "cpu"  # torch device for sampling. one of: cpu, cuda
+n_problems: Optional[int] = None  # test problems per model; None: 150 (quick), 300 (full). range: 20..3000
+n_estimate: Optional[int] = None  # samples per problem used only to estimate p (and predict N*); None: 16 (quick), 32 (full). range: 4..256
+n_evaluate: Optional[int] = None  # further samples per problem that give the observed curves; None: 32 (quick), 64 (full). range: 8..512
+rounds: Optional[int] = None  # rounds of the sequential (rethinking) loop; None: 8 (quick), 16 (full). range: 2..64
+rethink_rule: str = "agree"  # when the sequential loop stops redrawing: agree: a new answer repeats the current one; confident: the model gives its current answer at least confidence_threshold. one of: agree, confident
+temperature: float = 0.8  # sampling temperature of every drawn answer. range: 0.1..2.0
+confidence_threshold: float = 0.5  # for rethink_rule confident: keep an answer once the model gives it at least this probability. range: 0.0..1.0
+eps: float = 0.01  # saturation threshold: least worthwhile gain in accuracy per extra sample or round (0.01 is 1 point). range: 0.0001..0.2
+n_bins: int = 6  # groups of problems, by estimated p, per model, for predicted against observed N* (C3). range: 2..30
 
 # %%
 
