@@ -13,11 +13,13 @@ Debian's ``chromium`` for the browser test and installs it with apt-get when it 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -28,6 +30,14 @@ STAMP = VENV / ".repro-installed"
 
 def say(msg: str):
     print(f"[tasks] {msg}", flush=True)
+
+
+@contextlib.contextmanager
+def phase(name: str):
+    """Say how long a phase of a command took (the README's budget is read from these lines)."""
+    t0 = time.monotonic()
+    yield
+    say(f"{name}: {time.monotonic() - t0:.0f} s")
 
 
 def install_fingerprint() -> str:
@@ -89,19 +99,24 @@ def test(args: list[str]) -> int:
     write into ``_build`` and run notebooks with every core, alone. nbval re-executes the notebooks changed
     since their snapshot plus a rotating sample (``--full``: all of them). With ``--fast``, only the tests not
     marked ``slow`` (nothing built, trained or spawned)."""
-    ensure_venv()
+    with phase("set-up"):
+        ensure_venv()
     pytest = [str(PY), "-m", "pytest"]  # -p no:cacheprovider and the nbval sanitizer: pyproject.toml's addopts
     if "--fast" in args:
         rest = [a for a in args if a != "--fast"]
         return run(*pytest, "tests", "-m", "not slow", "-n", "2", *rest)
     rest = [a for a in args if a != "--full"]
-    ensure_chromium()
-    code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
+    with phase("chromium"):
+        ensure_chromium()
+    with phase("book (zoo and notebooks, render)"):
+        code = run(str(VENV / "bin" / "repro"), "book", "--jobs", "2")
     if code != 0:
         say("the book build reported failures; the test run reports them too")
-    units = run(*pytest, "tests", "--ignore", "tests/test_browser.py", "-n", "2", *rest)
-    nbval = run(*pytest, "tests/test_browser.py", "--nbval-lax",  # the sanitizer is in pyproject.toml's addopts
-                *(["--nbval-all"] if "--full" in args else []), *rest)
+    with phase("unit, contract, CLI and snapshot tests"):
+        units = run(*pytest, "tests", "--ignore", "tests/test_browser.py", "-n", "2", *rest)
+    with phase("nbval and the browser test"):
+        nbval = run(*pytest, "tests/test_browser.py", "--nbval-lax",  # the sanitizer is in pyproject.toml's addopts
+                    *(["--nbval-all"] if "--full" in args else []), *rest)
     return worst(units, nbval)
 
 
