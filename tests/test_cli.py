@@ -36,7 +36,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
     build = root / "_build"
     if not build.exists():
         return {}
-    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*")) if p.is_file()}
+    # parsed/ is a memo of jupytext's parses (lib.repro.notebooks.parse_percent), not a result
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file() and p.relative_to(build).parts[0] != "parsed"}
 
 
 # ---------------------------------------------------------------------------------- bad input: exit 2

@@ -80,7 +80,9 @@ def executed(out: str) -> set[str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under ``folder`` but the memo of jupytext's parses (``parsed/``), which is not a result."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "parsed" not in p.relative_to(folder).parts[:2]}
 
 
 # ------------------------------------------------------------------------------- bad targets and parameters

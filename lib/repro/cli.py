@@ -35,18 +35,10 @@ from pathlib import Path
 from lib.claims import VERDICTS
 from lib.repro import cache, execute
 from lib.repro.log import echo
-from lib.repro.notebooks import NOTEBOOKS, ROOT, Notebook, ReproError, discover, is_notebook, select
+from lib.repro.notebooks import NOTEBOOKS, ROOT, Notebook, ReproError, build_dir, discover, is_notebook, select
 
 #: Exit codes (the module's docstring says what each means).
 FAILED, BAD_INPUT, UNWRITABLE, DISK_FULL, INTERRUPTED = 1, 2, 3, 4, 130
-
-
-def build_dir() -> Path:
-    """Where runs, the cache and the site go: ``$REPRO_BUILD_DIR`` or ``_build`` in the repository.
-
-    jupyter-book always writes into a folder named ``_build``, so a custom folder gets one inside it."""
-    build = Path(os.environ.get("REPRO_BUILD_DIR", ROOT / "_build")).resolve()
-    return build if build.name == "_build" else build / "_build"
 
 
 def writable_build_dir() -> Path:
