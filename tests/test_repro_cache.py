@@ -53,6 +53,12 @@ def test_from_package_import_name_is_the_module_when_it_is_one():
     assert found == {"lib", "lib.llm", "lib.llm.zoo", "lib.systems", "lib.systems.costmodel"}
 
 
+def test_relative_imports_resolve_against_the_package_of_the_file():
+    assert "lib.quantum.simon" in modules.imported_names("from . import simon", "lib.quantum.__init__")
+    assert "lib.quantum.circuits" in modules.imported_names("from .circuits import AerSampler", "lib.quantum.sketch")
+    assert "lib.llm.zoo" in modules.imported_names("from ..llm import zoo", "lib.quantum.sketch")
+
+
 def test_cache_key_depends_on_params_profile_and_source(tmp_path):
     nb = notebook(tmp_path)
     base = cache.key(nb, {}, "quick")
@@ -87,12 +93,18 @@ BOUNDARIES = [  # a file, and the only notebooks that may rerun when it changes
     ("lib/llm/checkpoint.py", set()),  # the checkpoint loader: no notebook uses it
     ("lib/numerics/kernels/lmul.py", {"lmul-addition-only-multiply"}),
     ("lib/quantum/simon.py", {"quantum-energy-advantage-simon"}),
+    ("lib/quantum/katas/data/01_BasicGates.toml", {"qiskit-quantum-katas"}),  # a package's data file
 ]
 
 
 @pytest.mark.parametrize("path,users", BOUNDARIES, ids=[b[0] for b in BOUNDARIES])
 def test_editing_a_module_reruns_only_its_users(path, users):
+    assert (ROOT / path).is_file(), "the boundary names a file that exists (a renamed one would pass vacuously)"
     assert rerun_by_edit(ROOT / path) == users
+
+
+def test_editing_the_lockfile_reruns_every_notebook():
+    assert rerun_by_edit(cache.lockfile()) == {nb.slug for nb in discover()}
 
 
 def test_editing_a_shared_module_reruns_its_users():
@@ -101,11 +113,12 @@ def test_editing_a_shared_module_reruns_its_users():
 
 
 @pytest.mark.parametrize("path,retrains", [("lib/llm/zoo_build.py", False), ("lib/llm/checkpoint.py", False),
-                                           ("lib/repro/cli.py", False), ("lib/llm/model.py", True),
+                                           ("lib/llm/cards.py", False), ("lib/llm/model.py", True),
                                            ("lib/llm/zoo.py", True), ("lib/data.py", True)])
 def test_the_zoo_key_covers_its_recipe_and_nothing_else(path, retrains):
     spec = zoo.DEFAULTS["text-small"]
     target = ROOT / path
+    assert target.is_file()
     view = lambda p: target.read_bytes() + b"\n# an edit\n" if p == target else p.read_bytes()  # noqa: E731
     assert (zoo.cache_key(spec) != zoo.cache_key(spec, read=view)) == retrains
 
@@ -115,12 +128,14 @@ SCIENCE = ("lib.llm", "lib.numerics", "lib.systems", "lib.quantum", "lib.data")
 
 
 def lib_imports(path: Path) -> set[str]:
-    return {m for m in modules.imported_names(path.read_text()) if m.startswith("lib")}
+    """The lib names a file imports, relative imports resolved against its own module."""
+    return {m for m in modules.imported_names(path.read_text(), modules.file_name(path)) if m.startswith("lib")}
 
 
 def test_the_tool_imports_no_science_module():
-    offending = {f"{p.name}: {m}" for p in (ROOT / "lib" / "repro").glob("*.py") for m in lib_imports(p)
-                 if m.startswith(SCIENCE)}
+    tool = list((ROOT / "lib" / "repro").rglob("*.py"))
+    assert len(tool) > 10
+    offending = {f"{p.name}: {m}" for p in tool for m in lib_imports(p) if m.startswith(SCIENCE)}
     assert not offending
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,10 +34,12 @@ def papers() -> list[dict]:
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds it (so that Sphinx re-reads only what changed); the
+    temporary file carries the process id, so that two builds of one folder do not share it."""
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
     return True
@@ -231,7 +233,7 @@ def provider_pages(outcomes: list[Outcome], toc: list[str], site: Path, build: P
         before = json.loads(stamp.read_text())
     except (OSError, ValueError):
         before = {}
-    ran = any(o.status != "cached" for o in outcomes)
+    ran = any(o.status == "ok" for o in outcomes)  # a notebook that cannot run builds nothing
     after, out = {}, {}
     for module, ep in hooks.providers().items():
         users = [(o.job.nb.docname, o.job.nb.title(), o.job.nb.source()) for o in outcomes
@@ -352,13 +354,6 @@ def stale_pages(html: Path) -> list[Path]:
     return sorted(p for p in html.rglob("*.html")
                   if not p.relative_to(html).parts[0].startswith("_")
                   and p.relative_to(html).with_suffix("").as_posix() not in keep)
-
-
-def clean_site(build: Path):
-    """Forget the staged sources and rendered site (keeps the execution cache)."""
-    for d in (build / "site", build / "html", build / ".doctrees"):
-        shutil.rmtree(d, ignore_errors=True)
-    (build / RENDERED).unlink(missing_ok=True)
 
 
 def reread_pages(log: str) -> list[str]:

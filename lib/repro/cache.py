@@ -15,6 +15,7 @@ is discarded, whatever it is, and recomputed.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -51,10 +52,32 @@ def key(nb: Notebook, params: dict, profile: str, read: Callable[[Path], str] = 
     feed("notebook", read(nb.path))
     for mod in lib_modules(nb):
         feed(mod, read(module_path(mod)))
+        for data in package_data(mod):  # a package's data files are code too (the katas' TOML tasks)
+            try:
+                feed(f"{mod}:{data.relative_to(data.parents[1])}", read(data))
+            except UnicodeDecodeError:  # a binary file: its digest stands for it
+                feed(f"{mod}:{data.relative_to(data.parents[1])}", hashlib.sha256(data.read_bytes()).hexdigest())
     feed("params", json.dumps(params, sort_keys=True, default=repr))
     feed("profile", profile)
     feed("lock", read(lockfile()))
     return h.hexdigest()[:20]
+
+
+def package_data(module: str) -> list[Path]:
+    """The data files a package ships (any file but Python's under its folder, outside its subpackages), for a
+    module that is a package; sorted, so that the key does not depend on the file system's order."""
+    path = module_path(module)
+    if path is None or path.name != "__init__.py":
+        return []
+    found, todo = [], [path.parent]
+    while todo:
+        folder = todo.pop()
+        for item in folder.iterdir():
+            if item.is_dir() and item.name != "__pycache__" and not (item / "__init__.py").exists():
+                todo.append(item)
+            elif item.is_file() and item.suffix not in (".py", ".pyc"):
+                found.append(item)
+    return sorted(found)
 
 
 def lockfile() -> Path:
@@ -210,9 +233,17 @@ class Cache:
         """Move a finished run into the cache atomically (rename), replacing whatever held its place."""
         entry = self.entry(slug, key_)
         self.folder(entry.parent)
+        if is_valid(entry):  # another repro process ran the same key and committed first: keep its run
+            discard(tmp)
+            return entry
         if entry.exists() or entry.is_symlink():
             discard(entry)
-        os.replace(tmp, entry)
+        try:
+            os.replace(tmp, entry)
+        except OSError as exc:  # lost a race to another process's commit between the check and the rename
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not is_valid(entry):
+                raise
+            discard(tmp)
         return entry
 
     def runs(self, nb: Notebook) -> list[Run]:
@@ -228,7 +259,7 @@ class Cache:
         for d in tmp.iterdir() if tmp.is_dir() else []:
             try:
                 os.kill(int(d.name.split("-")[-2]), 0)
-            except (ValueError, IndexError, ProcessLookupError, PermissionError):
+            except (ValueError, IndexError, ProcessLookupError):  # PermissionError: alive, another user's
                 stale.append(d)
         return stale
 

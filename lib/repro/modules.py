@@ -35,6 +35,11 @@ def module_name(path: Path, lib: Path = LIB) -> str:
     return ".".join([PACKAGE, *parts])
 
 
+def file_name(path: Path, lib: Path = LIB) -> str:
+    """The dotted name of a module *file*, ``__init__`` kept: what a relative import in it is resolved against."""
+    return ".".join([PACKAGE, *path.relative_to(lib).with_suffix("").parts])
+
+
 def parents(name: str) -> list[str]:
     """The packages Python imports before ``name``: ``lib.a.b`` -> ``lib``, ``lib.a``."""
     parts = name.split(".")
@@ -44,7 +49,8 @@ def parents(name: str) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def imported_names(code: str, current: str | None = None) -> frozenset[str]:
     """Candidate ``lib`` module names imported by ``code`` (``import lib.x``, ``from lib import x``,
-    ``from lib.x import y``, and relative imports inside the module file ``current``); a name may be a
+    ``from lib.x import y``, and relative imports inside the file ``current``, named by :func:`file_name`:
+    ``lib.a.b`` for ``lib/a/b.py``, ``lib.a.__init__`` for a package's ``__init__.py``); a name may be a
     function rather than a module (``from lib.x import f`` gives ``lib.x.f``): :func:`imported_modules`
     keeps the modules. Memoised by the text: a command asks it of each notebook's code several times
     (its key, its prerequisites, the library pages)."""
@@ -54,7 +60,7 @@ def imported_names(code: str, current: str | None = None) -> frozenset[str]:
             found |= {a.name for a in node.names if a.name == PACKAGE or a.name.startswith(PACKAGE + ".")}
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            if node.level and current:  # relative to the package holding the module file
+            if node.level and current:  # relative to the package holding the file
                 mod = ".".join(current.split(".")[:-node.level] + ([mod] if mod else []))
             if mod == PACKAGE or mod.startswith(PACKAGE + "."):
                 found.add(mod)
@@ -70,7 +76,7 @@ def imported_modules(code: str, current: str | None = None, lib: Path = LIB) -> 
 
 @functools.lru_cache(maxsize=1024)
 def _imports_of_file(path: Path, mtime_ns: int, size: int, lib: Path) -> frozenset[str]:
-    return frozenset(imported_modules(source_of(path), module_name(path, lib), lib))
+    return frozenset(imported_modules(source_of(path), file_name(path, lib), lib))
 
 
 def imports_of(name: str, lib: Path = LIB) -> frozenset[str]:
