@@ -13,7 +13,6 @@ stops them, and the next build removes the folders of trainers that did not get 
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import json
 import os
@@ -24,6 +23,7 @@ import sys
 import time
 
 from lib.llm import zoo
+from lib.proc import stop_group
 from lib.llm.cards import summary
 
 #: The generated page of the book that shows the cards.
@@ -58,18 +58,6 @@ def start_trainer(name: str, env: dict) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
-def stop_trainer(proc: subprocess.Popen):
-    """SIGTERM to the trainer's group (it then removes its temporary folder), SIGKILL after 5 s."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def prebuild(names=None, n_jobs: int = 2, echo=print) -> list[str]:
     """Train the missing default models (or ``names``) in parallel, one process per model with one thread
     each, at most ``n_jobs`` at once; a progress line per model. Returns the names that failed. If this is
@@ -101,7 +89,7 @@ def prebuild(names=None, n_jobs: int = 2, echo=print) -> list[str]:
                     echo(f"  zoo: {name}: FAILED: {out[-1] if out else 'no output'}")
     finally:
         for proc, _ in running.values():
-            stop_trainer(proc)
+            stop_group(proc)  # SIGTERM: the trainer removes its temporary folder
     return failed
 
 

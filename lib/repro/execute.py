@@ -17,7 +17,6 @@ import errno
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import psutil
 
+from lib.proc import stop_group
 from lib.repro import cache, hooks
 from lib.repro.log import echo as default_echo
 from lib.repro.notebooks import PROFILES, ROOT, Notebook, ReproError, select
@@ -168,14 +168,7 @@ def kill_worker(proc: subprocess.Popen):
     process below it, see :mod:`lib.repro.worker`), SIGKILL after 5 s; then SIGKILL to any process that was
     below it and is still alive (the kernel runs in a session of its own)."""
     below = descendants(proc.pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    stop_group(proc)
     for p in below:
         with contextlib.suppress(psutil.Error):
             p.kill()  # psutil checks that the pid still names the same process
