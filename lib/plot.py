@@ -9,6 +9,7 @@ VERDICT_COLORS = {
     "reproduced": "#009E73",
     "partially reproduced": "#E69F00",
     "not reproduced": "#D55E00",
+    "inconclusive at this scale": "#56B4E9",
     "not testable here": "#999999",
 }
 

@@ -16,8 +16,11 @@ def sanitize(text: str) -> str:
 
 def table(timed_value: float, plain_value: float) -> str:
     c = Claims("t")
-    c.check("C1", "x < y", paper="1", ours=plain_value, reproduced=AtLeast(1))
-    c.check("C2", "fast", paper="2x", ours=timed_value, reproduced=AtLeast(1.5), unit="x", timed=True)
+    c.claim("C1", "x < y", paper="1", criterion=AtLeast(1), evidence="model")
+    c.claim("C2", "fast", paper="2x", criterion=AtLeast(1.5), unit="x", timed=True, evidence="measured",
+            falsifier="the slow path against itself")
+    c.measure("C1", plain_value)
+    c.measure("C2", timed_value, falsifier=1.0)
     return c.markdown()
 
 

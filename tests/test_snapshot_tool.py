@@ -22,11 +22,15 @@ def table(saving: float = 0.97, bound: float = 0.9, speedup: float = 1.2, speed_
           extra: bool = False) -> dict:
     """A snapshot made from a verdict table: one deterministic row, one timed row."""
     c = Claims("demo")
-    c.check("C1", "energy saving", paper="97%", ours=saving, reproduced=AtLeast(bound))
-    c.check("C2", "faster", paper="1.5x", ours={"speedup": speedup, "CI low": speedup - 0.1},
-            reproduced={"speedup": AtLeast(speed_bound), "CI low": AtLeast(1.0)}, timed=True)
+    c.claim("C1", "energy saving", paper="97%", criterion=AtLeast(bound), evidence="arithmetic")
+    c.claim("C2", "faster", paper="1.5x", criterion={"speedup": AtLeast(speed_bound), "CI low": AtLeast(1.0)},
+            timed=True, evidence="model")
     if extra:
-        c.check("C3", "small error", paper="1%", ours=0.005, reproduced=AtMost(0.01))
+        c.claim("C3", "small error", paper="1%", criterion=AtMost(0.01), evidence="model")
+    c.measure("C1", saving)
+    c.measure("C2", {"speedup": speedup, "CI low": speedup - 0.1})
+    if extra:
+        c.measure("C3", 0.005)
     return {"key": "k", "claims": c.to_json()["claims"]}
 
 

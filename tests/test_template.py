@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "notebooks" / "_template.py"
 CHECKS = [contract.test_title_and_sections_in_order, contract.test_parameters_cell,
-          contract.test_claims_carry_paper_values_and_match_the_claims_section,
+          contract.test_claims_are_declared_before_the_experiments,
+          contract.test_prose_takes_measured_numbers_from_the_run,
           contract.test_verdict_cell_is_checked_by_nbval, contract.test_ends_with_the_run_block,
           contract.test_exercises_are_reruns, metadata.test_metadata_validates_against_the_schema,
           metadata.test_exactly_one_key_figure]

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lib.claims import VERDICTS
+from lib.claims import EVIDENCE, NOT_TESTABLE, VERDICTS
 from lib.repro import cache, hooks, libpages, pages, snapshots
 from lib.repro.execute import Outcome
 from lib.repro.log import echo as default_echo
@@ -127,9 +127,11 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
             continue
         executed = nbformat.read(str(o.entry / "notebook.ipynb"), as_version=4)
         run = json.loads((o.entry / "run.json").read_text())
-        counts = cache.read_results(o.entry)["counts"]
+        results = cache.read_results(o.entry)
+        counts, by_evidence = results["counts"], pages.evidence_counts(results)
         meta = pages.paper_metadata(nb)
-        header = pages.header_markdown(nb, meta, executed, run, counts, profile) if meta is not None else ""
+        header = (pages.header_markdown(nb, meta, executed, run, counts, profile, by_evidence)
+                  if meta is not None else "")
         moved = snapshots.disagreement(o.job, o.entry)
         warning = pages.snapshot_warning(nb.slug, snapshots.shown(snapshots.path_of(nb)),
                                          [snapshots.change_line(c) for c in moved])
@@ -137,7 +139,7 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
             executed = pages.with_header(executed, warning + header)
         write_if_changed(page, nbformat.writes(executed).encode())
         card = {"n": meta["number"] if meta else "—", "title": meta["title"] if meta else nb.title(),
-                "part": nb.part, "docname": nb.docname, "counts": counts,
+                "part": nb.part, "docname": nb.docname, "counts": counts, "by_evidence": by_evidence,
                 "alt": meta["thumbnail"] if meta else nb.title()}
         png = pages.thumbnail_png(executed)
         if png is not None:
@@ -157,7 +159,8 @@ def scoreboard_rows(outcomes: list[Outcome]) -> dict[str, dict]:
             continue
         run = json.loads((o.entry / "run.json").read_text())
         results = cache.read_results(o.entry)
-        rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"], "seconds": run.get("seconds"),
+        rows[o.job.nb.slug] = {"status": "ok", "counts": results["counts"],
+                               "by_evidence": pages.evidence_counts(results), "seconds": run.get("seconds"),
                                "date": run.get("date", ""), "docname": o.job.nb.docname}
     return rows
 
@@ -172,13 +175,16 @@ def _paper_list(outcomes: list[Outcome]) -> list[dict]:
 
 
 def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
-    """The scoreboard section of the landing page: totals per part, then one table per part."""
+    """The scoreboard section of the landing page: totals per part and per evidence level, then one table
+    per part. Only the papers' claims are counted; our controls are not."""
     rows = scoreboard_rows(outcomes)
     lines = ["## Scoreboard", "",
-             "Every claim of every paper, judged by its notebook against a criterion fixed before the run. "
+             "Every claim of every paper, judged by its notebook against a criterion declared before the "
+             "experiments. Our own controls (sanity checks, falsifiers) are not counted. "
              f"Runtimes are for the `{profile}` profile of the build that made these pages. "
              "Papers whose notebook is not written yet are listed as such.", ""]
     total = {v: 0 for v in VERDICTS}
+    evidence = {e: {v: 0 for v in VERDICTS} for e in EVIDENCE}
     by_part: dict[str, list[dict]] = {}
     for o in outcomes:  # parts with notebooks first, in the book's order
         by_part.setdefault(o.job.nb.part, [])
@@ -201,7 +207,10 @@ def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
             counts = {v: row["counts"].get(v, 0) for v in VERDICTS}
             for v in VERDICTS:
                 part_total[v] += counts[v]
-            badges = pages.verdict_badges(counts)
+            for e, per in row["by_evidence"].items():
+                for v, n in per.items():
+                    evidence[e][v] += n
+            badges = pages.verdict_badges(counts, row["by_evidence"])
             link = f"[{title}](/{row['docname']}.ipynb)"
             table.append(f"| {p['n']} | {link} | {badges} | {row['seconds']:.0f} s | {row['date']} |")
         written = sum(1 for p in items if p["slug"] in rows)
@@ -213,7 +222,12 @@ def scoreboard_markdown(outcomes: list[Outcome], profile: str) -> str:
     n_papers = sum(len(items) for items in by_part.values())
     summary.append(f"| **all** | **{len(rows)} / {n_papers}** | "
                    + " | ".join(f"**{total[v]}**" for v in VERDICTS) + " |")
-    return "\n".join(lines + summary + [""] + sections)
+    judged = [v for v in VERDICTS if v != NOT_TESTABLE]
+    levels = ["What the verdicts rest on (claims judged here, by evidence level):", "",
+              "| Evidence | " + " | ".join(judged) + " | all |", "|---|" + "---|" * (len(judged) + 1)]
+    levels += [f"| {e} | " + " | ".join(str(evidence[e][v]) for v in judged) + f" | {sum(evidence[e].values())} |"
+               for e in EVIDENCE]
+    return "\n".join(lines + summary + [""] + levels + [""] + sections)
 
 
 #: What each provider's page was last generated from (so that an unchanged one is not generated again).

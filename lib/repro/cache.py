@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.claims import VERDICTS
+from lib.claims import CONTROL_OUTCOMES, VERDICTS
 from lib.repro.modules import closure_of_code, module_path
 from lib.repro.notebooks import ROOT, Notebook, ReproError, source_of
 
@@ -100,7 +100,8 @@ def results_shape_ok(results) -> bool:
     return (isinstance(counts, dict) and set(counts) <= set(VERDICTS)
             and all(type(n) is int and n >= 0 for n in counts.values())
             and isinstance(claims, list)
-            and all(isinstance(c, dict) and c.get("verdict") in VERDICTS for c in claims))
+            and all(isinstance(c, dict) and c.get("verdict") in (CONTROL_OUTCOMES if c.get("role") == "control"
+                                                                 else VERDICTS) for c in claims))
 
 
 def read_results(entry: Path) -> dict:

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from lib.claims import VERDICTS
+from lib.claims import EVIDENCE, NOT_TESTABLE, VERDICTS
 from lib.repro.notebooks import ROOT, Notebook
 from lib.runinfo import run_summary_markdown
 
@@ -123,12 +123,29 @@ def run_block(run: dict, profile: str) -> str:
                                                   run["peak_memory_mib"])
 
 
-def verdict_badges(counts: dict[str, int]) -> str:
-    return " ".join(f'<span class="verdict verdict-{v.replace(" ", "-")}">{counts[v]} {v}</span>'
-                    for v in VERDICTS if counts.get(v))
+def evidence_counts(results: dict) -> dict[str, dict[str, int]]:
+    """Verdicts of the paper's claims per evidence level (controls are not counted)."""
+    out = {e: {} for e in EVIDENCE}
+    for row in results.get("claims", []):
+        if row.get("role", "claim") == "claim" and row.get("evidence") in out:
+            out[row["evidence"]][row["verdict"]] = out[row["evidence"]].get(row["verdict"], 0) + 1
+    return out
 
 
-def header_markdown(nb: Notebook, meta: dict, executed, run: dict, counts: dict, profile: str) -> str:
+def verdict_badges(counts: dict[str, int], by_evidence: dict[str, dict[str, int]] | None = None) -> str:
+    """One badge per verdict; with ``by_evidence``, one per verdict and evidence level ("2 reproduced ·
+    measured"), so that a model's verdict never reads as a measurement's."""
+    def badge(v, n, level=""):
+        return f'<span class="verdict verdict-{v.replace(" ", "-")}">{n} {v}{" · " + level if level else ""}</span>'
+
+    if by_evidence is None:
+        return " ".join(badge(v, counts[v]) for v in VERDICTS if counts.get(v))
+    out = [badge(v, by_evidence[e][v], e) for v in VERDICTS for e in EVIDENCE if by_evidence.get(e, {}).get(v)]
+    return " ".join(out + ([badge(NOT_TESTABLE, counts[NOT_TESTABLE])] if counts.get(NOT_TESTABLE) else []))
+
+
+def header_markdown(nb: Notebook, meta: dict, executed, run: dict, counts: dict, profile: str,
+                    by_evidence: dict | None = None) -> str:
     """The block under a paper page's title: citation, BibTeX, objectives and four tabs."""
     bib = bib_entries().get(meta["slug"], "")
     tags = " ".join(f"`{t}`" for t in meta["tags"])
@@ -139,7 +156,7 @@ def header_markdown(nb: Notebook, meta: dict, executed, run: dict, counts: dict,
 :class-card: paper-header
 **Paper {meta['number']}.** {citation_markdown(meta)} {{cite:p}}`{meta['slug']}`
 
-**Verdicts:** {verdict_badges(counts) or "*none yet*"} &nbsp; **Tags:** {tags}
+**Verdicts:** {verdict_badges(counts, by_evidence) or "*none yet*"} &nbsp; **Tags:** {tags}
 
 **After this chapter you can:**
 {objectives}
@@ -235,6 +252,6 @@ def gallery_markdown(cards: list[dict]) -> str:
                 f":link: /{c['docname']}", ":link-type: doc", ":class-card: gallery-card"]
         if c.get("thumb"):
             out += [f":img-top: {c['thumb']}", f":img-alt: {c['alt']}"]
-        out += ["", f"{c['part']} · {verdict_badges(c['counts'])}", ":::", ""]
+        out += ["", f"{c['part']} · {verdict_badges(c['counts'], c.get('by_evidence'))}", ":::", ""]
     out.append("::::")
     return "\n".join(out) + "\n"

@@ -31,7 +31,7 @@ from lib.repro.notebooks import ROOT, Notebook
 
 SNAPSHOTS = ROOT / "snapshots"
 #: The fields of a row compared whether or not it is timed; then those compared only when it is not.
-ROW_TEXT = ("claim", "paper", "criterion", "note", "timed")
+ROW_TEXT = ("claim", "paper", "criterion", "note", "timed", "role", "evidence", "kind", "revised")
 ROW_VALUE = ("ours", "verdict")
 #: Measured numbers agree when they differ by less than this, relatively: a float sum reassociated under
 #: another thread count moves the last bits, never the three significant digits the table shows.
