@@ -135,6 +135,10 @@ class Criterion:
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def band(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        """The values that meet the criterion, as [low, high] (infinite ends where open), for plots."""
+        raise NotImplementedError
+
     def judge(self, x) -> bool | None:
         """True when met (by the whole interval), False when failed (by the whole interval), None between."""
         if isinstance(x, bool):
@@ -168,6 +172,8 @@ class Between(Criterion):
 
     def describe(self):
         return f"in [{format_bound(self.lo)}, {format_bound(self.hi)}]"
+    def band(self):
+        return (float(self.lo), float(self.hi))
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,8 @@ class AtMost(Criterion):
 
     def describe(self):
         return f"≤ {format_bound(self.bound)}"
+    def band(self):
+        return (-math.inf, float(self.bound))
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,8 @@ class AtLeast(Criterion):
 
     def describe(self):
         return f"≥ {format_bound(self.bound)}"
+    def band(self):
+        return (float(self.bound), math.inf)
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,8 @@ class Below(Criterion):
 
     def describe(self):
         return f"< {format_bound(self.bound)}"
+    def band(self):
+        return (-math.inf, float(self.bound))
 
 
 @dataclass(frozen=True)
@@ -228,6 +240,8 @@ class Above(Criterion):
 
     def describe(self):
         return f"> {format_bound(self.bound)}"
+    def band(self):
+        return (float(self.bound), math.inf)
 
 
 @dataclass(frozen=True)
@@ -252,6 +266,9 @@ class Near(Criterion):
             return f"{format_bound(self.target)} ± {format_bound(100 * self.tol)}%"
         return f"{format_bound(self.target)} ± {format_bound(self.tol)}"
 
+    def band(self):
+        return self._range().band()
+
 
 @dataclass(frozen=True)
 class IsTrue(Criterion):
@@ -265,6 +282,8 @@ class IsTrue(Criterion):
 
     def describe(self):
         return "yes"
+    def band(self):
+        return (1.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------------ rows
@@ -335,6 +354,7 @@ class Verdict:
     kind: str = ""
     expected: str | None = None
     revised: str = ""
+    bands: dict = field(default_factory=dict)  # measurement -> [low, high] that meets the criterion
 
     @property
     def as_expected(self) -> bool | None:
@@ -360,6 +380,11 @@ def _measured(values: dict, prefix: str = "") -> dict:
         else:
             out[prefix + k] = bool(v) if isinstance(v, bool) else float(v)
     return out
+
+
+def _bands(criteria: dict) -> dict:
+    """Criterion bands as JSON-safe lists (None for an open end)."""
+    return {k: [None if math.isinf(x) else x for x in c.band()] for k, c in criteria.items()}
 
 
 def _methods(values: dict) -> str:
@@ -449,7 +474,8 @@ class Claims:
             outcome = {True: PASSES, False: FAILS, None: INCONCLUSIVE}[_outcome(_tri(values, d.criterion))]
             return self._add(Verdict(id, d.text, "", _ours_text(values, id, d.unit, d.digits), d.criterion_text(),
                                      outcome, note, d.timed, _measured(values), CONTROL, kind=d.kind,
-                                     expected=CONTROL_KINDS[d.kind], revised=d.revised))
+                                     expected=CONTROL_KINDS[d.kind], revised=d.revised,
+                                     bands=_bands(d.criterion)))
         verdict, falsifier_row = self._verdict(d, values), None
         if d.evidence == MEASURED:
             if falsifier is None:
@@ -460,7 +486,7 @@ class Claims:
             raise ValueError(f"{id}: only a measured claim takes a falsifier")
         row = self._add(Verdict(id, d.text, d.paper, _ours_text(values, id, d.unit, d.digits), d.criterion_text(),
                                 verdict, note, d.timed, _measured(values), CLAIM, evidence=d.evidence,
-                                revised=d.revised))
+                                revised=d.revised, bands=_bands(d.criterion)))
         if falsifier_row is not None:
             self._add(falsifier_row)
         return row
@@ -582,7 +608,7 @@ class Claims:
                 "claims": [{"id": v.id, "claim": v.claim, "paper": v.paper, "ours": v.ours,
                             "criterion": v.criterion, "verdict": v.verdict, "note": v.note, "timed": v.timed,
                             "measured": v.measured, "role": v.role, "evidence": v.evidence, "kind": v.kind,
-                            "revised": v.revised} for v in self.verdicts]}
+                            "revised": v.revised, "bands": v.bands} for v in self.verdicts]}
 
     def save(self, path: str | os.PathLike | None = None) -> Path | None:
         """Write the results JSON atomically to ``path`` (default: where ``repro`` asked, else nowhere)."""

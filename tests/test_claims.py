@@ -195,3 +195,20 @@ def test_results_json_written_atomically_where_repro_asks(tmp_path, monkeypatch)
     assert [p.name for p in target.parent.iterdir()] == ["results.json"]
     monkeypatch.delenv("REPRO_RESULTS_FILE")
     assert _sample().save() is None
+
+
+@pytest.mark.parametrize("crit", [Between(1, 2), AtMost(3), AtLeast(3), Below(3), Above(3), Near(10, 0.5),
+                                  Near(10, 0.1, rel=True)])
+def test_band_is_where_the_criterion_holds(crit):
+    """The band drawn in sweep figures: points inside it (away from strict ends) meet the criterion."""
+    lo, hi = crit.band()
+    for x in (lo + 1e-9 if math.isfinite(lo) else -1e6, hi - 1e-9 if math.isfinite(hi) else 1e6):
+        assert crit(x)
+    for x in (lo - 1e-6, hi + 1e-6):
+        if math.isfinite(x):
+            assert not crit(x)
+
+
+def test_results_json_carries_criterion_bands():
+    rows = {r["id"]: r for r in _sample().to_json()["claims"]}
+    assert rows["C1"]["bands"] == {"C1": [0.972, 0.974]} and rows["C2"]["bands"] == {"C2": [1.5, None]}

@@ -7,6 +7,7 @@
     repro clean [--dry-run]                                     (cache entries the current sources cannot use)
     repro book [--profile quick|full] [--jobs N]
     repro bench [--warm]
+    repro sweep SLUG [NAME] [-p name=v1,v2|a..b ...] [--zip] [--workers N] [--scheduler ADDRESS] [--save]
     repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
     repro diff [SLUG|PART|all]         what moved against the snapshots (exit 1 when anything did)
     repro drift --lock FILE [SLUG|PART|all] [--page]   rerun in an environment from another lockfile
@@ -199,6 +200,13 @@ def cmd_book(args) -> int:
     return code or (FAILED if rendered else 0)
 
 
+def cmd_sweep(args) -> int:
+    from lib.repro import sweep
+
+    return sweep.sweep(args.slug, args.name, args.p or [], args.zip, args.profile, args.workers, args.scheduler,
+                       args.save, writable_build_dir())
+
+
 def cmd_bench(args) -> int:
     from lib.repro import bench
 
@@ -269,6 +277,18 @@ def make_parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("book", help="run what is stale, generate the scoreboard, render the site")
     jobs_arg(bk)
     bk.set_defaults(func=cmd_book)
+    sw = sub.add_parser("sweep", help="one notebook over a grid of parameters, on a Dask cluster (cached points)")
+    sw.add_argument("slug", help="a notebook slug")
+    sw.add_argument("name", nargs="?", help="a sweep declared in the notebook's metadata (default: its first)")
+    sw.add_argument("-p", action="append", metavar="NAME=VALUES",
+                    help="an axis of the grid: v1,v2,... or a..b (integers) or a..b:step (repeatable)")
+    sw.add_argument("--zip", action="store_true", help="pair the lists (equal lengths) instead of crossing them")
+    sw.add_argument("--workers", type=int, default=2, help="local Dask worker processes, one thread each (default 2)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:port)")
+    sw.add_argument("--save", action="store_true", help="keep a declared sweep's table and figure in sweeps/ for "
+                    "the notebook's page")
+    profile_arg(sw)
+    sw.set_defaults(func=cmd_sweep)
     bench = sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution")
     bench.add_argument("--warm", action="store_true",
                        help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
