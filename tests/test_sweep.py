@@ -152,3 +152,26 @@ def _alive(p) -> bool:
         return p.is_running()
     except psutil.Error:
         return False
+
+
+def test_a_kept_sweep_shows_on_the_page_before_the_exercises(tmp_path):
+    import nbformat
+
+    from lib.repro import pages
+    from lib.repro.notebooks import Notebook
+
+    nb = Notebook(FIXTURES / "notebooks" / "demo" / "alpha.py")
+    kept = tmp_path / "sweeps" / nb.part / nb.slug
+    kept.mkdir(parents=True)
+    record = {"sweep": "where", "question": "Where does it hold?", "grid": {"x": ["1", "4"]}, "zip": False,
+              "profile": "quick", "key": "old", "date": "2026-12-06", "points": 2, "failed": 0}
+    (kept / "where.json").write_text(json.dumps(record))
+    (kept / "where.png").write_bytes(b"png")
+    ((rec, png),) = pages.saved_sweeps(nb, tmp_path / "sweeps")
+    text = pages.sweep_markdown(nb, rec, "alpha-sweep-where.png", current_key="new")
+    assert "![Where does it hold?](alpha-sweep-where.png)" in text and "earlier version" in text
+    assert "earlier version" not in pages.sweep_markdown(nb, rec, "x.png", current_key="old")
+    page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"),
+                                           nbformat.v4.new_markdown_cell("## Exercises\n\n1. x")])
+    out = pages.with_sweeps(page, [text])
+    assert [c.source.split("\n")[0] for c in out.cells] == ["# T", "## Where the claims hold", "## Exercises"]

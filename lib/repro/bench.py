@@ -9,7 +9,9 @@ Each build runs in its own scratch folder, so the user's ``_build`` cache is nev
    pages Sphinx re-read in each;
 4. one notebook changed (its cache entry dropped, so it reruns and its page and the scoreboard change):
    the warm ``repro book`` and the pages it re-read;
-5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner.
+5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner;
+6. ``repro sweep``'s speed-up: a grid of 4 equal CPU-bound points on 2 Dask workers against one worker
+   (``repro bench --sweep`` runs this alone, in about a minute).
 """
 from __future__ import annotations
 
@@ -39,6 +41,44 @@ profile = "quick"  # quick or full. one of: quick, full
 # %%
 pass
 '''
+
+
+SWEEP_PROBE = '''# %% [markdown]
+# # Sweep probe
+
+# %% tags=["parameters"]
+profile = "quick"  # quick or full. one of: quick, full
+seed = 0  # which point of the grid. range: 0..1000
+work_s = 5.0  # seconds of CPU work. range: 0..600
+
+# %%
+import time
+
+end = time.process_time() + work_s
+while time.process_time() < end:
+    sum(range(10_000))
+'''
+
+
+def sweep_speedup(scratch: Path, points: int = 4, work_s: float = 6.0) -> list[tuple[str, float, int, str]]:
+    """A grid of ``points`` equal CPU-bound points, run cold on 1 Dask worker and on 2: the report's rows."""
+    from lib.repro import sweep
+
+    path = scratch / "probe" / "bench" / "sweep_probe.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SWEEP_PROBE)
+    nb = Notebook(path)
+    grid = sweep.points({"seed": [str(i) for i in range(points)], "work_s": [str(work_s)]})
+    rows = []
+    for workers in (1, 2):
+        build = scratch / f"sweep{workers}" / "_build"
+        jobs = sweep.plan_points(nb, grid, "quick", build)
+        t0 = time.monotonic()
+        out = sweep.run_grid(nb, jobs, grid, workers, None, progress=False)
+        failed = sum(r["status"] == "failed" for r in out)
+        rows.append((f"sweep of {points} equal points ({work_s:g} s of CPU each), {workers} Dask worker"
+                     f"{'s' * (workers > 1)}", time.monotonic() - t0, 1 if failed else 0, ""))
+    return rows
 
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
@@ -133,6 +173,8 @@ def report(rows) -> int:
     ratios = [("cold --jobs 2 against jupyter-book's serial execution", "cold jupyter-book build, execute_notebooks: force",
                "cold repro book --jobs 2", "x faster"),
               ("cold --jobs 2 against --jobs 1", "cold repro book --jobs 1", "cold repro book --jobs 2", "x faster"),
+              ("sweep on 2 Dask workers against 1", "sweep of 4 equal points (6 s of CPU each), 1 Dask worker",
+               "sweep of 4 equal points (6 s of CPU each), 2 Dask workers", "x faster"),
               ("warm repro book against jupyter-book's incremental build of the unchanged site",
                "warm repro book, nothing changed", "jupyter-book build, unchanged staged site (incremental)", "x the time")]
     for label, a, b, unit in ratios:
@@ -141,7 +183,7 @@ def report(rows) -> int:
     return 0 if all(code == 0 for _, _, code, _ in rows) else 1
 
 
-def main(warm_only: bool = False, build: Path | None = None) -> int:
+def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = False) -> int:
     """The whole benchmark (cold builds in scratch folders: about three cold builds of the book), or with
     ``warm_only`` the warm rows alone, on a scratch copy of ``build`` (which must hold a rendered book)."""
     n = len(discover())
@@ -155,6 +197,10 @@ def main(warm_only: bool = False, build: Path | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
         tmp = Path(tmp)
+        if sweep_only:
+            echo(f"benchmarking repro sweep on {os.cpu_count()} cores")
+            rows += sweep_speedup(tmp / "sweep")
+            return report(rows)
         if warm_only:
             if build is None or not (build / "html" / "index.html").exists():
                 echo("repro bench --warm needs a rendered book: run `repro book` first", err=True)
@@ -169,4 +215,5 @@ def main(warm_only: bool = False, build: Path | None = None) -> int:
         row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
         warm_rows(tmp / "jobs1" / "_build", row)
         rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))
+        rows += sweep_speedup(tmp / "sweep")
     return report(rows)
