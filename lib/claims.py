@@ -417,7 +417,7 @@ class Claims:
         ``criterion`` is a Criterion, or a dict name -> Criterion when the claim is judged on several numbers;
         ``partial`` is None, such a dict judged the same way, or ``"any"`` (partially reproduced when some but
         not all criteria hold). ``evidence`` is MEASURED, MODEL or ARITHMETIC; a MEASURED claim names its
-        ``falsifier`` (a broken or baseline variant the notebook also runs). ``timed=True`` marks wall-clock
+        ``falsifier`` (a broken or baseline variant the notebook also runs), and any other claim may. ``timed=True`` marks wall-clock
         values (nbval masks their value and verdict). ``revised`` says why, and from what, a criterion was
         changed after a result had been seen. ``not_testable`` gives the reason a claim cannot be tested here
         (then no criterion or evidence)."""
@@ -477,13 +477,13 @@ class Claims:
                                      expected=CONTROL_KINDS[d.kind], revised=d.revised,
                                      bands=_bands(d.criterion)))
         verdict, falsifier_row = self._verdict(d, values), None
-        if d.evidence == MEASURED:
+        if d.falsifier:
             if falsifier is None:
-                raise ValueError(f"{id}: a measured claim is judged with falsifier=<the measurement of its "
-                                 f"broken variant: {d.falsifier}>")
+                raise ValueError(f"{id}: it declares a falsifier; judge it with falsifier=<the measurement of "
+                                 f"its broken variant: {d.falsifier}>")
             verdict, note, falsifier_row = self._with_falsifier(d, verdict, note, _as_dict(falsifier, id))
         elif falsifier is not None:
-            raise ValueError(f"{id}: only a measured claim takes a falsifier")
+            raise ValueError(f"{id}: declare its falsifier='...' (what the broken variant is) before passing one")
         row = self._add(Verdict(id, d.text, d.paper, _ours_text(values, id, d.unit, d.digits), d.criterion_text(),
                                 verdict, note, d.timed, _measured(values), CLAIM, evidence=d.evidence,
                                 revised=d.revised, bands=_bands(d.criterion)))

@@ -104,6 +104,12 @@ def test_a_measured_claim_needs_a_falsifier_that_fails():
     assert rows["a-F"].kind == FALSIFIER and rows["a-F"].verdict == FAILS and rows["a-F"].as_expected
     assert rows["b-F"].verdict == PASSES and rows["b-F"].as_expected is False
     assert c.counts()[REPRODUCED] == 1 and len(c.claims()) == 3
+    c2 = Claims("t")  # a model claim may declare a falsifier too, and is then judged with it
+    c2.claim("m", "x", paper="p", criterion=AtMost(1), evidence=MODEL, falsifier="the model without its key term")
+    c2.claim("n", "x", paper="p", criterion=AtMost(1), evidence=MODEL)
+    assert c2.measure("m", 0.5, falsifier=0.7).verdict == INCONCLUSIVE
+    with pytest.raises(ValueError, match="declare its falsifier"):
+        c2.measure("n", 0.5, falsifier=2.0)
 
 
 def test_controls_are_shown_apart_and_never_counted():
