@@ -31,11 +31,12 @@ def _t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def over_seeds(values, confidence: float = CONFIDENCE) -> Estimate:
-    """Mean of one measurement repeated over seeds, with its t interval."""
+def over_seeds(values, confidence: float = CONFIDENCE, what: str = "seeds") -> Estimate:
+    """Mean of one measurement repeated over seeds (or other independent repeats: ``what`` names them),
+    with its t interval."""
     x = np.asarray(values, dtype=float)
     mean, lo, hi = _t_interval(x, confidence)
-    return Estimate(mean, lo, hi, f"{confidence:.0%} t-interval over {len(x)} seeds")
+    return Estimate(mean, lo, hi, f"{confidence:.0%} t-interval over {len(x)} {what}")
 
 
 def bootstrap(values, statistic=np.mean, confidence: float = CONFIDENCE, n_resamples: int = 2000,
