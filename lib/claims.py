@@ -28,7 +28,8 @@ the same criterion. If that variant passes too, the criterion does not discrimin
 
 **Intervals.** A measurement may be an :class:`Estimate` (value and interval; :mod:`lib.stats` makes them).
 A criterion is met only when the whole interval meets it and failed only when the whole interval fails it;
-otherwise the verdict is "inconclusive at this scale".
+otherwise the verdict is "inconclusive at this scale" (or "partially reproduced" when a declared partial rule
+surely holds).
 
 Verdicts of claims: ``reproduced``; ``partially reproduced`` (the declared ``partial`` rule holds instead);
 ``not reproduced``; ``inconclusive at this scale``; ``not testable here`` (declared, with the reason).
@@ -516,7 +517,11 @@ class Claims:
         full = _outcome(_tri(values, d.criterion))
         if full is True:
             return REPRODUCED
-        if full is None:
+        if full is None:  # the whole claim is undecided; a partial rule that surely holds is still worth saying
+            if isinstance(d.partial, dict) and _outcome(_tri(values, d.partial)) is True:
+                return PARTIAL
+            if d.partial == "any" and any(s is True for s in _tri(values, d.criterion).values()):
+                return PARTIAL
             return INCONCLUSIVE
         if d.partial is None:
             return NOT_REPRODUCED

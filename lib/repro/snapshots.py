@@ -31,8 +31,8 @@ from lib.repro.notebooks import ROOT, Notebook
 
 SNAPSHOTS = ROOT / "snapshots"
 #: The fields of a row compared whether or not it is timed; then those compared only when it is not.
-ROW_TEXT = ("claim", "paper", "criterion", "note", "timed", "role", "evidence", "kind", "revised")
-ROW_VALUE = ("ours", "verdict")
+ROW_TEXT = ("claim", "paper", "criterion", "timed", "role", "evidence", "kind", "revised")
+ROW_VALUE = ("ours", "verdict", "note")  # a timed row's note may say that its falsifier passed this time
 #: Measured numbers agree when they differ by less than this, relatively: a float sum reassociated under
 #: another thread count moves the last bits, never the three significant digits the table shows.
 REL_TOL = 1e-9
