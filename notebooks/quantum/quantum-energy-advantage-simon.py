@@ -80,15 +80,18 @@
 # **C6**: such an experiment, with measured energies, demonstrates it.
 #
 # **What each verdict rests on.** C3a and C3b are `measured`: query counts of algorithms that run here,
-# on a simulator and in numpy. C2 and C5 are `model`: they follow from our stated energy model (Part C:
-# a per-query overhead r, a gate energy, a finite-step erasure cost, b bits erased per classical query,
-# all in units of kT and set as parameters), fed with the measured query counts; none of its constants is
-# the paper's. C1, C4 and C6 are `not testable here`: C4 and C6 are a proof and an experiment about
-# physical energy, and C1, in our model, is polynomial by construction once C3a holds.
+# on a simulator and in numpy. C3b measures the best generic classical algorithm (the birthday search);
+# the lower bound over every classical algorithm is Simon's theorem, which a run cannot reach. C5 is
+# `model`: it follows from our stated energy model (Part C: a per-query overhead r, a gate energy, a
+# finite-step erasure cost, b bits erased per classical query, all in units of kT and set as parameters),
+# fed with the measured query counts; none of its constants is the paper's. C1, C2, C4 and C6 are `not
+# testable here`: C4 and C6 are a proof and an experiment about physical energy; C1 and C2 are the two
+# energy bounds, and our model *assumes* them (a polynomial cost per quantum run, a floor of b·kT ln 2 per
+# classical query), so under it C1 holds whenever C3a does and C2 whenever C3b does.
 #
-# **Falsifiers.** Each measured claim and each model claim is also judged on a broken or baseline
+# **Falsifiers.** Each measured claim and the model claim are also judged on a broken or baseline
 # variant that must fail the same criterion: Simon's algorithm on a *broken oracle* whose period has been
-# removed (C3a), and a *classical algorithm that exploits the oracles' structure* (F2, F5, C3b). Our CNOT
+# removed (C3a), and a *classical algorithm that exploits the oracles' structure* (C3b, F5). Our CNOT
 # oracles compute affine functions f(x) = A x ⊕ b, and a classical computer that knows this finds s in
 # N + 1 queries, as few as the quantum one. Fed into the same energy model, that classical algorithm must
 # show no energy advantage.
@@ -151,8 +154,11 @@ claims.claim("C1", "Quantum energy is bounded by a polynomial in N (queries × p
                           "and over the N we can simulate the old criterion (log-log slope of E_Q ≤ 3) also accepts "
                           "a machine charged an exponential query count")
 claims.claim("C2", "A nonzero per-query classical floor makes classical energy exponential in N for Simon",
-             paper="nonzero per-query lower bound", criterion=AtLeast(0.45), unit="(log2 slope of E_C floor)",
-             evidence=MODEL)
+             paper="nonzero per-query lower bound",
+             not_testable="the floor is a theorem (energy conservation and Landauer's principle); our energy model "
+                          "assumes it (b·kT ln 2 per query), so E_C grows exponentially exactly when the birthday "
+                          "count does, which C3b measures; the old row (log2 slope of the E_C floor ≥ 0.45, "
+                          "'reproduced · model') could not fail apart from C3b")
 claims.claim("C3a", "Simon's algorithm finds s with O(N) oracle queries",
              paper="O(N) quantum queries",
              criterion={"max(Q_q − (N+3))": AtMost(0.0), "Q_q slope": Between(0.8, 1.3)}, evidence=MEASURED,
@@ -161,7 +167,8 @@ claims.claim("C3a", "Simon's algorithm finds s with O(N) oracle queries",
              revised="the old C3 judged the quantum and classical counts together, with the y·s = 0 and s-recovered "
                      "gates in the same row; same bounds, now split into C3a and C3b, the gates are the sanity "
                      "controls S1 and S2")
-claims.claim("C3b", "A classical computer needs Ω(2^(N/2)) queries (birthday search on the same functions)",
+claims.claim("C3b", "Classically, Simon's problem takes ~2^(N/2) queries: the best generic algorithm (birthday "
+                    "search, on the same functions) attains the Ω(2^(N/2)) bound",
              paper="Ω(2^(N/2)) classical queries", criterion=Between(0.45, 0.55), unit="(log2 Q_c slope)",
              evidence=MEASURED,
              falsifier="a classical algorithm that uses the oracles' affine structure: query 0 and the N unit "
@@ -179,8 +186,6 @@ claims.claim("C6", "An experiment with measured energies demonstrates the advant
                           "simulator has no physical energy to measure")
 claims.control("S1", "Every measured y satisfies y·s = 0 (mod 2)", criterion=AtLeast(1.0), kind=SANITY, unit="(share)")
 claims.control("S2", "Simon's algorithm recovers the hidden s", criterion=AtLeast(0.99), kind=SANITY, unit="(share)")
-claims.control("F2", "Falsifier of C2: the classical floor charged the query count of the structure-exploiting "
-                     "classical algorithm", criterion=AtLeast(0.45), kind=FALSIFIER, unit="(log2 slope of E_C floor)")
 claims.control("F5", "Falsifier of C5: the same crossover against the structure-exploiting classical algorithm",
                criterion={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)}, kind=FALSIFIER)
 claims.show_criteria()
@@ -397,7 +402,7 @@ classical_table["√(π 2^(N-1))", ""] = np.sqrt(np.pi * 2.0 ** (classical_table
 display(classical_table.round(2))
 
 # %% [markdown]
-# **A classical algorithm that uses the structure** (the falsifier of C3b, F2 and F5). Our oracles
+# **A classical algorithm that uses the structure** (the falsifier of C3b and F5). Our oracles
 # compute f(x) = A x ⊕ b. Querying x = 0 gives b, and the N unit vectors give the columns of A; s spans
 # the null space of A over GF(2). That is N + 1 queries, run here on the same functions as the
 # collision search.
@@ -672,25 +677,30 @@ print(f"steepest log-log slope of E_Q: {np.max(loglog_slopes):.3f}; of a machine
 # %% [markdown]
 # ## Verdict
 #
-# C3a and C3b are measured query counts; C2 and C5 are consequences of our energy model, whose constants
-# are ours, fed with those counts. Each has a falsifier below the verdict table: the broken oracle for
-# C3a, and the classical algorithm that uses the oracles' affine structure for C3b, C2 (F2) and C5 (F5).
-# A model claim's falsifier is one of our controls; it does not change the claim's verdict by itself, but a
-# falsifier that passed would show that the model's criterion cannot tell the variants apart.
+# C3a and C3b are measured query counts; C5 is a consequence of our energy model, whose constants are
+# ours, fed with those counts. Each has a falsifier below the verdict table: the broken oracle for C3a,
+# and the classical algorithm that uses the oracles' affine structure for C3b and C5 (F5). A model
+# claim's falsifier is one of our controls; it does not change the claim's verdict by itself, but a
+# falsifier that passed would show that the model's criterion cannot tell the variants apart. C1 and C2,
+# the two energy bounds, are assumptions of our model, so they are reported as context only.
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 claims.context("C1", f"under our model the steepest log-log slope of E_Q over N = 2..{max_n_quantum} is "
                      f"{np.max(loglog_slopes):.2f}; charged the birthday query count instead, {np.max(birthday_slopes):.2f}")
-claims.measure("C2", interval("floor slope"))
+claims.context("C2", f"under our assumed floor, the log2 slope of the E_C floor is {interval('floor slope').text()}; "
+                     f"charged the structure-exploiting algorithm's N + 1 queries instead, "
+                     f"{structured_numbers['floor slope']:.2f}")
 claims.measure("C3a", {k: interval(k) for k in ("max(Q_q − (N+3))", "Q_q slope")}, falsifier=broken_numbers)
-claims.measure("C3b", interval("log2 Q_c slope"), falsifier=structured_numbers["log2 Q_c slope"])
+claims.measure("C3b", interval("log2 Q_c slope"), falsifier=structured_numbers["log2 Q_c slope"],
+               note=f"judged on the oracles' (affine) f, on which a structure-aware algorithm needs only N + 1 "
+                    f"queries (the falsifier); on unstructured random f with the same promise the birthday "
+                    f"search's slope is {random_slope:.3f}")
 claims.context("C4")
 claims.measure("C5", {k: interval(k) for k in ("share of r with N*", "dN*/dlog2 r")})
 claims.context("C6")
 claims.measure("S1", y_orthogonal_share)
 claims.measure("S2", s_recovered_share)
-claims.measure("F2", structured_numbers["floor slope"])
 claims.measure("F5", {k: structured_numbers[k] for k in ("share of r with N*", "dN*/dlog2 r")})
 claims.show()
 
@@ -739,10 +749,12 @@ glue("structured_share", structured_numbers["share of r with N*"], display=False
 # **What did not, and why.** What the paper contributes is its *proofs*. It proves that the quantum
 # cost can be reached with finite-precision, finite-step resets, and that no classical machine can go
 # below its energy floor. A numerical study cannot check a proof. Our energy model takes its structure
-# from the paper's abstract and introduction, and its constants are our assumptions. So C2 and C5 show
-# only that this model behaves as the paper claims. C1 shows even less. Our model makes each run's
-# energy polynomial in N by assumption, so E_Q is polynomial as soon as the query count is. And over the
-# N we can simulate, a log-log slope cannot tell polynomial from exponential growth: ours is
+# from the paper's abstract and introduction, and its constants are our assumptions. So C5 shows only
+# that this model behaves as the paper claims. C1 and C2 are not judged at all: our model *assumes* the
+# two bounds, a polynomial energy per quantum run and a floor of b·kT ln 2 per classical query, so E_Q is
+# polynomial as soon as the quantum query count is, and the E_C floor exponential as soon as the
+# classical one is; those counts are C3a and C3b. For C1 there is a second reason: over the N we
+# can simulate, a log-log slope cannot tell polynomial from exponential growth: ours is
 # {glue:text}`loglog_quantum:.2f`, and a machine charged the birthday query count gets
 # {glue:text}`loglog_birthday:.2f`, under the same bound of 3. For large N the model's quantum energy also
 # extrapolates the query counts we measured, and by default those counts come from noiseless runs. The
