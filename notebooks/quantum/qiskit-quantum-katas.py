@@ -59,10 +59,9 @@
 # paper (C2-C4) are `not testable here`, and we print them only as reported figures. The paper's first
 # claim (C1) describes the benchmark itself: 350 tasks in 26 categories, each with a prompt, a canonical
 # solution and a deterministic test run on a classical simulator. Checking it means running the authors'
-# 350 tasks, and their data set is not downloaded here, so C1 is `not testable here` too. The paper
-# gives no count of tests that accept their own canonical solution, and the count in an earlier snapshot
-# of the authors' repository describes a data set that was revised before the release (see the
-# Discussion), so it cannot stand in for a run.
+# 350 tasks, and their data set is not downloaded here, so C1 is `not testable here` too. A count of
+# failing tests in an earlier snapshot of the authors' repository describes a data set that was revised
+# before the release (see the Discussion), so it cannot stand in for a run.
 #
 # What we can run is the benchmark's *method*, on a kata set of our own. A benchmark is only as good as
 # its tests: a test that rejects a correct solution, or accepts a wrong one, moves every model's score.
