@@ -317,8 +317,11 @@ part_a = pd.DataFrame(rows_a)
 def loglog_slope(x, y, floor=1e-12):
     """Least-squares slope of log y against log x, on the points where y is above rounding (> ``floor``):
     an error that is exactly 0 at some M has no logarithm, and leaving such points out can only help a
-    variant look like a power law. NaN when fewer than 3 points are left."""
+    variant look like a power law. NaN when some y is NaN (say, an M* never reached) or fewer than 3
+    points are left."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if not np.isfinite(y).all():
+        return float("nan")
     keep = y > floor
     return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0]) if keep.sum() >= 3 else float("nan")
 
