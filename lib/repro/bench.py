@@ -81,6 +81,86 @@ def sweep_speedup(scratch: Path, points: int = 4, work_s: float = 6.0) -> list[t
     return rows
 
 
+# ------------------------------------------------------------------------ where a cold build's time goes
+def _t(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def breakdown(notebook: Path, outer_seconds: float) -> dict[str, float]:
+    """Where one run's time went, from papermill's per-cell times: the worker (Python, papermill, caching),
+    the kernel's start, the imports cell (the first code cell after the parameters), the work, the run block
+    (environment capture, the last cell), and writing the notebook after the last cell."""
+    nb = json.loads(notebook.read_text())
+    pm = nb["metadata"]["papermill"]
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and c["metadata"].get("papermill", {}).get("start_time")]
+    own = [c for c in cells if not {"parameters", "injected-parameters"} & set(c["metadata"].get("tags", []))]
+    dur = [c["metadata"]["papermill"]["duration"] or 0.0 for c in own]
+    start, end = _t(pm["start_time"]), _t(pm["end_time"])
+    return {"worker": max(outer_seconds - pm["duration"], 0.0),
+            "kernel start": _t(cells[0]["metadata"]["papermill"]["start_time"]) - start if cells else 0.0,
+            "imports": dur[0] if dur else 0.0,
+            "work": sum(dur[1:-1]),
+            "run block": dur[-1] if len(dur) > 1 else 0.0,
+            "writing": end - _t(own[-1]["metadata"]["papermill"]["end_time"]) if own else 0.0}
+
+
+def time_breakdown(build: Path) -> list[str]:
+    """A table of where each notebook's time went in a build (from its timeline), and the totals."""
+    try:
+        runs = json.loads((build / "timeline.json").read_text())["runs"]
+    except (OSError, ValueError, KeyError):
+        return []
+    rows = {}
+    for run in runs:
+        entries = sorted((build / "cache" / run["slug"]).glob("*/notebook.ipynb"), key=lambda p: p.stat().st_mtime)
+        if run["status"] == "ok" and entries:
+            rows[run["slug"]] = breakdown(entries[-1], run["seconds"])
+    if not rows:
+        return []
+    cols = list(next(iter(rows.values())))
+    width = max(map(len, rows))
+    lines = [f"{'notebook':<{width}}  " + "  ".join(f"{c:>12}" for c in cols)]
+    for slug, r in sorted(rows.items(), key=lambda kv: -sum(kv[1].values())):
+        lines.append(f"{slug:<{width}}  " + "  ".join(f"{r[c]:12.2f}" for c in cols))
+    totals = {c: sum(r[c] for r in rows.values()) for c in cols}
+    lines.append(f"{'total':<{width}}  " + "  ".join(f"{totals[c]:12.1f}" for c in cols))
+    fixed = sum(totals[c] for c in ("worker", "kernel start", "writing")) / len(rows)
+    lines.append(f"fixed cost per notebook (worker, kernel start, writing), mean: {fixed:.2f} s")
+    return lines
+
+
+def idle_and_gantt(build: Path, picture: Path) -> str:
+    """Idle core-seconds of a build (slots with nothing running while the runs lasted; a run-alone notebook
+    holds every slot) and a Gantt chart of which notebook ran on which slot."""
+    try:
+        data = json.loads((build / "timeline.json").read_text())
+    except (OSError, ValueError):
+        return "no timeline recorded"
+    runs, slots = data["runs"], data["jobs"]
+    span = max(r["start"] + r["seconds"] for r in runs) - min(r["start"] for r in runs)
+    busy = sum(r["seconds"] * (slots if r["alone"] else 1) for r in runs)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 1 + 0.5 * slots))
+    for r in runs:
+        for slot in (range(slots) if r["alone"] else [r["slot"]]):
+            ax.barh(slot, r["seconds"], left=r["start"], color="#D55E00" if r["alone"] else "#0072B2",
+                    edgecolor="white")
+        ax.text(r["start"] + 0.5, r["slot"], r["slug"][:14], va="center", fontsize=6, color="white")
+    ax.set(xlabel="seconds since the runs began", ylabel="slot", yticks=range(slots),
+           title=f"--jobs {slots}: {span:.0f} s, idle {slots * span - busy:.0f} core-seconds (orange: run alone)")
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(picture, dpi=110)
+    plt.close(fig)
+    return f"idle {slots * span - busy:.0f} of {slots * span:.0f} slot-seconds; timeline: {picture}"
+
+
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """Seconds, exit code and standard output of a command."""
     t0 = time.monotonic()
@@ -210,8 +290,14 @@ def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = 
             warm_rows(tmp / "_build", row)
             return report(rows)
         echo(f"benchmarking on {os.cpu_count()} cores, {n} notebooks (quick profile); this takes a few minutes")
+        pictures = (build or ROOT / "_build") / "bench"
         for jobs in (2, 1):
-            row(f"cold repro book --jobs {jobs}", repro_book(tmp / f"jobs{jobs}" / "_build", jobs))
+            scratch = tmp / f"jobs{jobs}" / "_build"
+            row(f"cold repro book --jobs {jobs}", repro_book(scratch, jobs),
+                idle_and_gantt(scratch, pictures / f"timeline-jobs{jobs}.png"))
+        echo("\nwhere the time of the cold --jobs 1 build went (seconds):")
+        for line in time_breakdown(tmp / "jobs1" / "_build"):
+            echo("  " + line)
         row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
         warm_rows(tmp / "jobs1" / "_build", row)
         rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))

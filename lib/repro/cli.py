@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import signal
 import sys
@@ -194,6 +195,9 @@ def cmd_book(args) -> int:
     t0 = time.monotonic()
     echo(f"repro book: {len(jobs)} notebook(s), profile {profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
+    runs = execute.timeline(outcomes)
+    if runs:  # what ran where and when: repro bench draws it
+        (build / "timeline.json").write_text(json.dumps({"jobs": args.jobs, "runs": runs}, indent=1))
     code = report(outcomes, compare=False)
     rendered = book.render(build, outcomes, profile)
     echo(f"finished in {time.monotonic() - t0:.1f} s; site: {build / 'html' / 'index.html'}")

@@ -61,6 +61,9 @@ class Outcome:
     seconds: float = 0.0
     error: str = ""
     entry: Path | None = None
+    slot: int | None = None  # which of the n_jobs slots ran it, and when (seconds since the runs began)
+    start: float = 0.0
+    threads: int = 0
 
 
 # ------------------------------------------------------------------------------------------ jobs
@@ -209,20 +212,41 @@ def shown(path: Path) -> Path:
 class Running:
     proc: subprocess.Popen
     tmp: Path
+    slot: int
+    threads: int
     t0: float = field(default_factory=time.monotonic)
 
 
+def expected_seconds(job: Job) -> float:
+    """How long a notebook's run is expected to take: its last run in the cache (any parameters), else the
+    time recorded in its verdict snapshot (a clean clone), else 0."""
+    runs = []
+    for record in (job.build / "cache" / job.nb.slug).glob(f"*/{cache.RUN_RECORD}"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            runs.append((record.stat().st_mtime, float(json.loads(record.read_text())["seconds"])))
+    if runs:
+        return max(runs)[1]
+    snapshot = ROOT / "snapshots" / job.nb.part / f"{job.nb.slug}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return float(json.loads(snapshot.read_text())["seconds"])
+    return 0.0
+
+
 class Scheduler:
-    """Runs jobs ``n_jobs`` at a time; a run-alone job waits for an idle machine and holds it alone."""
+    """Runs jobs ``n_jobs`` at a time, the longest expected first (so that a build does not end on one long
+    notebook while the other cores idle); a run-alone job waits for an idle machine and holds it alone, and
+    run-alone jobs go first."""
 
     def __init__(self, jobs: list[Job], n_jobs: int, cores: int, echo):
         self.jobs, self.cores, self.echo = jobs, cores, echo
         self.alone = {i for i, job in enumerate(jobs) if job.nb.run_alone}
-        self.pending = sorted(range(len(jobs)), key=lambda i: i not in self.alone)  # run-alone ones first
+        expected = [expected_seconds(job) for job in jobs]
+        self.pending = sorted(range(len(jobs)), key=lambda i: (i not in self.alone, -expected[i], i))
         self.n_jobs = max(1, min(n_jobs, len(jobs)))
         self.running: dict[int, Running] = {}
         self.outcomes: dict[int, Outcome] = {}
         self.cache = cache.Cache(jobs[0].build) if jobs else None
+        self.began = time.monotonic()
 
     def may_start(self) -> bool:
         """A slot is free, and no run-alone notebook is running or next in line."""
@@ -235,8 +259,9 @@ class Scheduler:
         job = self.jobs[i]
         threads = self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
         tmp = self.cache.staging(job.nb.slug)
+        slot = min(set(range(self.n_jobs)) - {r.slot for r in self.running.values()})
         try:
-            self.running[i] = Running(start_worker(job, tmp, threads), tmp)
+            self.running[i] = Running(start_worker(job, tmp, threads), tmp, slot, threads)
         except BaseException:  # a full disk: leave no empty run folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -252,13 +277,15 @@ class Scheduler:
             if run.proc.returncode == 0 and cache.check_run(run.tmp):
                 for name in SCRATCH:
                     cache.discard(run.tmp / name)
-                self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key))
+                self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key),
+                                           slot=run.slot, start=run.t0 - self.began, threads=run.threads)
                 self.echo(f"  {job.nb.slug}: done in {secs:.1f} s")
                 return
             err, failed = failure_message(run.tmp), keep_failed(job, run.tmp)
         finally:
             shutil.rmtree(run.tmp, ignore_errors=True)  # committed, failed, or the disk is full
-        self.outcomes[i] = Outcome(job, "failed", secs, error=err)
+        self.outcomes[i] = Outcome(job, "failed", secs, error=err, slot=run.slot, start=run.t0 - self.began,
+                                   threads=run.threads)
         self.echo(f"  {job.nb.slug}: FAILED after {secs:.1f} s: {err}"
                   + (f" (partial outputs: {shown(failed)})" if failed else ""))
 
@@ -283,6 +310,13 @@ class Scheduler:
                 shutil.rmtree(run.tmp, ignore_errors=True)
             raise
         return self.outcomes
+
+
+def timeline(outcomes: list[Outcome]) -> list[dict]:
+    """Which notebook ran on which slot and when, for ``repro bench``'s picture of a build."""
+    return [{"slug": o.job.nb.slug, "slot": o.slot, "start": round(o.start, 2), "seconds": round(o.seconds, 2),
+             "threads": o.threads, "alone": o.job.nb.run_alone, "status": o.status}
+            for o in outcomes if o.slot is not None]
 
 
 def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=default_echo) -> list[Outcome]:

@@ -54,7 +54,11 @@ def from_run(nb: Notebook, key: str, entry: Path) -> dict | None:
         return None
     rows = json.loads(results.read_text())["claims"]
     keep = ("id",) + ROW_TEXT + ROW_VALUE + ("measured",)
-    return {"slug": nb.slug, "part": nb.part, "profile": "quick", "key": key,
+    try:  # how long the run took: the scheduler starts the longest notebooks first on a clean clone
+        seconds = round(json.loads((entry / cache.RUN_RECORD).read_text())["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = None
+    return {"slug": nb.slug, "part": nb.part, "profile": "quick", "key": key, "seconds": seconds,
             "claims": [{k: row.get(k) for k in keep} for row in rows]}
 
 
