@@ -62,3 +62,23 @@ def test_idle_core_seconds_and_gantt(tmp_path):
         {"slug": "c", "slot": 1, "start": 10.0, "seconds": 2.0, "alone": False, "status": "ok", "threads": 1}]}))
     text = bench.idle_and_gantt(tmp_path, tmp_path / "gantt.png")
     assert text.startswith("idle 4 of 32 slot-seconds") and (tmp_path / "gantt.png").stat().st_size > 5000
+
+
+def test_a_quiet_phase_pauses_the_other_notebooks_and_nothing_else(project, tmp_path):
+    """Two notebooks run side by side; while one is inside ``lib.runinfo.quiet()``, the other makes no
+    progress (its time stamps stop), and both finish."""
+    import shutil
+
+    from tests.test_faults import repro
+
+    shutil.copytree(FIXTURES / "quiet", project / "notebooks" / "quiet")
+    stamps, window = tmp_path / "stamps.txt", tmp_path / "window.txt"
+    proc = repro(project, "run", "quiet", "--jobs", "2", "-p", f"stamps={stamps}", "-p", f"window={window}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "hush: a quiet phase (every other notebook paused)" in proc.stdout
+    start, end = map(float, window.read_text().split())
+    times = [float(t) for t in stamps.read_text().split()]
+    assert any(t < start for t in times) and any(t > end for t in times), "the loud one ran around the phase"
+    inside = [t for t in times if start + 0.2 < t < end - 0.05]
+    assert not inside, f"{len(inside)} stamps while the machine was meant to be quiet"
+    assert not list((project / "_build" / "tmp").glob("quiet-*")), "the request folder is removed"

@@ -141,6 +141,8 @@ DISK_FULL = 4
 #: Where the worker has the kernel write its connection file (it holds the kernel's key): in the run folder,
 #: which goes when the run does, rather than in the system's temporary folder.
 CONNECTION_FILE = "kernel.json"
+#: Where a kernel asks for the machine to itself (``lib.runinfo.quiet``); the same name as there.
+QUIET_ENV = "REPRO_QUIET_DIR"
 #: Files of a run folder that are not part of the run: removed before it enters the cache.
 SCRATCH = ("spec.json", CONNECTION_FILE)
 
@@ -155,15 +157,17 @@ def thread_env(threads: int) -> dict:
     return env
 
 
-def start_worker(job: Job, tmp: Path, threads: int) -> subprocess.Popen:
+def start_worker(job: Job, tmp: Path, threads: int, quiet_dir: Path | None = None) -> subprocess.Popen:
     spec = {"path": str(job.nb.path), "params": job.all_params(), "out": str(tmp / cache.EXECUTED),
             "results": str(tmp / cache.RESULTS), "record": str(tmp / cache.RUN_RECORD), "parent": os.getpid(),
             "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
     (tmp / "spec.json").write_text(json.dumps(spec))
     with open(tmp / "log.txt", "w") as log:
+        env = thread_env(threads)
+        if quiet_dir is not None:
+            env[QUIET_ENV] = str(quiet_dir)
         return subprocess.Popen([sys.executable, "-m", "lib.repro.worker", str(tmp / "spec.json")], cwd=tmp,
-                                stdout=log, stderr=subprocess.STDOUT, env=thread_env(threads),
-                                start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
 def kill_worker(proc: subprocess.Popen):
@@ -247,10 +251,13 @@ class Scheduler:
         self.outcomes: dict[int, Outcome] = {}
         self.cache = cache.Cache(jobs[0].build) if jobs else None
         self.began = time.monotonic()
+        self.quiet_dir = self.cache.staging("quiet") if jobs else None
+        self.quiet_holder: int | None = None  # the kernel pid whose quiet phase is under way
+        self.paused: list = []  # the processes paused for it
 
     def may_start(self) -> bool:
         """A slot is free, and no run-alone notebook is running or next in line."""
-        if not self.pending or len(self.running) >= self.n_jobs:
+        if not self.pending or len(self.running) >= self.n_jobs or self.quiet_holder is not None:
             return False
         return not self.running or (self.pending[0] not in self.alone and not self.alone & self.running.keys())
 
@@ -261,7 +268,7 @@ class Scheduler:
         tmp = self.cache.staging(job.nb.slug)
         slot = min(set(range(self.n_jobs)) - {r.slot for r in self.running.values()})
         try:
-            self.running[i] = Running(start_worker(job, tmp, threads), tmp, slot, threads)
+            self.running[i] = Running(start_worker(job, tmp, threads, self.quiet_dir), tmp, slot, threads)
         except BaseException:  # a full disk: leave no empty run folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -289,26 +296,67 @@ class Scheduler:
         self.echo(f"  {job.nb.slug}: FAILED after {secs:.1f} s: {err}"
                   + (f" (partial outputs: {shown(failed)})" if failed else ""))
 
+    # ------------------------------------------------------------------------------ quiet phases
+    def serve_quiet(self):
+        """Grant one kernel's request for the machine (``lib.runinfo.quiet``): pause the kernels of every other
+        running notebook (SIGSTOP; their workers stay awake, so a stop of ``repro`` still ends them) and start
+        nothing new until the request is withdrawn or its notebook ends; then resume them."""
+        if self.quiet_holder is not None:
+            holder_alive = any(self.quiet_holder in {p.pid for p in descendants(r.proc.pid)}
+                               for r in self.running.values())
+            if holder_alive and (self.quiet_dir / f"{self.quiet_holder}.request").exists():
+                return
+            self.resume()
+        for request in sorted(self.quiet_dir.glob("*.request"), key=lambda p: p.stat().st_mtime):
+            with contextlib.suppress(ValueError):
+                pid = int(request.stem)
+                owner = next((i for i, r in self.running.items()
+                              if pid in {p.pid for p in descendants(r.proc.pid)}), None)
+                if owner is None:  # a request left by a kernel that is gone
+                    request.unlink(missing_ok=True)
+                    continue
+                for i, r in self.running.items():
+                    if i != owner:
+                        for p in descendants(r.proc.pid):
+                            with contextlib.suppress(psutil.Error):
+                                p.suspend()
+                                self.paused.append(p)
+                self.quiet_holder = pid
+                request.with_suffix(".granted").write_text("")
+                self.echo(f"  {self.jobs[owner].nb.slug}: a quiet phase (every other notebook paused)")
+                return
+
+    def resume(self):
+        for p in self.paused:
+            with contextlib.suppress(psutil.Error):
+                p.resume()
+        self.paused, self.quiet_holder = [], None
+
     def run(self) -> dict[int, Outcome]:
         last_beat = time.monotonic()
         try:
             while self.pending or self.running:
                 while self.may_start():
                     self.start_next()
-                time.sleep(0.2)
+                time.sleep(0.1)
                 for i, run in list(self.running.items()):
                     if run.proc.poll() is not None:
                         del self.running[i]
                         self.finish(i, run)
+                self.serve_quiet()
                 if self.running and time.monotonic() - last_beat > 15:
                     last_beat = time.monotonic()
                     self.echo("  ... " + ", ".join(f"{self.jobs[i].nb.slug} {time.monotonic() - r.t0:.0f} s"
                                                    for i, r in self.running.items()))
         except BaseException:  # Ctrl-C, a full disk: drop the runs under way, keep the cache as it was
+            self.resume()
             for run in self.running.values():
                 kill_worker(run.proc)
                 shutil.rmtree(run.tmp, ignore_errors=True)
             raise
+        finally:
+            if self.quiet_dir is not None:
+                shutil.rmtree(self.quiet_dir, ignore_errors=True)
         return self.outcomes
 
 
