@@ -82,12 +82,12 @@
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
-profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 5 rounds; full: longer contexts, more KV variants, 8 rounds. one of: quick, full
 seed: int = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
 device: str = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
 max_context: Optional[int] = None  # longest prompt of the measured prefill and context-switch sweeps (prompts are powers of two from 128 up to it); None: 4096 (quick), 8192 (full). range: 1024..16384
 max_decode_context: Optional[int] = None  # longest cached context of the decode and concurrency sweeps (powers of two from where the KV cache outweighs the weights, 2048, up to it); None: 16384 (quick), 65536 (full). range: 8192..131072
-repeats: Optional[int] = None  # timed repeats per point, the best is kept; None: 3 (quick), 5 (full). range: 1..20
+repeats: Optional[int] = None  # timing rounds, each visiting every point and variant once (the best is kept for the tables; the intervals are t-intervals over rounds); None: 5 (quick), 8 (full). range: 2..20
 ram_budget_mib: int = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 1024..65536
 n_threads: int = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
 workspace_gb: float = 0.0  # activation workspace reserved per GPU in the analytic concurrency, GB. range: 0..40
@@ -105,6 +105,7 @@ import pandas as pd
 import seaborn as sns
 import torch
 from IPython.display import Markdown
+from scipy import stats as scipy_stats
 from matplotlib.ticker import NullFormatter, NullLocator
 from myst_nb import glue
 from tqdm.auto import tqdm
@@ -120,8 +121,8 @@ from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(max_context=4096, max_decode_context=16384, repeats=3, extra_variants=False),
-                      full=dict(max_context=8192, max_decode_context=65536, repeats=5, extra_variants=True),
+sizes = profile_sizes(profile, quick=dict(max_context=4096, max_decode_context=16384, repeats=5, extra_variants=False),
+                      full=dict(max_context=8192, max_decode_context=65536, repeats=8, extra_variants=True),
                       max_context=max_context, max_decode_context=max_decode_context, repeats=repeats)
 max_context, max_decode_context, repeats = sizes.max_context, sizes.max_decode_context, sizes.repeats
 torch.manual_seed(seed)
@@ -226,9 +227,13 @@ claims.show_criteria()
 # with one scale per token and head, and check that each metric moves by the factor the cache size predicts. A
 # fourth variant is the MHA model again, its cache not shrunk: C1's falsifier, timed in the same rounds, whose
 # ratios to MHA should be 1, not 1/2. Every timed point is measured in `repeats` rounds that visit all variants
-# in turn; the intervals of ratios of fitted slopes come from a bootstrap over those rounds (the rounds resampled,
-# the best of the resampled repeats kept, the fits redone), and those of ratios of switch times from
-# `lib.stats.ratio` over the rounds. With the quick profile's three rounds these intervals are crude.
+# in turn, in reverse order every other round (in a run where MHA always went first, the falsifier's switch time
+# came out a quarter below MHA's). The tables keep the best of the rounds at every point; the intervals come from
+# the rounds themselves: each round's own sweep gives its own fitted slope κ (or quadratic share), a ratio of two
+# variants is taken within a round (both were timed side by side) and `lib.stats.ratio` gives the t-interval of
+# the log ratios over the rounds; a single quantity per round gets a t-interval over the rounds. With the quick profile's five rounds
+# (four degrees of freedom) these intervals are wide, but they are real intervals, not a resampling of a handful
+# of values.
 
 # %%
 YI = cm.MODELS["34b-yi-200k"]
@@ -506,7 +511,8 @@ def time_decode(contexts):
                       for name, (_, kind) in VARIANTS.items()}
             samples = {name: [] for name in VARIANTS}
             for round_ in range(repeats + 1):
-                for name, cache in caches.items():
+                order = list(caches.items())  # every other round in reverse, so no variant always goes first
+                for name, cache in (order[::-1] if round_ % 2 else order):
                     def steps():
                         cache.truncate(s)  # every repeat decodes from the same context length
                         for _ in range(DECODE_STEPS):
@@ -597,8 +603,9 @@ def time_switches(contexts, folder):
                 via_ram()  # warm up: first touch of the host buffer's pages
                 moves[name] = (via_ram, via_disk)
             ram, disk = {name: [] for name in VARIANTS}, {name: [] for name in VARIANTS}
-            for _ in range(repeats):  # rounds: every variant in turn, so they share the machine's conditions
-                for name, (via_ram, via_disk) in moves.items():
+            for round_ in range(repeats):  # rounds: every variant in turn, so they share the machine's conditions
+                order = list(moves.items())  # every other round in reverse, so no variant always goes first
+                for name, (via_ram, via_disk) in (order[::-1] if round_ % 2 else order):
                     ram[name].append(best_seconds(via_ram))
                     disk[name].append(best_seconds(via_disk, time.perf_counter))  # I/O waits count
             rows += [{"variant": name, "context": s, "RAM copy out+in (s)": min(ram[name]),
@@ -708,23 +715,26 @@ measured_summary()
 # The ratios and shares the verdict uses, with intervals over the timing rounds:
 
 # %%
-def over_rounds(statistic, n_rounds: int) -> Estimate:
-    """statistic(all rounds), with a bootstrap interval over the rounds (``statistic`` takes round indices)."""
-    value = float(statistic(np.arange(n_rounds)))
-    if n_rounds < 2:
-        return Estimate(value, value, value, "one round: no interval")
-    e = stats.bootstrap(np.arange(n_rounds), lambda idx: statistic(np.asarray(idx, int)), seed=seed, what="rounds")
-    return Estimate(value, min(e.lo, value), max(e.hi, value), e.method)
+def t_over_rounds(values) -> Estimate:
+    """Mean of one quantity computed from each timing round, with its Student t interval over the rounds."""
+    x = np.asarray(values, dtype=float)
+    half = scipy_stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    return Estimate(float(x.mean()), float(x.mean() - half), float(x.mean() + half),
+                    f"95% t-interval over {len(x)} rounds")
 
 
-def kappa(name: str, rounds) -> float:
-    """κ of ``name``: the slope of the best of ``rounds`` at every decode context."""
-    return np.polyfit(decode_contexts, [min(decode_samples[name, s][i] for i in rounds) for s in decode_contexts], 1)[0]
+def kappa_per_round(name: str) -> np.ndarray:
+    """κ of ``name`` fitted to each round's own sweep (round i: the i-th sample at every decode context)."""
+    return np.array([np.polyfit(decode_contexts, [decode_samples[name, s][i] for s in decode_contexts], 1)[0]
+                     for i in range(repeats)])
 
 
-def quadratic_share_of(rounds) -> float:
-    a, b, g = fit_quadratic(pd.Series({s: min(prefill_samples[s][i] for i in rounds) for s in prefill_contexts}))
-    return g * s_top**2 / (a + b * s_top + g * s_top**2)
+def quadratic_share_per_round() -> np.ndarray:
+    out = []
+    for i in range(repeats):
+        a, b, g = fit_quadratic(pd.Series({s: prefill_samples[s][i] for s in prefill_contexts}))
+        out.append(g * s_top**2 / (a + b * s_top + g * s_top**2))
+    return np.array(out)
 
 
 def smallest(estimates: list) -> Estimate:
@@ -733,14 +743,16 @@ def smallest(estimates: list) -> Estimate:
                     "smallest over prompt lengths of: " + estimates[0].method)
 
 
-kappa_ratio = {name: over_rounds(lambda r, n=name: kappa(n, r) / kappa(MHA, r), repeats) for name in (GQA, INT8, AGAIN)}
+kappas = {name: kappa_per_round(name) for name in (MHA, GQA, INT8, AGAIN)}
+kappa_ratio = {name: stats.ratio(kappas[name], kappas[MHA]) for name in (GQA, INT8, AGAIN)}
 switch_ratio = {name: stats.ratio(switch_samples[name, s_top], switch_samples[MHA, s_top]) for name in (GQA, AGAIN)}
-share_estimate = over_rounds(quadratic_share_of, repeats)
-kappa_vs_copy = over_rounds(lambda r: kappa(MHA, r) * copy_bw / kv_per_token[MHA], repeats)
+share_estimate = t_over_rounds(quadratic_share_per_round())
+kappa_vs_copy = t_over_rounds(kappas[MHA] * copy_bw / kv_per_token[MHA])
 prefill_vs_switch = smallest([stats.ratio(prefill_samples[s], switch_samples[MHA, s]) for s in prefill_contexts
                               if s >= 1024])
-int8_kappa_vs_bytes = over_rounds(lambda r: kappa(INT8, r) / kappa(MHA, r) / ratios.loc[INT8, "KV bytes ratio (prediction)"],
-                                  repeats)
+_bytes_int8 = ratios.loc[INT8, "KV bytes ratio (prediction)"]
+int8_kappa_vs_bytes = Estimate(kappa_ratio[INT8].value / _bytes_int8, kappa_ratio[INT8].lo / _bytes_int8,
+                               kappa_ratio[INT8].hi / _bytes_int8, kappa_ratio[INT8].method)
 pd.DataFrame({"estimate": {"κ ratio, GQA ÷ MHA": kappa_ratio[GQA], "κ ratio, MHA again ÷ MHA": kappa_ratio[AGAIN],
                            "RAM switch ratio, GQA ÷ MHA": switch_ratio[GQA],
                            "RAM switch ratio, MHA again ÷ MHA": switch_ratio[AGAIN],
@@ -795,6 +807,7 @@ glue("kappa_gqa", kappa_ratio[GQA].value, display=False)
 glue("kappa_gqa_lo", kappa_ratio[GQA].lo, display=False)
 glue("kappa_gqa_hi", kappa_ratio[GQA].hi, display=False)
 glue("kappa_again", kappa_ratio[AGAIN].value, display=False)
+glue("n_rounds", repeats, display=False)
 glue("users_4k", m4k["concurrency"], display=False)
 glue("users_4000", cm.max_concurrency(YI, A100, 4000, workspace_bytes=workspace), display=False)
 glue("users_50k_4gpu", metrics_at(S_50K, 4)["concurrency"], display=False)
@@ -829,8 +842,8 @@ glue("swap_steps", m50k["swap_s"] / (m50k["decode_s"] / NEW_TOKENS), display=Fal
 # decode slope κ by a factor of {glue:text}`kappa_gqa:.2f` (interval {glue:text}`kappa_gqa_lo:.2f`-
 # {glue:text}`kappa_gqa_hi:.2f` over the rounds), against {glue:text}`kappa_again:.2f` for the MHA model timed a
 # second time; the decode part tends to fall a little less than half, probably because the softmax work per cached
-# token scales with the query heads, which GQA keeps. The ±25% band of C1 is a judgement, and with three rounds per
-# point its intervals are wide: "inconclusive at this scale" is a possible and honest outcome.
+# token scales with the query heads, which GQA keeps. The ±25% band of C1 is a judgement, and with
+# {glue:text}`n_rounds` rounds its intervals are wide: "inconclusive at this scale" is a possible and honest outcome.
 #
 # **What did not.** The summary's "about 20 users at 4K" does not come out of the single-GPU formula as we read
 # it ({glue:text}`users_4k` with zero workspace; {glue:text}`users_4000` if 4K meant 4,000 tokens); the 50K figure of
