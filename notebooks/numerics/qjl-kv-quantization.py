@@ -71,12 +71,15 @@
 # independent i.i.d. Gaussian sketches and compare the mean and variance of the estimates with the exact inner
 # product and the formula; the falsifier is the symmetric sign-sign (SimHash) estimator that quantizes the query too,
 # the biased baseline the paper improves on. **C2** is about storage: besides its sign bits QJL keeps only the key's
-# norm, while a group-wise quantizer pays for a scale and a zero point per group; we read the bits off the stored
-# tensors, and a group-wise quantizer put in QJL's place must fail the same bound. **C3a** is the memory and
+# norm, while a group-wise quantizer pays for a scale and a zero point per group. We read the bits off the stored
+# tensors, but they are fixed by the two formats' definitions (one fp16 norm per key of $d$ numbers, an fp16 scale
+# and zero point per 32 numbers), so C2 is the paper's accounting recomputed, not a measurement that could come
+# out otherwise; control S1 checks that the stored tensors follow it. **C3a** is the memory and
 # accuracy claim scaled down to the book's tiny language model: a cache of about three bits per number, five times
 # smaller than fp16, with perplexity close to the fp32 cache's. The perplexity change is paired over windows; the
 # falsifier is the same cache with the JL pairing removed (the query projected by an independent sketch, so the
-# stored signs carry nothing the estimator can use), which a perplexity bound worth its name must reject.
+# stored signs carry nothing the estimator can use), which a perplexity bound worth its name must reject. C3a has
+# no "partially reproduced" rule: the one it had (perplexity within 15%) would have been met by that falsifier.
 # **C5** is the rate at which the attention error falls with the sketch size; its falsifier is a sketch whose rows
 # are all one row, which has no averaging to gain from more rows. The LongBench accuracy (C3b) and the CUDA speed
 # (C4) are not testable here.
@@ -109,7 +112,7 @@ import lib.llm.qjl
 
 from lib.llm import zoo
 from lib import stats
-from lib.claims import EXTRA, MEASURED, SANITY, AtLeast, AtMost, Below, Between, Claims, Estimate, IsTrue
+from lib.claims import ARITHMETIC, EXTRA, MEASURED, SANITY, AtLeast, AtMost, Below, Between, Claims, Estimate, IsTrue
 from lib.plot import subplots, use_style
 from lib.llm.qjl import (CacheScheme, cache_bits_per_number, cached_attention, forward_with_attention, orthogonal_bias,
                      qjl_key_bits, qjl_quantize, qjl_scores, qjl_variance, quantized_key_scores, quantized_values,
@@ -148,20 +151,23 @@ claims.claim("C1", "Sign-quantized JL key + unquantized JL query: unbiased inner
 C2_QJL, C2_GROUP = "QJL overhead at d=128 (bits/number)", "group-wise overhead, group 32 (bits/number)"
 claims.claim("C2", "Only the norm is stored besides the sign bits; block quantizers pay for scales and zero points",
              paper="zero overhead vs 1-2 extra bits per number",
-             criterion={C2_QJL: Below(1.0), C2_GROUP: Between(1.0, 2.0)}, evidence=MEASURED,
-             falsifier="a 2-bit group-wise quantizer (group 32) stored in QJL's place, its scale and zero point "
-                       "counted as its overhead",
+             criterion={C2_QJL: Below(1.0), C2_GROUP: Between(1.0, 2.0)}, evidence=ARITHMETIC,
              revised="QJL's overhead was judged below the group-wise overhead measured in the same run (a bound "
                      "computed by the experiment); it is now judged below 1 bit per number, the low end of the "
                      "paper's 1-2 bits for block quantizers. The check that stored bits equal the accounting moved "
-                     "to control S1")
+                     "to control S1. It was labelled measured, with a group-wise quantizer in QJL's place as its "
+                     "falsifier; both numbers follow from the formats' definitions (16/d and 32/32 bits), so it is "
+                     "now arithmetic, without a falsifier")
 C3_BITS, C3_RATIO, C3_PPL = "bits / number", "memory ratio vs fp16", "perplexity increase vs fp32 (%)"
 claims.claim("C3a", "A KV cache at about 3 bits per number is >5x smaller than fp16 with no loss",
              paper=">5x memory, no accuracy loss on LongBench",
-             criterion={C3_BITS: AtMost(3.2), C3_RATIO: AtLeast(5.0), C3_PPL: AtMost(5.0)},
-             partial={C3_RATIO: AtLeast(5.0), C3_PPL: AtMost(15.0)}, evidence=MEASURED,
+             criterion={C3_BITS: AtMost(3.2), C3_RATIO: AtLeast(5.0), C3_PPL: AtMost(5.0)}, evidence=MEASURED,
              falsifier="the same cache with the JL pairing removed: the query projected by an independent sketch, "
-                       "so the stored signs carry nothing the estimator can use (same bits)")
+                       "so the stored signs carry nothing the estimator can use (same bits)",
+             revised="the partial rule (memory ratio ≥ 5 and perplexity increase ≤ 15%) was dropped: the falsifier, "
+                     "whose stored keys carry no usable information, raised the perplexity by 13.7% [11.5, 16.0] in "
+                     "the quick run, inside that bound, so the rule could not tell a working cache from a broken "
+                     "one. The full criterion is unchanged")
 claims.claim("C3b", "No accuracy loss on LongBench with Llama-2 / Llama-3 at 3 bits",
              paper="LongBench scores on par with fp16",
              not_testable="needs 7B/8B models and LongBench (long contexts, GPUs); part D is the scaled stand-in")
@@ -645,7 +651,8 @@ c3_kivi = part_d.set_index("cache").loc["KIVI-2 (2-bit keys per channel, 2-bit v
 claims.measure("C1", c1, falsifier=c1_simhash,
                note=f"d = 128, {n_draws:,} i.i.d. Gaussian sketches per m, two query-key pairs")
 claims.measure("C2", {C2_QJL: overhead_qjl, C2_GROUP: overhead_kivi},
-               falsifier={C2_QJL: overhead_kivi, C2_GROUP: overhead_kivi}, note="bits read off the stored tensors")
+               note="bits read off the stored tensors, as the formats define them (16/d for QJL's norm, 32/32 for "
+                    "a scale and zero point per 32 numbers)")
 claims.measure("C3a", {C3_BITS: c3["bits / number"], C3_RATIO: c3["memory ratio vs fp16"],
                        C3_PPL: perplexity_increase(HEADLINE)},
                falsifier={C3_BITS: c3_false["bits / number"], C3_RATIO: c3_false["memory ratio vs fp16"],
@@ -733,7 +740,7 @@ glue("n_windows_d", len(windows), display=False)
 # theorem's uniform bound over all $n$ scores with its $\log n$ factor.
 #
 # **Bits (C2).** Counting the bytes actually stored confirms the accounting for every scheme (S1), and QJL's only
-# constant is the norm: {glue:text}`overhead_qjl:.3f` bits per number at the paper's $d = 128$, against
+# constant is the norm (C2 is this accounting, hence arithmetic): {glue:text}`overhead_qjl:.3f` bits per number at the paper's $d = 128$, against
 # {glue:text}`overhead_kivi:.2f` for a group-wise quantizer's fp16 scale and zero point per 32 numbers. At our
 # $d = 32$ the norm costs {glue:text}`norm_bits_d:.2f` bits, which is why QJL needs $m = 80$ sign bits to match
 # KIVI-2's 3 bits per key number. With the outlier split the official configuration spends a second sketch and norm
@@ -747,8 +754,9 @@ glue("n_windows_d", len(windows), display=False)
 # stores the same bits but projects the query with an independent sketch, so that the stored signs carry nothing
 # usable: it raises the perplexity by {glue:text}`c3_ppl_false:.1f`% (interval
 # [{glue:text}`c3_ppl_false_lo:.1f`, {glue:text}`c3_ppl_false_hi:.1f`]). So our 5% bound tells a working cache from
-# one whose old keys are noise, but the 15% bound of the "partially reproduced" rule would not have: a character
-# model leans on its exact recent buffer, and perplexity on this scale is a blunt test of the keys. The fp16 buffer matters at short contexts: at
+# one whose old keys are noise, but not by a wide margin, and the looser "partially reproduced" rule the claim used
+# to have could not (we dropped it): a character model leans on its exact recent buffer, and perplexity on this
+# scale is a blunt test of the keys. The fp16 buffer matters at short contexts: at
 # our context of 128 the ratio is {glue:text}`ratio_at_ctx:.2f` with a nearly full buffer, and it reaches the
 # asymptotic value only at thousands of tokens, the regime the paper evaluates. **At equal bits, QJL does not beat
 # KIVI here.** With 3 bits per key number, KIVI-2's per-channel keys raise the perplexity by
