@@ -86,7 +86,7 @@
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
 seed: int = 0  # master random seed (codes, weights, activations, random layouts). range: 0..2**31-1
-device: str = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.numerics.kernels.packed_gpu (needs a GPU and Triton), which then decides C4b. one of: cpu, cuda
+device: str = "cpu"  # cpu: numpy kernels only; cuda: also the fused Triton GEMV of lib.numerics.kernels.packed_gpu (needs a GPU and Triton), shown as control X2: context for C4b, not Tilus's kernel. one of: cpu, cuda
 n_codes: Optional[int] = None  # random codes per width in the packing round trip (C1); None takes the profile's size. range: 1000..100_000_000
 gemv_rows: Optional[int] = None  # output rows n of the timed n x k GEMV; None takes the profile's size. range: 128..65536
 gemv_cols: Optional[int] = None  # input channels k of the timed GEMV (a multiple of the group size); None takes the profile's size. range: 128..65536
