@@ -217,8 +217,8 @@ claims.show_criteria()
 #   of the problem, but since each step of modular arithmetic can be checked exactly, "all steps consistent"
 #   is the same as "the partial result is right": it is an oracle on partial results, blurred by noise
 #   (with the default noise 0.7 a wrong node outscores a right one with probability Φ(−2.5 / (0.7 √2)), about
-#   0.6%). This is the spec's
-#   synthetic PRM, and what a well-trained PRM approximates.
+#   0.6%). This is the synthetic PRM
+#   of our replication notes, and what a well-trained PRM approximates.
 # * `confidence`, the policy judging itself: the geometric mean over the path of the probability the
 #   untempered model gives its own step replies, (Π_t p_t)^{1/d}. No oracle at all; it separates right
 #   from wrong steps only weakly (part A measures how weakly).
@@ -738,7 +738,7 @@ def run_in_numbers() -> str:
     lines = []
     for width in WIDTHS:
         r = by.loc[width]
-        lines.append(f"* Width {width}: vote accuracy beam {r.loc['beam', 'accuracy (vote)']:.1%}, REBASE "
+        lines.append(f"* Width {width}, first seed: vote accuracy beam {r.loc['beam', 'accuracy (vote)']:.1%}, REBASE "
                      f"{r.loc['REBASE', 'accuracy (vote)']:.1%}, ETS (λ_c only) {r.loc['ETS (λ_c only)', 'accuracy (vote)']:.1%}, "
                      f"ETS {r.loc['ETS', 'accuracy (vote)']:.1%}; total KV {r.loc['beam', 'total KV']:.0f} / "
                      f"{r.loc['REBASE', 'total KV']:.0f} / {r.loc['ETS (λ_c only)', 'total KV']:.0f} / "

@@ -456,7 +456,7 @@ VARIANTS = ["dense", *SPARSE]
 with lib.runinfo.threads(1):
     pools = {(name, variant): draw(zm, variant, n_samples, temperature, salt)
              for name, zm in models.items() for salt, variant in enumerate(VARIANTS)}
-    # anti-fake: with k covering every block, block top-k is dense attention, so greedy answers must agree
+    # control S1: with k covering every block, block top-k is dense attention, so greedy answers must agree
     cover = cm.BlockTopK(block_size, 10_000, local, sink)
     agree, total = 0, 0
     for name, zm in models.items():
