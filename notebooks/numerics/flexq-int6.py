@@ -82,7 +82,7 @@
 # we judge it across a range of batch sizes and sequence lengths rather than at one assumed point; it rests on a
 # memory model whose assumptions are stated in part C. End-to-end speed (**C4c**) needs the authors' GPU system.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
 seed: int = 0  # master random seed (Part A's random codes, the calibration windows). range: 0..2**31-1
