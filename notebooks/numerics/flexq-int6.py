@@ -78,9 +78,11 @@
 # products of bit planes, 36 or 48 of them; we run that decomposition. The GPU kernel's speed (**C3b**) needs binary
 # tensor cores; our numpy bit-plane kernel on a CPU (**C3c**) says nothing about it, so we give its timing as
 # context only. **C4a** is the paper's own weight arithmetic (6 against 8 bits, scales included). **C4b**, the
-# end-to-end memory saving against SmoothQuant, depends on the KV cache and activations that a workload carries, so
-# we judge it across a range of batch sizes and sequence lengths rather than at one assumed point; it rests on a
-# memory model whose assumptions are stated in part C. End-to-end speed (**C4c**) needs the authors' GPU system.
+# end-to-end memory saving against SmoothQuant, depends on the KV cache and activations that a workload carries,
+# and the paper does not say which workload its figure comes from: a memory model (its assumptions stated in part C)
+# can show over which batch sizes and sequence lengths the figure holds, but not whether it holds for the paper's,
+# so C4b is not testable here and we report the model's range as context. End-to-end speed (**C4c**) needs the
+# authors' GPU system.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -114,7 +116,7 @@ from lib.numerics import quant
 from lib.llm import zoo
 from lib.llm import cards
 from lib import stats
-from lib.claims import (ARITHMETIC, MEASURED, MODEL, SANITY, Above, AtLeast, AtMost, Below, Claims, Estimate, IsTrue,
+from lib.claims import (ARITHMETIC, MEASURED, SANITY, Above, AtLeast, AtMost, Below, Claims, Estimate, IsTrue,
                         Near)
 from myst_nb import glue
 from lib.numerics.kernels import bitplane as bp
@@ -132,9 +134,8 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
       f"A8 share {a8_fraction:.0%}, device={device}")
 
 # %% tags=["hide-input"]
-GRID_BATCHES, GRID_TOKENS = (1, 2, 4, 8, 16, 32), (512, 1024, 2048, 4096)  # C4b's workloads: sequences × tokens
-C4B_BAND = (1.15, 1.30)  # C4b: the end-to-end SmoothQuant / FlexQ memory ratio that counts as the paper's 1.21×
-C4B_KEY = f"workloads with the ratio in [{C4B_BAND[0]}, {C4B_BAND[1]}] (%)"
+GRID_BATCHES, GRID_TOKENS = (1, 2, 4, 8, 16, 32), (512, 1024, 2048, 4096)  # C4b's context: sequences × tokens
+C4B_BAND = (1.15, 1.30)  # the end-to-end SmoothQuant / FlexQ memory ratios counted as near the paper's 1.21×
 claims = Claims("flexq-int6")
 claims.claim("C1", "W6A6 with A8 kept in the layers a sensitivity scan flags stays close to full precision, and the "
              "scan's choice is what helps", paper="Δppl ≤ 0.05 (v1) / ≤ 0.1 (v2), LLaMA on WikiText2",
@@ -167,9 +168,11 @@ claims.claim("C3c", "The bit-plane W6A6 GEMM is faster than 8-bit and dequantizi
 claims.claim("C4a", "6-bit weights take 1.33× less memory than 8-bit ones", paper="1.33×",
              criterion=Near(1.33, 0.01), unit="×", digits=4, evidence=ARITHMETIC)
 claims.claim("C4b", "End-to-end memory is 1.21× lower than SmoothQuant's", paper="1.21× (abstract); 1.19-1.24× on LLaMA-13B",
-             criterion={C4B_KEY: AtLeast(100.0)}, partial={C4B_KEY: Above(0.0)}, evidence=MODEL,
-             revised="judged across batch 1-32 × 512-4,096 tokens per sequence instead of at one assumed workload, "
-                     "after a review; was: the ratio at 8 sequences × 2,048 tokens in [1.15, 1.30]")
+             not_testable="the end-to-end ratio is set by the KV cache and activations of the workload, which the "
+                          "paper does not state; a memory model reaches the paper's figure or misses it depending on "
+                          "the batch and sequence length we pick (earlier versions judged it at one assumed workload, "
+                          "not reproduced, then across a grid with a partial rule chosen after the trend was seen); "
+                          "what the model gives across the grid is context")
 claims.claim("C4c", "End-to-end inference is 1.33× faster than SmoothQuant",
              paper="1.33× over SmoothQuant; up to 2.38× over fp16 (LLaMA-13B)",
              not_testable="needs the GPU kernels inside FasterTransformer, which the authors have not released")
@@ -722,20 +725,35 @@ roof.pivot(index="batch M", columns="kernel", values="ideal speedup over W8A8 IN
 #
 # The cell below only supplies the run's measurements; the criteria were declared under "Claims under test".
 # Perplexity differences carry paired intervals over the held-out windows, and C1's comparison with random A8
-# layers an interval over the random draws; a criterion met by only part of an interval leaves the claim
-# inconclusive. Each measured claim is judged together with its falsifier, shown under the table.
+# layers an interval that resamples both the windows and the random draws; a criterion met by only part of an
+# interval leaves the claim inconclusive. Each measured claim is judged together with its falsifier, shown under the
+# table.
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 flexq, w6 = nll["FlexQ (W6A6 + A8 scan)"], nll["W6A6"]
 
 
+def minus_random(choice: np.ndarray, n_resamples: int = 2000) -> Estimate:
+    """``choice`` minus A8 in random layers, in points (as ``points``, against the mean over the random draws), with
+    a percentile bootstrap that resamples both the held-out windows and the random draws, so that the interval
+    carries the text's noise as well as the luck of the draw."""
+    draws = np.stack(nll_random)  # (n_random, windows)
+    f = 100 * np.exp(draws.mean() - nll_fp32.mean())
+    r = np.random.default_rng([seed, 3])
+    boot = [np.mean(choice[w] - draws[d][:, w].mean(0))
+            for d, w in zip(r.integers(0, len(draws), (n_resamples, len(draws))),
+                            r.integers(0, len(choice), (n_resamples, len(choice))))]
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return Estimate(f * np.expm1(np.mean(choice - draws.mean(0))), f * np.expm1(lo), f * np.expm1(hi),
+                    f"95% bootstrap over {len(choice)} windows × {len(draws)} random draws")
+
+
 def c1_values(choice: np.ndarray) -> dict:
     """C1's measurements for an A8 layer choice (its per-window nll)."""
-    gaps = [points(choice, x, nll_fp32).value for x in nll_random]
     return {"FlexQ increase (%)": increase(choice, nll_fp32), "FlexQ minus W6A6 (points)": points(choice, w6, nll_fp32),
             "layers at A8 (%)": 100 * n_a8 / len(LINEARS),
-            "FlexQ minus random A8 layers (points)": stats.over_seeds(gaps)}
+            "FlexQ minus random A8 layers (points)": minus_random(choice)}
 
 
 def c2_values(x: np.ndarray) -> dict:
@@ -768,10 +786,11 @@ claims.measure("C4a", float(ratios["linear weights W8 g128 / W6 g128"].iloc[0]),
                note=f"fp16 scale per 128 in both; vs SmoothQuant's per-channel W8: "
                     f"{ratios['linear weights SmoothQuant W8 / W6'].min():.3f}-"
                     f"{ratios['linear weights SmoothQuant W8 / W6'].max():.3f}×")
-claims.measure("C4b", {C4B_KEY: c4b_share},
-               note=f"LLaMA-13B shapes, fp16 KV cache and activations of {min(GRID_BATCHES)}-{max(GRID_BATCHES)} "
-                    f"sequences × {min(GRID_TOKENS):,}-{max(GRID_TOKENS):,} tokens ({len(grid)} workloads); ratio "
-                    f"{grid['SmoothQuant / FlexQ'].min():.2f}-{grid['SmoothQuant / FlexQ'].max():.2f}")
+claims.context("C4b", f"memory model, LLaMA-13B shapes: SmoothQuant / FlexQ from {grid['SmoothQuant / FlexQ'].min():.2f} "
+                      f"to {grid['SmoothQuant / FlexQ'].max():.2f}; in [{C4B_BAND[0]}, {C4B_BAND[1]}] at "
+                      f"{int(grid['in the band'].sum())} of {len(grid)} workloads",
+               note=f"fp16 KV cache and activations of {min(GRID_BATCHES)}-{max(GRID_BATCHES)} sequences × "
+                    f"{min(GRID_TOKENS):,}-{max(GRID_TOKENS):,} tokens")
 claims.context("C4c")
 claims.measure("S1", {"same to 3 significant digits": f"{ppl['W16A16 (sanity)']:.3g}" == f"{ppl['fp32']:.3g}",
                       "relative difference (%)": abs(delta["W16A16 (sanity)"])},
@@ -846,7 +865,7 @@ glue("n_a8", n_a8, display=False)
 # {glue:text}`scan_minus_w6a6_hi:.3f` points, and that interval decides C1's second criterion and C2's
 # ordering W6A6 ≥ FlexQ (see the verdict table).
 #
-# **The sensitivity scan does not beat chance here.** Keeping A8 in the {glue:text}`n_a8` layers the scan ranks
+# **Here the sensitivity scan cannot be told from chance.** Keeping A8 in the {glue:text}`n_a8` layers the scan ranks
 # first gives {glue:text}`inc_flexq:.3f` %; the same number of layers drawn at random gives
 # {glue:text}`inc_random_min:.3f` to {glue:text}`inc_random_max:.3f` % over the draws (mean
 # {glue:text}`inc_random_mean:.3f` %), and the scan minus random lies between {glue:text}`scan_minus_random_lo:.3f`
@@ -867,7 +886,9 @@ glue("n_a8", n_a8, display=False)
 # cache. Across the declared workloads the SmoothQuant / FlexQ ratio for LLaMA-13B runs from
 # {glue:text}`grid_max:.2f` (one short sequence) down to {glue:text}`grid_min:.2f` (the largest batch of the longest
 # sequences), and lies in the band around the paper's 1.21× for {glue:text}`c4b_share:.0f` % of them: the
-# paper's figure holds for small KV caches, not in general. At the default table's workload the fp16 KV cache takes
+# paper's figure fits small KV caches, not large ones. Since the paper does not say which batch and sequence length
+# its figure comes from, our model cannot confirm or refute it; it only shows that the figure is within reach and
+# what it depends on, which is why C4b is not testable here. At the default table's workload the fp16 KV cache takes
 # {glue:text}`kv_gb:.0f` GB and the ratio is {glue:text}`e2e_default:.2f`. A memory ratio is a statement about a
 # workload, not about a format; LLaMA-2-70B, whose grouped-query attention keeps the KV cache small, retains more of
 # the weight ratio ({glue:text}`ratio_70b:.2f` at the default workload).
