@@ -71,16 +71,20 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1a | FMPQ's mechanism: outliers sit in a few fixed channels, the blocks that hold them are found offline and kept in INT8, and that beats uniform INT4 activations | outlier channels are few and fixed; most activations go to 4 bits |
-# | C1b | W4A4 (outlier blocks A8) with a 4-bit KV cache costs little accuracy, much less than uniform W4A4 | "negligible accuracy loss" for LLaMA-family models |
-# | C1c | It is the INT8 outlier blocks that keep the loss small (same block size, all INT4, is worse) | mixed precision needed for accuracy |
-# | C2 | The W4Ax kernel (mixed-precision layout, software pipeline, SM scheduling) beats cuBLAS | 2.88× kernel speedup on an A100-80G-SXM4 |
-# | C3 | End-to-end serving throughput beats TensorRT-LLM | 2.02× throughput on one A100 (LLaMA family, up to LLaMA-3-70B) |
-# | C4 | A 4-bit KV cache is about 4× smaller than FP16, so more sequences fit | KV4 vs FP16: 4× fewer bits per element |
-# | S1 | Sanity (ours, not the paper's): the whole quantization pipeline at 16 bits reproduces the fp32 perplexity to 3 significant digits | — |
-# | S2 | Check (ours): the block-wise integer matmul equals dequantize-then-multiply | Y = Σ_b s_x,b s_w,b (X_q,b W_q,bᵀ) |
+# COMET's accuracy claim (C1) has three parts that we test separately. **C1a**, the mechanism: outliers sit in a
+# few fixed channels, a calibration pass finds the blocks that hold them, and keeping only those blocks in INT8
+# beats uniform INT4 activations. We test it on synthetic activations with planted outlier channels, where the right
+# answer is known, over several independent draws. **C1b**, the end result: W4A4 with the outlier blocks in A8 and
+# a 4-bit KV cache costs little accuracy, much less than uniform W4A4. **C1c**, the attribution: it is the INT8
+# blocks, not the finer block-wise scales, that keep the loss small. C1b and C1c are about mixed precision on a
+# model that has outlier channels; the book's `text-small`, the only language model we can afford here, has none
+# (a 0.8 M-parameter character model does not grow the huge fixed channels of billion-parameter LLMs), so FMPQ's
+# threshold rule never puts a block in INT8 and the run measures all-INT4 blocks, not mixed precision. We declare
+# both not testable here and report what the language model showed as context; control X1 shows, in every run,
+# whether the INT8 path switched on. Planting outliers into `text-small` would switch it on but would not make C1b
+# testable (see the Discussion). The kernel (C2) and serving (C3) speedups need the authors' CUDA kernels and
+# INT4 tensor cores. C4, the KV-cache saving, is byte accounting: a model with stated assumptions (FP16 scales per
+# group), checked against the bytes of the real model's packed 4-bit cache (control S3).
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -93,6 +97,7 @@ outlier_scale: float = 20.0  # factor applied to the planted outlier channels in
 outlier_fraction: float = 0.01  # share of channels planted as outliers in part A. range: 0.001..0.5
 eval_windows: Optional[int] = None  # 128-character held-out windows scored per variant in part B; None takes the profile's count. range: 1..968
 calib_windows: Optional[int] = None  # 128-character training windows used to calibrate the outlier blocks; None takes the profile's count. range: 1..512
+n_trials: int = 5  # independent draws of planted outliers behind C1a's intervals. range: 2..50
 
 # %%
 import math
@@ -114,7 +119,9 @@ from lib.llm.decode import model_shape
 from lib.numerics import quant
 from lib.llm import zoo
 from lib.llm import cards
-from lib.claims import AtLeast, AtMost, Above, Below, Between, Claims, IsTrue
+from lib import stats
+from myst_nb import glue
+from lib.claims import EXTRA, MEASURED, MODEL, SANITY, AtLeast, AtMost, Between, Claims, Estimate, IsTrue
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
@@ -129,6 +136,46 @@ torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 print(f"profile={profile}: blocks of {block} channels, tau={tau}, {eval_windows} evaluation windows, "
       f"{calib_windows} calibration windows, device={device}")
+
+# %% tags=["hide-input"]
+KV_GROUPS = (32, 64, 128)  # FP16-scale group sizes of the INT4 cache judged in C4
+claims = Claims("comet-w4a4kv4")
+claims.claim("C1a", "FMPQ's mechanism: the few fixed outlier channels are found offline, and INT8 for their blocks "
+             "beats uniform INT4 activations",
+             paper="outliers sit in a few fixed channels; most activations stay 4-bit",
+             criterion={"detected = planted channels, every draw": IsTrue(),
+                        "error ratio A4 per token / FMPQ": AtLeast(5.0),
+                        "error ratio A4 per block / FMPQ": AtLeast(2.0)},
+             partial="any", evidence=MEASURED,
+             falsifier="the same detector and plan calibrated on activations recorded with their channels in a wrong "
+                       "(random, fixed) order, so that the INT8 blocks miss the outliers")
+claims.claim("C1b", "W4A4 with the outlier blocks in A8 and a 4-bit KV cache costs little perplexity, far less than "
+             "uniform W4A4 KV4", paper="negligible accuracy loss, LLaMA family",
+             not_testable="needs a language model with outlier channels: text-small has none at the threshold τ "
+                          "(control X1), so FMPQ keeps no block in INT8 and the run measures all-INT4 blocks, not "
+                          "mixed precision; part A tests the mechanism on planted outliers")
+claims.claim("C1c", "It is the INT8 outlier blocks that keep the loss small (all-INT4 blocks of the same size are "
+             "worse)", paper="mixed precision needed for 4-bit activations",
+             not_testable="the same: with no outlier channels in text-small, FMPQ and all-INT4 blocks are one and the "
+                          "same quantizer here, so the comparison cannot separate them")
+claims.claim("C2", "The W4Ax kernel beats cuBLAS", paper="2.88× at kernel level, A100-80G-SXM4",
+             not_testable="needs the paper's CUDA kernels (unreleased) and INT4 tensor cores (Ampere; Hopper has "
+                          "none); fake-quant timings on a CPU say nothing about kernel speed")
+claims.claim("C3", "End-to-end serving throughput beats TensorRT-LLM", paper="2.02× on one A100 (up to LLaMA-3-70B)",
+             not_testable="needs the COMET serving system with its W4Ax kernels, TensorRT-LLM and an A100 GPU")
+claims.claim("C4", "A 4-bit KV cache is about 4× smaller than FP16, scales included", paper="4× fewer bits per element",
+             criterion={"min FP16/INT4": Between(3.5, 4.0), "max FP16/INT4": Between(3.5, 4.0)}, evidence=MODEL)
+claims.control("S1", "The whole pipeline at 16 bits (FMPQ, weight and KV quantizers) reproduces the fp32 perplexity",
+               criterion={"relative gap": AtMost(5e-4), "same to 3 significant digits": IsTrue()}, kind=SANITY,
+               digits=2)
+claims.control("S2", "The block-wise integer matmul Σ_b s_x,b s_w,b (X_q,b W_q,bᵀ) equals dequantize-then-multiply, "
+               "and its accumulator fits INT32",
+               criterion={"relative gap": AtMost(1e-5), "accumulator fits int32": IsTrue()}, kind=SANITY, digits=2)
+claims.control("S3", "text-small's INT4 cache, bit-packed, takes the bytes the accounting formula of C4 gives",
+               criterion=IsTrue(), kind=SANITY)
+claims.control("X1", "FMPQ's τ rule finds outlier channels in text-small (layers with an INT8 block)",
+               criterion=AtLeast(1), kind=EXTRA)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -152,7 +199,7 @@ print(f"profile={profile}: blocks of {block} channels, tau={tau}, {eval_windows}
 # $$Y_{tn} = \sum_b s_{x,tb}\, s_{w,nb} \sum_{c \in b} q^x_{tc}\, q^w_{nc},$$
 #
 # where each inner sum is an INT4×INT4 or INT8×INT4 dot product accumulated in 32-bit integers, which is what the
-# paper's W4Ax kernel runs on tensor cores. We compute it with integer tensors once (check S2) and elsewhere use
+# paper's W4Ax kernel runs on tensor cores. We compute it with integer tensors once (control S2) and elsewhere use
 # the equal, faster *fake-quantized* form: dequantize, then multiply in floating point.
 #
 # **KV cache.** Keys and values are stored as INT4 with one scale per token and head (groups of the head
@@ -304,10 +351,55 @@ for name, act in ACT_PLANTED.items():
                          "matmul error, W4 weights": relative_error(xq @ w4.T, y_ref)})
 planted_table = pd.DataFrame(planted_rows)
 err = dict(zip(planted_table.activations, planted_table["matmul error, fp weights"]))
-c1a = {"detected = planted channels": detector_exact,
-       "error ratio A4 per token / FMPQ": err["A4 per token"] / err["FMPQ A4/A8"],
-       "error ratio A4 per block / FMPQ": err[f"A4 per token and block of {block}"] / err["FMPQ A4/A8"]}
 planted_table.style.format(precision=4).hide(axis="index")
+
+# %% [markdown]
+# **Over independent draws (C1a).** One draw is one seed: the verdict rests on `n_trials` fresh draws of the planted
+# channels, the calibration and test activations and the weight, each scored as above. The falsifier runs the same
+# detector and the same plan, but on calibration activations recorded with their channels in a wrong order (one
+# random permutation per draw): the τ rule then finds as many "outliers", in the wrong places, and the INT8 blocks
+# miss the real ones.
+
+# %%
+def planted_trial(trial: int) -> list[dict]:
+    """One independent draw: detector match and error ratios, calibrated as recorded and with channels misordered."""
+    r = np.random.default_rng([seed, 1, trial])
+    chans = torch.from_numpy(np.sort(r.choice(K_PLANTED, n_outliers, replace=False)))
+
+    def draw(tokens):
+        x = torch.from_numpy(r.standard_normal((tokens, K_PLANTED), dtype=np.float32))  # fp32: errors ≫ rounding
+        x[:, chans] *= outlier_scale
+        return x
+
+    xc, xt = draw(256), draw(1024)
+    w = torch.from_numpy(r.standard_normal((N_PLANTED, K_PLANTED), dtype=np.float32) / math.sqrt(K_PLANTED))
+    y = xt @ w.T
+    e_token = relative_error(per_token(4)(xt) @ w.T, y)
+    e_block = relative_error(per_token_block(4, block)(xt) @ w.T, y)
+    rows = []
+    for calibration, xcal in (("as recorded", xc), ("channels misordered", xc[:, r.permutation(K_PLANTED)])):
+        cmax = channel_max(xcal)
+        e_fmpq = relative_error(fmpq_fake_quant(xt, make_plan(cmax, block, tau=tau), block) @ w.T, y)
+        rows.append({"draw": trial, "calibration": calibration,
+                     "detected = planted": bool(torch.equal(torch.nonzero(outlier_channels(cmax, tau)).flatten(), chans)),
+                     "A4 per token / FMPQ": e_token / e_fmpq, "A4 per block / FMPQ": e_block / e_fmpq})
+    return rows
+
+
+with lib.runinfo.threads(1):
+    trials = pd.DataFrame([row for t in range(n_trials) for row in planted_trial(t)])
+
+
+def c1a_values(calibration: str) -> dict:
+    t = trials[trials.calibration == calibration]
+    return {"detected = planted channels, every draw": bool(t["detected = planted"].all()),
+            "error ratio A4 per token / FMPQ": stats.over_seeds(t["A4 per token / FMPQ"]),
+            "error ratio A4 per block / FMPQ": stats.over_seeds(t["A4 per block / FMPQ"])}
+
+
+c1a, c1a_misordered = c1a_values("as recorded"), c1a_values("channels misordered")
+trials.groupby("calibration")[["detected = planted", "A4 per token / FMPQ", "A4 per block / FMPQ"]].agg(
+    ["min", "mean", "max"]).style.format(precision=2)
 
 # %% [markdown]
 # The key figure: left, the calibrated channel maxima with the blocks FMPQ keeps in INT8 (shaded) and the
@@ -439,11 +531,13 @@ axes[0].legend();
 plt.show()
 
 # %% [markdown]
-# Now the variants. Each is a weight format, an activation quantizer and a KV-cache format. Without a quantized
-# cache we score with `lib.llm.model.perplexity`; with one, every window is run through `TinyGPT.prefill` with a
-# `quantized_cache`, so that attention reads keys and values back from the 4-bit cache (checked once against
-# `lib.llm.model.perplexity` with an fp32 cache). "W16A16KV16" runs the full FMPQ pipeline with 16-bit integers
-# everywhere: it must land on the fp32 perplexity (S1).
+# Now the variants. Each is a weight format, an activation quantizer and a KV-cache format. We keep the
+# cross-entropy of every 128-character window: perplexity is exp of their mean, its interval a bootstrap over the
+# windows, and the increase of one variant over another a paired comparison on the same windows. Without a
+# quantized cache a window is one forward pass; with one, it is run through `TinyGPT.prefill` with a
+# `quantized_cache`, so that attention reads keys and values back from the 4-bit cache (both paths checked once
+# against `lib.llm.model.perplexity`). "W16A16KV16" runs the full FMPQ pipeline with 16-bit integers everywhere: it
+# must land on the fp32 perplexity (control S1).
 
 # %%
 def kv_codec(bits: int):
@@ -466,16 +560,38 @@ def quantized_linear(plans: dict):
     return matmul
 
 
-def perplexity_through_cache(ids: torch.Tensor, kind, batch: int = 16) -> float:
-    """exp(mean cross-entropy) of the windows of ``ids``, each run by prefill through a cache of ``kind``."""
-    windows = ids[:-1].view(-1, context)
-    targets = ids[1:].view(-1, context)
-    nll = 0.0
+def window_nll(ids: torch.Tensor, kind=None, batch: int = 16) -> np.ndarray:
+    """Mean next-character cross-entropy (nats) of each ``context``-character window of ``ids``: a plain forward
+    pass (``kind`` None) or a prefill through a cache of ``kind``, so that attention reads keys and values back
+    from it. Perplexity is exp of their mean; the windows are the items its intervals resample."""
+    windows, targets = ids[:-1].view(-1, context), ids[1:].view(-1, context)
+    out = []
     for chunk, target in zip(windows.split(batch), targets.split(batch)):
-        logits, _ = model.prefill(chunk.to(device), kind=kind)
-        nll += F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), target.reshape(-1).to(device),
-                               reduction="sum").item()
-    return float(np.exp(nll / targets.numel()))
+        logits = model(chunk.to(device)) if kind is None else model.prefill(chunk.to(device), kind=kind)[0]
+        ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), target.reshape(-1).to(device),
+                             reduction="none")
+        out.append(ce.view(len(chunk), context).mean(1).double().cpu())
+    return torch.cat(out).numpy()
+
+
+def ppl_estimate(nll: np.ndarray) -> Estimate:
+    """Perplexity exp(mean nll) with a bootstrap interval over the windows."""
+    e = stats.bootstrap(nll, what="windows")
+    return Estimate(math.exp(e.value), math.exp(e.lo), math.exp(e.hi), e.method)
+
+
+def increase(nll: np.ndarray, ref: np.ndarray) -> Estimate:
+    """Relative perplexity increase (%) over ``ref``, 100 (exp(mean Δnll) − 1), with the paired interval of Δnll
+    over the same windows."""
+    d = stats.paired_difference(nll, ref, what="windows")
+    return Estimate(100 * math.expm1(d.value), 100 * math.expm1(d.lo), 100 * math.expm1(d.hi), d.method)
+
+
+def points(nll_a: np.ndarray, nll_b: np.ndarray, ref: np.ndarray) -> Estimate:
+    """Increase of A minus increase of B (percentage points of ``ref``'s perplexity), 100 ppl_B (exp(Δ) − 1) / ppl_ref
+    with Δ = mean(nll_A − nll_B), and the paired interval of Δ over the windows."""
+    d, f = stats.paired_difference(nll_a, nll_b, what="windows"), 100 * math.exp(nll_b.mean() - ref.mean())
+    return Estimate(f * math.expm1(d.value), f * math.expm1(d.lo), f * math.expm1(d.hi), d.method)
 
 
 @dataclass(frozen=True)
@@ -487,9 +603,10 @@ class Variant:
     high_bits: int = 8
 
 
-def layer_plans(v: Variant, tau_: float = tau, n_high_share: float | None = None) -> tuple[dict, float]:
-    """Per layer: (weight, activation quantizer); and the share of activation channels in INT8 blocks."""
-    plans, high, total = {}, 0, 0
+def layer_plans(v: Variant, tau_: float = tau, n_high_share: float | None = None) -> tuple[dict, float, int]:
+    """Per layer: (weight, activation quantizer); the share of activation channels in INT8 blocks; and the number of
+    layers with at least one INT8 block."""
+    plans, high, total, layers_high = {}, 0, 0, 0
     for name, w in weights.items():
         act, perm = None, None
         if v.acts == "per token":
@@ -503,27 +620,28 @@ def layer_plans(v: Variant, tau_: float = tau, n_high_share: float | None = None
                              permute=v.acts.endswith("perm"))
             act = (lambda x, p=plan: fmpq_fake_quant(x, p, block, v.act_bits, v.high_bits))
             high, perm = high + int(plan.high.sum()), plan.perm
+            layers_high += bool(plan.high.any())
         elif v.acts == "per token 8":
             act = per_token(8)
         w_q = w if v.weights is None else fake_quant_weight(w, v.weights, block, perm)
         total += w.shape[1]
         plans[name] = (w_q.to(device), act)
-    return plans, high / total
+    return plans, high / total, layers_high
 
 
 def score(v: Variant, **plan_options) -> dict:
-    plans, high_share = layer_plans(v, **plan_options)
+    plans, high_share, layers_high = layer_plans(v, **plan_options)
     with torch.no_grad(), lib.runinfo.threads(1), llm.use_matmul(quantized_linear(plans), where="linear"):
-        if v.kv is None:
-            ppl = llm.perplexity(model, eval_ids, context)
-        else:
-            ppl = perplexity_through_cache(eval_ids, llm.quantized_cache(*kv_codec(v.kv)))
-    return {"perplexity": ppl, "INT8 share of activation channels (%)": 100 * high_share}
+        nll = window_nll(eval_ids, None if v.kv is None else llm.quantized_cache(*kv_codec(v.kv)))
+    return {"nll": nll, "perplexity": float(np.exp(nll.mean())),
+            "INT8 share of activation channels (%)": 100 * high_share, "layers with an INT8 block": layers_high}
 
 
 with torch.no_grad(), lib.runinfo.threads(1):
-    ppl_fp32 = llm.perplexity(model, eval_ids, context)
-    assert math.isclose(perplexity_through_cache(eval_ids, "fp32"), ppl_fp32, rel_tol=1e-5)
+    nll_fp32 = window_nll(eval_ids)
+    ppl_fp32 = float(np.exp(nll_fp32.mean()))
+    assert math.isclose(llm.perplexity(model, eval_ids, context), ppl_fp32, rel_tol=1e-5)
+    assert math.isclose(float(np.exp(window_nll(eval_ids, "fp32").mean())), ppl_fp32, rel_tol=1e-5)
 
 VARIANTS = {
     "W16A16KV16 (16-bit FMPQ pipeline)": Variant(16, "FMPQ", 16, act_bits=16, high_bits=16),
@@ -537,22 +655,35 @@ VARIANTS = {
     "W4A4/A8 FMPQ, KV4": Variant(4, "FMPQ", 4),
     "W4A4/A8 FMPQ + permutation, KV4": Variant(4, "FMPQ + perm", 4),
 }
-lm_rows = [{"variant": "fp32", "perplexity": ppl_fp32, "INT8 share of activation channels (%)": 0.0}]
+nll = {"fp32": nll_fp32}
+lm_rows = [{"variant": "fp32", "perplexity": ppl_fp32, "INT8 share of activation channels (%)": 0.0,
+            "layers with an INT8 block": 0}]
 for name, v in tqdm(VARIANTS.items(), desc="quantized variants"):
-    lm_rows.append({"variant": name, **score(v)})
+    result = score(v)
+    nll[name] = result.pop("nll")
+    lm_rows.append({"variant": name, **result})
 lm_table = pd.DataFrame(lm_rows)
+ppl_ci = {name: ppl_estimate(x) for name, x in nll.items()}
+inc = {name: increase(x, nll_fp32) for name, x in nll.items() if name != "fp32"}
+lm_table["perplexity 95% CI"] = [f"[{ppl_ci[n].lo:.3f}, {ppl_ci[n].hi:.3f}]" for n in lm_table.variant]
 lm_table["increase vs fp32 (%)"] = 100 * (lm_table.perplexity / ppl_fp32 - 1)
+lm_table["increase 95% CI (paired)"] = ["—" if n == "fp32" else f"[{inc[n].lo:+.2f}, {inc[n].hi:+.2f}]"
+                                        for n in lm_table.variant]
 ppl = dict(zip(lm_table.variant, lm_table.perplexity))
 gap = dict(zip(lm_table.variant, lm_table["increase vs fp32 (%)"]))
-print(f"{eval_ids.numel() - 1:,} held-out characters scored per variant")
+print(f"{eval_windows} held-out windows, {eval_ids.numel() - 1:,} characters scored per variant; intervals: "
+      "bootstrap over windows (perplexity), paired t over the same windows (increase)")
 lm_table.style.format(precision=4).hide(axis="index")
 
 # %%
 plot_table = lm_table.assign(KV=np.where(lm_table.variant.str.contains("KV4"), "KV4", "KV fp32 / 16"))
 fig, ax = subplots(1, 1, height=4.8)
 sns.barplot(data=plot_table, y="variant", x="increase vs fp32 (%)", hue="KV", dodge=False, ax=ax);
+bars = [inc.get(n) for n in plot_table.variant]
+ax.errorbar([b.value if b else 0 for b in bars], np.arange(len(bars)), fmt="none", color="0.15", capsize=3,
+            xerr=[[b.value - b.lo if b else 0 for b in bars], [b.hi - b.value if b else 0 for b in bars]]);
 sns.move_legend(ax, "lower right");
-ax.axvline(5, ls="--", color="0.5");  # the spec's 5% bound for C1b
+ax.axvline(5, ls="--", color="0.5");  # 5 %: the perplexity bound written for C1b before any run
 ax.set_ylabel("");
 ax.set_title("text-small: held-out perplexity increase over fp32");
 plt.show()
@@ -565,7 +696,7 @@ plt.show()
 # %%
 lm_pareto = []
 for share in tqdm((0.0, 0.25, 0.5, 1.0), desc="INT8 block budget"):
-    lm_pareto.append(score(Variant(4, "FMPQ", None), n_high_share=share))
+    lm_pareto.append({k: v for k, v in score(Variant(4, "FMPQ", None), n_high_share=share).items() if k != "nll"})
 lm_pareto = pd.DataFrame(lm_pareto)
 lm_pareto["increase vs fp32 (%)"] = 100 * (lm_pareto.perplexity / ppl_fp32 - 1)
 fig, ax = subplots(1, 1)
@@ -597,7 +728,7 @@ a100 = costmodel.HARDWARE["a100-80gb"]
 kv_rows = []
 for shape in SHAPES.values():
     fp16 = costmodel.kv_bytes_per_token(shape)
-    for group in (32, 64, 128):
+    for group in KV_GROUPS:
         kv4 = kv4_bytes_per_token(shape, group)
         kv_rows.append({"model": shape.name, "group g": group, "FP16 KB/token": fp16 / 1e3, "INT4 KB/token": kv4 / 1e3,
                         "FP16 / INT4": fp16 / kv4})
@@ -636,68 +767,83 @@ pd.DataFrame(conc_rows).pivot(index="model", columns="format", values="sequences
 # %% [markdown]
 # ## Verdict
 #
-# Criteria fixed before the runs, from the replication spec where it has one. C1a: the detector returns exactly
-# the planted channels, FMPQ cuts the matmul error at least 5× against per-token INT4 (the spec's falsifier: an
-# implementation that puts INT4 everywhere fails it) and at least 2× against INT4 at the same block size. C1b,
-# the spec's rule on the language model: FMPQ W4A4KV4 within +5% of fp32 perplexity, uniform (per-token) W4A4KV4
-# at least twice as far from fp32, and at most 20% of the activation channels in INT8; partially if FMPQ merely
-# beats uniform W4A4. C1c (ours): FMPQ's perplexity increase at most half that of all-INT4 blocks of the same
-# size; partially if smaller at all. C4: FP16/INT4 including the scales in [3.5, 4.0] for every group size ≥ 32
-# and every model, and the packed cache of the real model agrees with the formula. S1: 16 bits everywhere
-# reproduce the fp32 perplexity to 3 significant digits (and within 0.05%). S2: the spec's 1e-5 relative bound.
+# The cell below only supplies the run's measurements; the criteria were declared under "Claims under test". C1a
+# rests on independent draws of planted outliers (intervals over draws) and is judged together with its falsifier,
+# the same detector calibrated on misordered channels. C1b and C1c are not testable on a model without outlier
+# channels: their rows give what `text-small` showed, with paired intervals over the evaluation windows, as
+# context. The controls below the table check our own pipeline and say whether the INT8 path switched on.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-fmpq_gap, uniform_gap = gap["W4A4/A8 FMPQ, KV4"], gap["W4A4 per token, KV4"]
-block_gap = gap[f"W4A4 per block of {block}, KV4"]
-fmpq_high = lm_table.set_index("variant").loc["W4A4/A8 FMPQ, KV4", "INT8 share of activation channels (%)"]
+fmpq, uniform_, all_int4 = "W4A4/A8 FMPQ, KV4", "W4A4 per token, KV4", f"W4A4 per block of {block}, KV4"
+fmpq_row = lm_table.set_index("variant").loc[fmpq]
 ppl16 = ppl["W16A16KV16 (16-bit FMPQ pipeline)"]
-
-claims = Claims("comet-w4a4kv4")
-claims.check("S1", "16-bit quantization everywhere reproduces the fp32 perplexity",
-             paper="(sanity check, ours)",
-             ours={"relative gap": abs(ppl16 / ppl_fp32 - 1), "same to 3 significant digits": f"{ppl16:.3g}" == f"{ppl_fp32:.3g}"},
-             reproduced={"relative gap": AtMost(5e-4), "same to 3 significant digits": IsTrue()}, digits=2,
-             note="W16A16KV16 through the FMPQ, weight and KV quantizers, text-small")
-claims.check("S2", "Block-wise integer matmul equals dequantize-then-multiply",
-             paper="Y = Σ_b s_x,b s_w,b (X_q,b W_q,bᵀ), INT32 accumulation",
-             ours={"relative gap": s2_gap, "accumulator fits int32": s2_acc < 2**31},
-             reproduced={"relative gap": AtMost(1e-5), "accumulator fits int32": IsTrue()}, digits=2,
-             note="planted activations, INT4 and INT8 blocks, INT4 weights")
-claims.check("C1a", "Outlier blocks are found offline; INT8 for them beats uniform INT4",
-             paper="outliers in few fixed channels; most activations 4-bit",
-             ours=c1a, reproduced={"detected = planted channels": IsTrue(),
-                                   "error ratio A4 per token / FMPQ": AtLeast(5.0),
-                                   "error ratio A4 per block / FMPQ": AtLeast(2.0)},
-             partial="any", note=f"{n_outliers} planted channels ×{outlier_scale:g}, blocks of {block}, τ = {tau:g}")
-claims.check("C1b", "W4A4 (outlier blocks A8) KV4 costs little perplexity, far less than uniform W4A4 KV4",
-             paper="negligible accuracy loss",
-             ours={"FMPQ increase (%)": fmpq_gap,
-                   "uniform / FMPQ increase": uniform_gap / fmpq_gap if fmpq_gap > 0 else math.inf,
-                   "INT8 share (%)": fmpq_high},
-             reproduced={"FMPQ increase (%)": AtMost(5.0), "uniform / FMPQ increase": AtLeast(2.0),
-                         "INT8 share (%)": AtMost(20.0)},
-             partial={"uniform / FMPQ increase": Above(1.0)},
-             note="text-small, held-out perplexity; uniform = one scale per token")
-claims.check("C1c", "The INT8 outlier blocks are what keeps the loss small",
-             paper="mixed precision needed for 4-bit activations",
-             ours=fmpq_gap / block_gap if block_gap > 0 else math.nan,
-             reproduced=AtMost(0.5), partial=Below(1.0),
-             note=f"FMPQ increase / all-INT4 increase, both blocks of {block}, W4 KV4; "
-                  f"{int(lm_ratio['outlier channels (τ rule)'].sum())} outlier channels found")
-claims.not_testable("C2", "W4Ax kernel beats cuBLAS", paper="2.88× at kernel level, A100-80G-SXM4",
-                    why="needs the paper's CUDA kernels (unreleased) and INT4 tensor cores (A100/Ampere); no CPU "
-                        "analogue measures them, and fake-quant timings say nothing about kernel speed")
-claims.not_testable("C3", "End-to-end throughput beats TensorRT-LLM", paper="2.02× on one A100",
-                    why="needs the COMET serving system with its W4Ax kernels, TensorRT-LLM and an A100 GPU")
-claims.check("C4", "A 4-bit KV cache is about 4× smaller than FP16",
-             paper="4× fewer bits per element",
-             ours={"min FP16/INT4": kv_ratio.min(), "max FP16/INT4": kv_ratio.max(),
-                   "packed cache = formula": codes_in_range and math.isclose(measured_bytes, tiny_formula)},
-             reproduced={"min FP16/INT4": Between(3.5, 4.0), "max FP16/INT4": Between(3.5, 4.0),
-                         "packed cache = formula": IsTrue()},
-             note="FP16 scale per group of g ∈ {32, 64, 128}; Llama-2-7B, Llama-3-8B, Llama-2-70B, Llama-3-70B")
+fmpq_vs_uniform = points(nll[fmpq], nll[uniform_], nll_fp32)
+claims.measure("C1a", c1a, falsifier=c1a_misordered,
+               note=f"{n_trials} draws of {n_outliers} planted channels ×{outlier_scale:g}, blocks of {block}, τ = {tau:g}")
+claims.context("C1b", f"FMPQ W4A4 KV4: +{inc[fmpq].text(2)} % perplexity; uniform per-token W4A4 KV4: "
+                      f"+{inc[uniform_].text(2)} %; FMPQ minus uniform: {fmpq_vs_uniform.text(2)} points; INT8 share "
+                      f"{fmpq_row['INT8 share of activation channels (%)']:.0f} %",
+               note=f"paired 95% intervals over {eval_windows} held-out windows")
+claims.context("C1c", f"FMPQ minus all-INT4 blocks of {block}, both W4 KV4: "
+                      f"{points(nll[fmpq], nll[all_int4], nll_fp32).text(2)} points of perplexity")
+claims.context("C2")
+claims.context("C3")
+claims.measure("C4", {"min FP16/INT4": kv_ratio.min(), "max FP16/INT4": kv_ratio.max()},
+               note=f"one FP16 scale per group of g ∈ {{{', '.join(map(str, KV_GROUPS))}}}; {', '.join(SHAPES)}")
+claims.measure("S1", {"relative gap": abs(ppl16 / ppl_fp32 - 1),
+                      "same to 3 significant digits": f"{ppl16:.3g}" == f"{ppl_fp32:.3g}"},
+               note="W16A16KV16 through the FMPQ, weight and KV quantizers, text-small")
+claims.measure("S2", {"relative gap": s2_gap, "accumulator fits int32": s2_acc < 2**31},
+               note="planted activations, INT4 and INT8 blocks, INT4 weights")
+claims.measure("S3", codes_in_range and math.isclose(measured_bytes, tiny_formula))
+claims.measure("X1", int(fmpq_row["layers with an INT8 block"]),
+               note=f"{int(lm_ratio['outlier channels (τ rule)'].sum())} outlier channels in {len(lm_ratio)} layers "
+                    f"at τ = {tau:g}")
 claims.show()
+
+# %% tags=["remove-cell"]
+t_rec = trials[trials.calibration == "as recorded"]
+glue("n_outliers", n_outliers, display=False)
+glue("max_planted_ratio", float(ratio_sorted[0]), display=False)
+glue("max_ordinary_ratio", float(ratio_sorted[n_outliers]), display=False)
+glue("err_token", err["A4 per token"], display=False)
+glue("err_block", err[f"A4 per token and block of {block}"], display=False)
+glue("err_fmpq", err["FMPQ A4/A8"], display=False)
+glue("err_a8", err["A8 per token"], display=False)
+glue("share_fmpq", 100 * plans_planted["FMPQ A4/A8"].high_share, display=False)
+glue("share_perm", 100 * plans_planted["FMPQ A4/A8 + permutation"].high_share, display=False)
+glue("c1a_token", c1a["error ratio A4 per token / FMPQ"].value, display=False)
+glue("c1a_block", c1a["error ratio A4 per block / FMPQ"].value, display=False)
+glue("c1a_f_token", c1a_misordered["error ratio A4 per token / FMPQ"].value, display=False)
+glue("c1a_f_block", c1a_misordered["error ratio A4 per block / FMPQ"].value, display=False)
+glue("lm_max_ratio", float(lm_ratio["max / median channel maximum"].max()), display=False)
+glue("inc_fmpq", inc[fmpq].value, display=False)
+glue("inc_fmpq_lo", inc[fmpq].lo, display=False)
+glue("inc_fmpq_hi", inc[fmpq].hi, display=False)
+glue("inc_uniform", inc[uniform_].value, display=False)
+glue("inc_uniform_lo", inc[uniform_].lo, display=False)
+glue("inc_uniform_hi", inc[uniform_].hi, display=False)
+glue("fmpq_vs_uniform", fmpq_vs_uniform.value, display=False)
+glue("fmpq_vs_uniform_lo", fmpq_vs_uniform.lo, display=False)
+glue("fmpq_vs_uniform_hi", fmpq_vs_uniform.hi, display=False)
+perm_vs_orig = points(nll["W4A4/A8 FMPQ + permutation, KV4"], nll[fmpq], nll_fp32)
+glue("inc_perm", inc["W4A4/A8 FMPQ + permutation, KV4"].value, display=False)
+glue("perm_minus_orig", perm_vs_orig.value, display=False)
+glue("perm_minus_orig_lo", perm_vs_orig.lo, display=False)
+glue("perm_minus_orig_hi", perm_vs_orig.hi, display=False)
+glue("inc_kv4", inc["W16A16 KV4"].value, display=False)
+glue("inc_w4a16", inc["W4A16"].value, display=False)
+kv4_on_top = points(nll[fmpq], nll["W4A4/A8 FMPQ"], nll_fp32)
+glue("kv4_on_top", kv4_on_top.value, display=False)
+glue("kv_ratio_min", kv_ratio.min(), display=False)
+glue("kv_ratio_max", kv_ratio.max(), display=False)
+conc = pd.DataFrame(conc_rows).set_index(["model", "format"])["sequences of 4K tokens"]
+glue("conc_w4kv16", int(conc[(SHAPES["llama-3-70b"].name, "W4 KV16")]), display=False)
+glue("conc_w4kv4", int(conc[(SHAPES["llama-3-70b"].name, "W4 KV4 (g=128)")]), display=False)
+glue("ppl_fp32", ppl_fp32, display=False)
+glue("ppl16", ppl16, display=False)
+glue("n_params_m", sum(p.numel() for p in model.parameters()) / 1e6, display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -715,52 +861,76 @@ claims.show()
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
+# **The mechanism works where there are outliers (C1a).** With {glue:text}`n_outliers` of 1,024 channels planted
+# `outlier_scale` times larger, the calibrated channel maxima separate by an order of magnitude (the largest planted
+# one is {glue:text}`max_planted_ratio:.0f` times the median, the largest ordinary one
+# {glue:text}`max_ordinary_ratio:.1f` times), so the τ rule returns exactly the planted channels, and keeping their
+# blocks in INT8 cuts the matmul error from {glue:text}`err_token:.2f` (one INT4 scale per token) and
+# {glue:text}`err_block:.2f` (INT4 per block) to {glue:text}`err_fmpq:.3f`, against {glue:text}`err_a8:.3f` for
+# INT8 everywhere. Over the independent draws the error ratios average {glue:text}`c1a_token:.1f` and
+# {glue:text}`c1a_block:.1f`. The falsifier shows the criterion is not a formality: the same code calibrated on
+# misordered channels puts its INT8 blocks in the wrong places and reaches only {glue:text}`c1a_f_token:.1f` and
+# {glue:text}`c1a_f_block:.2f`. Without the permutation the outliers fall into almost as many blocks as there are
+# outliers ({glue:text}`share_fmpq:.0f` % of the channels end up in INT8); sorting the channels first packs them
+# into one block ({glue:text}`share_perm:.0f` %) at almost the same error. The block-size table shows the trade the
+# paper's kernel has to live with: bigger blocks make all-INT4 worse and, without the permutation, push more
+# channels into INT8.
 #
-# **The mechanism works where there are outliers (C1a).** With 10 of 1,024 channels planted 20× larger, the
-# calibrated channel maxima separate by an order of magnitude (the largest planted one is 27× the median, the
-# largest ordinary one 1.6×), so the τ = 10 rule returns exactly the planted channels, and keeping their blocks in
-# INT8 cuts the matmul error from 0.44 (one INT4 scale per token) and 0.16 (INT4 per block of 32) to 0.039, the
-# error of INT8 everywhere. Without the permutation the ten outliers fall into nine different blocks, so 28% of
-# the channels end up in INT8; sorting the channels first packs them into one block (3%) at almost the same
-# error. The block-size table shows the trade the paper's kernel has to live with: bigger blocks make all-INT4
-# worse and, without the permutation, push more channels into INT8. A quantizer that uses INT4 everywhere fails
-# the 5× criterion by construction, which is what makes C1a a test and not a tautology.
+# **Our language model has no outlier channels, so the INT8 blocks have nothing to do (C1b, C1c).** In all 20
+# projections of `text-small` the largest channel maximum is at most {glue:text}`lm_max_ratio:.1f` times the median,
+# far below τ: the few fixed, huge outlier channels that large transformers grow are absent from a
+# {glue:text}`n_params_m:.1f` M-parameter character model trained for 250 steps (control X1). We did not lower τ until something was caught. FMPQ therefore
+# keeps no block in INT8 and is the same quantizer as INT4 at the same block size, which is why C1b and C1c are not
+# testable here rather than judged. For the record, W4A4 (FMPQ, here all-INT4 blocks) with KV4 raises the held-out
+# perplexity by {glue:text}`inc_fmpq:.2f` % (paired interval {glue:text}`inc_fmpq_lo:.2f` to
+# {glue:text}`inc_fmpq_hi:.2f`), and uniform per-token W4A4 with KV4 by {glue:text}`inc_uniform:.2f` %
+# ({glue:text}`inc_uniform_lo:.2f` to {glue:text}`inc_uniform_hi:.2f`); the difference, paired over the same
+# windows, is {glue:text}`fmpq_vs_uniform:.2f` points ({glue:text}`fmpq_vs_uniform_lo:.2f` to
+# {glue:text}`fmpq_vs_uniform_hi:.2f`). Any gain FMPQ has here can only come from the finer granularity (one scale
+# per block of channels instead of one per token), since no block is in INT8. Forcing the largest blocks into INT8
+# anyway (the budget curve) lowers the loss toward the W4A16 level as the share grows: with no outlier blocks, INT8
+# blocks buy precision only by covering more of the channels.
 #
-# **Our language model has no outlier channels, so the INT8 blocks have nothing to do (C1c, C1b).** In all 20
-# projections of `text-small` the largest channel maximum is at most about 3× the median, far below τ = 10: the
-# few fixed, huge outlier channels that large transformers grow are absent from a 0.8 M-parameter character
-# model trained for 250 steps. We did not lower τ until something was caught. FMPQ therefore puts no block in
-# INT8 and is identical to INT4 at the same block size, so C1c is not reproduced here, for want of outliers
-# rather than because the mechanism failed. C1b is partial: W4A4 (FMPQ) with KV4 raises the held-out perplexity
-# by under 3%, inside the 5% bound, but uniform per-token W4A4 with KV4 is only about a quarter worse, not twice
-# as bad; what helps here is the finer granularity (one scale per 32 channels instead of one per token), not
-# mixed precision. Forcing the largest blocks into INT8 anyway (the budget curve) lowers the loss smoothly down
-# to the W4A16 level at 100% INT8: in this model INT8 blocks only buy precision in proportion to the share of
-# channels they cover.
+# **Why we do not plant outliers into the language model.** One could give `text-small` outlier channels without
+# changing what it computes: multiply one channel of an RMSNorm gain by a factor s and divide the matching column of
+# the next projection's weight by s. The τ rule would then find those channels and FMPQ would switch its INT8 path
+# on, but the verdict would follow from our planting rather than from the model. The planted channels are exactly
+# fixed and exactly as large as we chose, which is what part A already tests (C1a); what C1b adds, that a trained
+# model's outliers are few and fixed enough for one offline threshold and that everything else survives INT4, is
+# the part planting assumes. The weight side would also be an artefact: a weight column shrunk s-fold
+# (several-fold at least, for the τ rule to see the channel) sits in a 4-bit group whose scale the other columns
+# set, so round-to-nearest sets most of it to zero, an error that would come from our planting, not from FMPQ. And
+# with 128-wide projections one INT8 block of 32 is already a quarter of the channels. So C1b and C1c stay not
+# testable; the budget curve above shows what the INT8 path does on this model as it is.
 #
 # **A side result: sorting the channels helps INT4 even without outliers.** The permuted variant has no INT8
-# block either, yet its perplexity increase (W4A4, KV4) is about 1.6% against 2.8% in the original channel
-# order: grouping channels of similar range gives each block a tighter scale. The permutation is folded into the
-# weights offline (we re-block the weights in the same order, which S2 checks is still an exact integer block
-# product), so in a deployment it is free.
+# block either, yet its perplexity increase (W4A4, KV4) is {glue:text}`inc_perm:.2f` %, a change of
+# {glue:text}`perm_minus_orig:.2f` points against the original channel order (paired interval
+# {glue:text}`perm_minus_orig_lo:.2f` to {glue:text}`perm_minus_orig_hi:.2f`): grouping channels of similar range
+# gives each block a tighter scale. The permutation is folded into the weights offline (we re-block the weights in
+# the same order, which S2 checks is still an exact integer block product), so in a deployment it is free.
 #
-# **KV4 and the memory accounting (C4).** On its own the INT4 cache costs about 0.6% perplexity, roughly what
-# INT4 weights cost, and adds under a point on top of W4A4. A 4-bit cache is not quite 4× smaller once its
-# scales are counted: with one FP16 scale per group of g elements the ratio is 2 / (1/2 + 2/g), from 3.56 at
-# g = 32 to 3.88 at g = 128 (one scale per token and head of a LLaMA model). The cache that the TinyGPT actually
-# holds, bit-packed, takes exactly the bytes the formula gives. What the paper does with the saving is batch
-# size: for LLaMA-3-70B at 4K tokens on one A100-80GB the upper bound goes from about 37 sequences (W4, FP16
-# cache) to about 146 (W4, INT4 cache), and the FP16 model does not fit at all.
+# **KV4 and the memory accounting (C4).** On its own the INT4 cache raises the perplexity by
+# {glue:text}`inc_kv4:.2f` %, against {glue:text}`inc_w4a16:.2f` % for INT4 weights, and adds
+# {glue:text}`kv4_on_top:.2f` points on top of W4A4. A 4-bit cache is not quite 4 times smaller once its scales are
+# counted: with one FP16 scale per group of g elements the ratio is 2 / (1/2 + 2/g), from
+# {glue:text}`kv_ratio_min:.2f` at the smallest group to {glue:text}`kv_ratio_max:.2f` at the largest. This is a
+# model, an accounting identity in g; what keeps it honest is control S3, the cache that the TinyGPT actually holds,
+# bit-packed, which takes exactly the bytes the formula gives. What the paper does with the saving is batch size:
+# for LLaMA-3-70B at 4K tokens on one A100-80GB the upper bound goes from {glue:text}`conc_w4kv16` sequences (W4,
+# FP16 cache) to {glue:text}`conc_w4kv4` (W4, INT4 cache), and the FP16 model does not fit at all.
 #
 # **The speedups (C2, C3) are out of reach.** They are properties of the authors' CUDA kernels on INT4 tensor
 # cores (Ampere; Hopper dropped INT4 matrix instructions). A CPU has no INT4 matrix units, so timing our
-# fake-quantized matmuls would measure the simulation's overhead, not COMET's speed. The S1 sanity row is the
-# guard on everything else: the same pipeline with 16-bit integers lands on the fp32 perplexity (7.93 both).
+# fake-quantized matmuls would measure the simulation's overhead, not COMET's speed. Control S1 guards everything
+# else: the same pipeline with 16-bit integers lands on the fp32 perplexity ({glue:text}`ppl16:.4f` against
+# {glue:text}`ppl_fp32:.4f`).
 #
-# **Where the spec and the paper differ.** The replication spec suggested these criteria and a block of 128; we
-# keep the spec's thresholds and scale the block to 32 because our projections are only 128 wide. The paper's
-# title on arXiv's listing reads "Partical"; the paper itself says "Practical", which we use.
+# **Where our criteria and the paper differ.** The paper gives no numeric accuracy threshold; our C1a criterion (a
+# 5-fold error cut against per-token INT4, 2-fold against INT4 blocks) and the 5 % perplexity bound that would have
+# judged C1b were written from the paper's "negligible loss" before any run. We scale the block to 32 channels
+# because our projections are only 128 wide. The paper's title on arXiv's listing reads "Partical"; the paper itself
+# says "Practical", which we use.
 
 # %% [markdown]
 # ## Exercises

@@ -70,19 +70,21 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | S1 | Sanity check of our pipeline (not a paper claim): quantizing weights and activations with 16 bits gives the fp32 perplexity | — |
-# | C1 | W6A6 with 8-bit activations kept in the layers a sensitivity analysis flags stays close to fp16 accuracy | perplexity increase ≤ 0.05 (v1) / ≤ 0.1 on WikiText2 (v2), LLaMA family |
-# | C2 | INT6 is a better accuracy trade-off than INT4, and close to INT8 | W4 methods lose accuracy; W6A6 FlexQ near SmoothQuant W8A8 |
-# | C3a | A W6A6 / W6A8 GEMM can be computed exactly from 1-bit products of bit planes | W6A6 and W6A8 built from binary tensor-core products: 6 × 6 = 36 and 6 × 8 = 48 plane pairs |
-# | C3b | The BTC-based W6Ax kernel is faster than earlier low-bit and INT8 kernels | 1.39× over ABQ-LLM on LLaMA-2-70B linear layers; README: 1.24-1.27× over ABQ-LLM, 1.78-1.82× over cuBLAS W8A8 at batch 1/4/8 |
-# | C3c | The bit-plane GEMM, run here on a CPU, against dequantize-then-matmul | (the paper's speed claim is for GPUs) |
-# | C4a | Weight memory of W6 against W8 | 1.33× (6 vs 8 bits, group scales included) |
-# | C4b | End-to-end serving memory against SmoothQuant | 1.21× (abstract); LLaMA-13B 1.19-1.24× (README) |
-# | C4c | End-to-end inference speed against SmoothQuant and fp16 | 1.33× over SmoothQuant; LLaMA-13B up to 2.38× over fp16 |
+# **C1**, the accuracy claim: W6A6 with 8-bit activations kept in the layers a sensitivity analysis flags stays
+# close to full precision. TinyGPT's perplexity scale differs from LLaMA's, so we judge the relative increase, and
+# we ask what the paper's recipe implies: that the layers the scan picks matter, that is, the scan's choice beats as
+# many A8 layers drawn at random (over several random draws) and beats uniform W6A6. **C2**: INT6 sits between INT4,
+# which loses accuracy, and INT8. **C3a**: a W6A6 or W6A8 product can be computed exactly from 1-bit AND-popcount
+# products of bit planes, 36 or 48 of them; we run that decomposition. The GPU kernel's speed (**C3b**) needs binary
+# tensor cores; our numpy bit-plane kernel on a CPU (**C3c**) says nothing about it, so we give its timing as
+# context only. **C4a** is the paper's own weight arithmetic (6 against 8 bits, scales included). **C4b**, the
+# end-to-end memory saving against SmoothQuant, depends on the KV cache and activations that a workload carries,
+# and the paper does not say which workload its figure comes from: a memory model (its assumptions stated in part C)
+# can show over which batch sizes and sequence lengths the figure holds, but not whether it holds for the paper's,
+# so C4b is not testable here and we report the model's range as context. End-to-end speed (**C4c**) needs the
+# authors' GPU system.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
 seed: int = 0  # master random seed (Part A's random codes, the calibration windows). range: 0..2**31-1
@@ -93,6 +95,7 @@ group: int = 128  # group size of weights and activations along the input dimens
 a8_fraction: float = 0.2  # share of linear layers that keep 8-bit activations (top of the sensitivity ranking). range: 0.0..1.0
 kv_batch: int = 8  # sequences in the KV cache of Part C's end-to-end memory model. range: 1..1024
 kv_tokens: int = 2048  # tokens per sequence in Part C's KV cache. range: 1..1_000_000
+n_random: int = 6  # random choices of as many A8 layers as the scan keeps, behind C1's comparison. range: 2..50
 
 # %%
 import copy
@@ -112,7 +115,10 @@ from lib.llm import model as llm
 from lib.numerics import quant
 from lib.llm import zoo
 from lib.llm import cards
-from lib.claims import Above, AtLeast, AtMost, Between, Claims, IsTrue, Near
+from lib import stats
+from lib.claims import (ARITHMETIC, MEASURED, SANITY, Above, AtLeast, AtMost, Below, Claims, Estimate, IsTrue,
+                        Near)
+from myst_nb import glue
 from lib.numerics.kernels import bitplane as bp
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
@@ -126,6 +132,54 @@ rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
 print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} calibration windows, group {group}, "
       f"A8 share {a8_fraction:.0%}, device={device}")
+
+# %% tags=["hide-input"]
+GRID_BATCHES, GRID_TOKENS = (1, 2, 4, 8, 16, 32), (512, 1024, 2048, 4096)  # C4b's context: sequences × tokens
+C4B_BAND = (1.15, 1.30)  # the end-to-end SmoothQuant / FlexQ memory ratios counted as near the paper's 1.21×
+claims = Claims("flexq-int6")
+claims.claim("C1", "W6A6 with A8 kept in the layers a sensitivity scan flags stays close to full precision, and the "
+             "scan's choice is what helps", paper="Δppl ≤ 0.05 (v1) / ≤ 0.1 (v2), LLaMA on WikiText2",
+             criterion={"FlexQ increase (%)": AtMost(1.0), "FlexQ minus W6A6 (points)": AtMost(0.0),
+                        "layers at A8 (%)": AtMost(25.0), "FlexQ minus random A8 layers (points)": Below(0.0)},
+             partial={"FlexQ increase (%)": AtMost(3.0)}, evidence=MEASURED,
+             falsifier="the scan's ranking reversed: A8 in as many layers, those it ranks least sensitive",
+             revised="added 'FlexQ minus random A8 layers < 0' after a review found that the random-layer control, "
+                     "computed but left out, did about as well as the scan; was: increase ≤ 1 %, FlexQ minus W6A6 "
+                     "≤ 0, ≤ 25 % of layers at A8 (partial: increase ≤ 3 %)")
+claims.claim("C2", "INT6 sits between INT4 (accuracy loss) and INT8", paper="W4 loses accuracy; FlexQ ≈ SmoothQuant W8A8",
+             criterion={"W4A4 minus W6A6": Above(0.0), "W6A6 minus FlexQ": AtLeast(0.0),
+                        "FlexQ minus W8A8 SmoothQuant": AtMost(0.5), "W4A16 minus W6A16": Above(0.0)},
+             unit="points", evidence=MEASURED,
+             falsifier="the INT4 baseline in FlexQ's place: W4A8, group-wise 4-bit weights with 8-bit activations")
+claims.claim("C3a", "A W6A6 / W6A8 GEMM is exactly a shifted sum of binary AND-popcount GEMMs",
+             paper="36 / 48 binary products",
+             criterion={"max |bit-plane − int64|, all precisions": AtMost(0), "plane pairs, W6A6": Near(36, 0),
+                        "plane pairs, W6A8": Near(48, 0), "grouped product vs fake quant, real layer": AtMost(1e-9)},
+             evidence=MEASURED,
+             falsifier="the sign plane weighted +2^(b−1) instead of −2^(b−1), the two's-complement pitfall")
+claims.claim("C3b", "The BTC-based W6Ax kernel beats ABQ-LLM and cuBLAS W8A8",
+             paper="1.39× over ABQ-LLM (LLaMA-2-70B linear layers); 1.78-1.82× over cuBLAS W8A8",
+             not_testable="needs an NVIDIA GPU with binary tensor cores and the CUDA kernels; the roofline in part C "
+                          "is a model, not a measurement")
+claims.claim("C3c", "The bit-plane W6A6 GEMM is faster than 8-bit and dequantizing baselines",
+             paper="faster than 8-bit baselines on GPUs",
+             not_testable="the speed claim is about binary tensor cores on a GPU; our numpy bit-plane kernel on a CPU "
+                          "does each binary product in software, so its timing says nothing about the GPU kernel")
+claims.claim("C4a", "6-bit weights take 1.33× less memory than 8-bit ones", paper="1.33×",
+             criterion=Near(1.33, 0.01), unit="×", digits=4, evidence=ARITHMETIC)
+claims.claim("C4b", "End-to-end memory is 1.21× lower than SmoothQuant's", paper="1.21× (abstract); 1.19-1.24× on LLaMA-13B",
+             not_testable="the end-to-end ratio is set by the KV cache and activations of the workload, which the "
+                          "paper does not state; a memory model reaches the paper's figure or misses it depending on "
+                          "the batch and sequence length we pick (earlier versions judged it at one assumed workload, "
+                          "not reproduced, then across a grid with a partial rule chosen after the trend was seen); "
+                          "what the model gives across the grid is context")
+claims.claim("C4c", "End-to-end inference is 1.33× faster than SmoothQuant",
+             paper="1.33× over SmoothQuant; up to 2.38× over fp16 (LLaMA-13B)",
+             not_testable="needs the GPU kernels inside FasterTransformer, which the authors have not released")
+claims.control("S1", "16-bit weights and activations reproduce the fp32 perplexity",
+               criterion={"same to 3 significant digits": IsTrue(), "relative difference (%)": AtMost(0.05)},
+               kind=SANITY)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -149,7 +203,8 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
 #   come from the training text, never from the evaluation text.
 # * **FlexQ, fixed rule**: the official code's `--flex_linear_quant` switch does not scan; for LLaMA it keeps A8 in
 #   every `down_proj`. Our equivalent: A8 in every block's `mlp.down`.
-# * **Control**: A8 in as many layers as FlexQ keeps, drawn at random (seeded), to see what the scan's choice adds.
+# * **Random choice**: A8 in as many layers as FlexQ keeps, drawn at random, `n_random` times (seeded), to see what
+#   the scan's choice adds; and C1's falsifier, the scan's ranking reversed (A8 in the layers it ranks last).
 #
 # **The bit-plane product.** With $x = \sum_i c_i x_i$, $x_i \in \{0,1\}$, $c_i = 2^i$ and $c_{b-1} = -2^{b-1}$ for
 # the two's-complement sign bit, $(AW^\top)_{mn} = \sum_{i,j} c_i c_j\,\mathrm{popcount}(A_i[m] \wedge W_j[n])$:
@@ -164,6 +219,19 @@ print(f"profile={profile}: {eval_windows} evaluation windows, {calib_windows} ca
 # plane) for four precisions, multiplied bit plane by bit plane and compared with numpy's int64 matmul.
 
 # %%
+def bitplane_matmul_sign_bug(a_codes, w_codes, a_bits, w_bits):
+    """C3a's falsifier: the same planes and binary products, but the sign plane weighted +2^(b−1)."""
+    a_words, w_words = bp.pack_planes(bp.bit_planes(a_codes, a_bits)), bp.pack_planes(bp.bit_planes(w_codes, w_bits))
+    ca, cw = np.abs(bp.plane_weights(a_bits)), np.abs(bp.plane_weights(w_bits))
+    return sum(ca[i] * cw[j] * bp.binary_matmul(a_words[i], w_words[j]) for i in range(a_bits) for j in range(w_bits))
+
+
+def grouped_sign_bug(a_codes, a_scales, w_codes, w_scales, g, a_bits, w_bits):
+    return sum(a_scales[:, i, None] * w_scales[None, :, i]
+               * bitplane_matmul_sign_bug(a_codes[:, i * g:(i + 1) * g], w_codes[:, i * g:(i + 1) * g], a_bits, w_bits)
+               for i in range(a_codes.shape[1] // g))
+
+
 M, N, K = sizes.gemm
 PRECISIONS = {"W6A6": (6, 6), "W6A8": (6, 8), "W8A8": (8, 8), "W4A4": (4, 4)}  # name: (weight bits, activation bits)
 exact_rows = []
@@ -177,6 +245,8 @@ for name, (w_bits, a_bits) in PRECISIONS.items():
     counts = bp.bitplane_op_counts(M, N, K, a_bits, w_bits)
     exact_rows.append({"precision": name, "plane pairs run": len(a_planes) * len(w_planes),
                        "max |bit-plane − int64|": int(np.abs(got - a @ w.T).max()),
+                       "max |sign bug − int64| (falsifier)": int(np.abs(bitplane_matmul_sign_bug(a, w, a_bits, w_bits)
+                                                                        - a @ w.T).max()),
                        "negative entries in A·Wᵀ": int((got < 0).sum()), **counts,
                        "bit products per integer MAC": counts["bit_products"] // counts["int_macs"]})
 exact = pd.DataFrame(exact_rows).set_index("precision")
@@ -224,8 +294,11 @@ grouped = bp.grouped_bitplane_matmul(qx.codes.numpy(), qx.scale.reshape(-1, n_gr
                                      qw.codes.numpy(), qw.scale.reshape(-1, n_groups).numpy(), 128, 6, 6)
 fake = (qx.dequantize() @ qw.dequantize().T).numpy()
 layer_gap = float(np.abs(grouped - fake).max() / np.abs(fake).max())
+layer_gap_bug = float(np.abs(grouped_sign_bug(qx.codes.numpy().astype(np.int64), qx.scale.reshape(-1, n_groups).numpy(),
+                                              qw.codes.numpy().astype(np.int64), qw.scale.reshape(-1, n_groups).numpy(),
+                                              128, 6, 6) - fake).max() / np.abs(fake).max())
 print(f"{probe}: A {tuple(x.shape)}, W {tuple(weight.shape)}; max |bit-plane − fake-quant| / max |output| = "
-      f"{layer_gap:.1e}")
+      f"{layer_gap:.1e} (sign-plane bug: {layer_gap_bug:.2g})")
 
 # %%
 op_table = exact[["binary_gemms", "bmma_m8n8k128", "word_ops"]].reset_index().melt(
@@ -249,7 +322,8 @@ plt.show()
 # The decomposition multiplies the work: a W6A6 product does 36 binary products per integer multiply-add. A binary
 # tensor core makes each one cheap, a CPU does not. We time, on one core where the BLAS allows, the grouped W6A6
 # bit-plane product against the obvious baseline that dequantizes the codes to fp32 and calls a float matmul, and
-# against numpy's exact int64 matmul, for a decode-like shape (a batch of 8 tokens).
+# against numpy's exact int64 matmul, for a decode-like shape (a batch of 8 tokens). This is context for C3c, not
+# evidence: a CPU has no binary tensor cores.
 
 # %%
 TM, TN, TK = sizes.timing
@@ -287,21 +361,16 @@ pd.DataFrame({"median seconds": timings}).style.format("{:.2e}")
 # `lib.llm.model.use_matmul(..., where="linear")`, which looks the layer up by its weight tensor.
 
 # %%
-def spread_windows(ids: torch.Tensor, n: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """n windows of ``context`` tokens spread evenly over ``ids``, laid end to end so that lib.llm.model.perplexity
-    reads exactly one window per forward pass; the mask drops the one target per seam that would be
-    predicted across two windows."""
+def spread_windows(ids: torch.Tensor, n: int, context: int) -> torch.Tensor:
+    """n windows of ``context`` + 1 tokens spread evenly over ``ids``, (n, context + 1): each window predicts its
+    last ``context`` tokens from the ones before. The windows are the items that perplexity's intervals resample."""
     stride = (len(ids) - context - 1) // n
-    if stride < context:
-        raise ValueError(f"{n} windows of {context} do not fit {len(ids)} tokens without overlapping")
-    begins = np.arange(n) * stride
-    flat = torch.cat([ids[b:b + context] for b in begins] + [ids[begins[-1] + context:begins[-1] + context + 1]])
-    mask = torch.ones(len(flat), dtype=torch.bool)
-    mask[context * torch.arange(1, n)] = False
-    return flat, mask
+    if stride < context + 1:
+        raise ValueError(f"{n} windows of {context + 1} do not fit {len(ids)} tokens without overlapping")
+    return torch.stack([ids[b:b + context + 1] for b in np.arange(n) * stride])
 
 
-eval_ids, eval_mask = spread_windows(val_ids, eval_windows, CONTEXT)
+eval_windows_ids = spread_windows(val_ids, eval_windows, CONTEXT)
 model_fp32 = lm.model.to(device)
 modules_fp32 = dict(model_fp32.named_modules())
 
@@ -352,14 +421,39 @@ def quantized_model(plan: dict[str, LayerQuant]):
     return work_model, matmul
 
 
-def perplexity(plan: dict[str, LayerQuant] | None) -> float:
-    """Held-out perplexity of the model quantized by ``plan`` (None: fp32)."""
+def window_nll(model, windows: torch.Tensor, batch: int = 32) -> np.ndarray:
+    """Mean next-character cross-entropy (nats) of each window; perplexity is exp of their mean."""
+    out = []
+    for chunk in windows.split(batch):
+        chunk = chunk.to(device)
+        logits = model(chunk[:, :-1]).float()
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1), reduction="none")
+        out.append(ce.view(len(chunk), -1).mean(1).double().cpu())
+    return torch.cat(out).numpy()
+
+
+def held_out_nll(plan: dict[str, LayerQuant] | None) -> np.ndarray:
+    """Per-window held-out cross-entropy of the model quantized by ``plan`` (None: fp32)."""
     with torch.no_grad(), lib.runinfo.threads(1):
         if plan is None:
-            return llm.perplexity(model_fp32, eval_ids, CONTEXT, eval_mask)
+            return window_nll(model_fp32, eval_windows_ids)
         model, matmul = quantized_model(plan)
         with llm.use_matmul(matmul, where="linear"):
-            return llm.perplexity(model, eval_ids, CONTEXT, eval_mask)
+            return window_nll(model, eval_windows_ids)
+
+
+def increase(nll: np.ndarray, ref: np.ndarray) -> Estimate:
+    """Relative perplexity increase (%) over ``ref``, 100 (exp(mean Δnll) − 1), with the paired t interval of
+    Δnll over the same windows."""
+    d = stats.paired_difference(nll, ref, what="windows")
+    return Estimate(100 * np.expm1(d.value), 100 * np.expm1(d.lo), 100 * np.expm1(d.hi), d.method)
+
+
+def points(nll_a: np.ndarray, nll_b: np.ndarray, ref: np.ndarray) -> Estimate:
+    """Increase of A minus increase of B, in percentage points of ``ref``'s perplexity: 100 ppl_B (exp(Δ) − 1) /
+    ppl_ref with Δ = mean(nll_A − nll_B), and the paired t interval of Δ over the same windows."""
+    d, f = stats.paired_difference(nll_a, nll_b, what="windows"), 100 * np.exp(nll_b.mean() - ref.mean())
+    return Estimate(f * np.expm1(d.value), f * np.expm1(d.lo), f * np.expm1(d.hi), d.method)
 
 
 def calib_loss(plan: dict[str, LayerQuant]) -> float:
@@ -438,10 +532,15 @@ plt.show()
 
 # %% [markdown]
 # ### Perplexity of every recipe
+#
+# Every recipe is scored on the same held-out windows, so two recipes are compared window by window: the intervals
+# of an increase over fp32, or of a difference between two recipes, are paired t intervals over the windows.
 
 # %%
 down_layers = {n for n in LINEARS if n.endswith("mlp.down")}
-random_layers = set(rng.choice(LINEARS, n_a8, replace=False))  # a control: as many A8 layers, chosen blindly
+reversed_layers = set(scan.layer[len(scan) - n_a8:])  # C1's falsifier: the scan's ranking turned upside down
+random_draws = [set(np.random.default_rng([seed, 2, r]).choice(LINEARS, n_a8, replace=False))
+                for r in range(n_random)]  # as many A8 layers, chosen blindly, n_random times
 RECIPES = {
     "fp32": None,
     "W16A16 (sanity)": uniform(16, 16),
@@ -452,7 +551,7 @@ RECIPES = {
     "W6A6": w6a6,
     "FlexQ (W6A6 + A8 scan)": with_a8(w6a6, a8_layers),
     "FlexQ (W6A6 + A8 down)": with_a8(w6a6, down_layers),
-    "W6A6 + A8 random (control)": with_a8(w6a6, random_layers),
+    "W6A6 + A8 reversed scan (falsifier)": with_a8(w6a6, reversed_layers),
     "W4A16": uniform(4, None),
     "W4A8": uniform(4, 8),
     "W4A4": uniform(4, 4),
@@ -471,13 +570,22 @@ def mean_bits(plan, field) -> float:
     return sum(sizes[n] * (getattr(plan[n], field) or 32) for n in LINEARS) / sum(sizes.values())
 
 
-ppl = {name: perplexity(plan) for name, plan in tqdm(RECIPES.items(), desc="perplexity per recipe")}
+nll = {name: held_out_nll(plan) for name, plan in tqdm(RECIPES.items(), desc="perplexity per recipe")}
+nll_random = [held_out_nll(with_a8(w6a6, layers)) for layers in tqdm(random_draws, desc="A8 in random layers")]
+nll_fp32 = nll["fp32"]
+ppl = {name: float(np.exp(x.mean())) for name, x in nll.items()}
+inc = {name: increase(x, nll_fp32) for name, x in nll.items()}
 results = pd.DataFrame({"perplexity": ppl})
-results["increase vs fp32 (%)"] = 100 * (results.perplexity / ppl["fp32"] - 1)
+results["increase vs fp32 (%)"] = [inc[n].value for n in results.index]
+results["increase 95% CI (paired)"] = [f"[{inc[n].lo:+.3f}, {inc[n].hi:+.3f}]" for n in results.index]
 results["weight bits"] = [mean_bits(RECIPES[n], "w_bits") for n in results.index]
 results["activation bits (mean)"] = [mean_bits(RECIPES[n], "a_bits") for n in results.index]
 delta = results["increase vs fp32 (%)"].to_dict()
-print(f"{eval_windows} windows, {int(eval_mask.sum()) - 1:,} scored characters; group {group} unless named")
+inc_random = [increase(x, nll_fp32).value for x in nll_random]
+print(f"{eval_windows} windows, {eval_windows * CONTEXT:,} scored characters; group {group} unless named; "
+      f"intervals: paired t over the windows")
+print(f"A8 in {n_a8} random layers, {n_random} draws: increase {min(inc_random):+.3f} to {max(inc_random):+.3f} % "
+      f"(mean {np.mean(inc_random):+.3f}); the scan's choice: {delta['FlexQ (W6A6 + A8 scan)']:+.3f} %")
 results.style.format({"perplexity": "{:.4f}", "increase vs fp32 (%)": "{:+.3f}", "weight bits": "{:.1f}",
                       "activation bits (mean)": "{:.2f}"})
 
@@ -486,6 +594,9 @@ shown = results.drop(index=["fp32"]).reset_index(names="recipe")
 shown["weights"] = shown["weight bits"].map(lambda b: f"W{b:.0f}")
 fig, ax = subplots(height=5)
 sns.barplot(data=shown, y="recipe", x="increase vs fp32 (%)", hue="weights", dodge=False, ax=ax);
+bars = [inc[n] for n in shown.recipe]
+ax.errorbar([b.value for b in bars], np.arange(len(bars)), fmt="none", color="0.15", capsize=3,
+            xerr=[[b.value - b.lo for b in bars], [b.hi - b.value for b in bars]]);
 ax.axvline(0, color="0.2", lw=0.8);
 ax.set_title(f"TinyGPT perplexity increase under post-training quantization (group {group})");
 plt.show()
@@ -546,6 +657,22 @@ display(table.style.format("{:.1f}"))
 ratios.style.format("{:.3f}")
 
 # %% [markdown]
+# **C4b across workloads.** The ratio of SmoothQuant's end-to-end memory to FlexQ's for LLaMA-2-13B (the README's
+# LLaMA-13B) at every workload of the grid declared with the claims: `GRID_BATCHES` sequences of `GRID_TOKENS`
+# tokens each.
+
+# %%
+grid = pd.DataFrame([{"sequences": b, "tokens per sequence": t,
+                      "SmoothQuant / FlexQ": sum(memory_bytes(LLAMA["LLaMA-2-13B"], MEMORY_RECIPES["W8A8 SmoothQuant"], b, t).values())
+                      / sum(memory_bytes(LLAMA["LLaMA-2-13B"], MEMORY_RECIPES["W6Ax FlexQ"], b, t).values())}
+                     for b in GRID_BATCHES for t in GRID_TOKENS])
+grid["in the band"] = grid["SmoothQuant / FlexQ"].between(*C4B_BAND)
+c4b_share = 100 * grid["in the band"].mean()
+print(f"ratio in {list(C4B_BAND)} at {grid['in the band'].sum()} of {len(grid)} workloads; "
+      f"range {grid['SmoothQuant / FlexQ'].min():.3f} to {grid['SmoothQuant / FlexQ'].max():.3f}")
+grid.pivot(index="sequences", columns="tokens per sequence", values="SmoothQuant / FlexQ").style.format("{:.3f}")
+
+# %% [markdown]
 # How the end-to-end ratio depends on the cached tokens (batch × sequence length), LLaMA-2-13B:
 
 # %%
@@ -596,73 +723,108 @@ roof.pivot(index="batch M", columns="kernel", values="ideal speedup over W8A8 IN
 # %% [markdown]
 # ## Verdict
 #
-# Criteria, fixed before the run from the replication spec. S1: the 16-bit recipe's perplexity equals fp32's to 3
-# significant digits. C1 (scaled): FlexQ's relative perplexity increase over fp32 at most 1.0%, no larger than uniform
-# W6A6's, with at most 25% of the layers at A8: reproduced; at most 3%: partially (TinyGPT's perplexity scale differs
-# from LLaMA's, so the paper's absolute 0.05-0.1 does not transfer). C2: increases ordered W4A4 > W6A6 ≥ FlexQ, FlexQ
-# within 0.5 points of W8A8 SmoothQuant, and, for the weight-only INT4 baseline the brief adds, W4A16 > W6A16.
-# C3a: every bit-plane product equals the int64 product exactly and uses 36 / 48 plane pairs for W6A6 / W6A8, and the
-# grouped product on a real layer matches the fake-quantized matmul to 1e-9 relative. C3c (timed, CPU): a speedup of
-# at least 1 over dequantize-then-matmul would count as reproduced. C4a: the W8/W6 weight ratio at equal group
-# scales is 1.33 ± 0.01. C4b: the end-to-end SmoothQuant/FlexQ memory ratio for LLaMA-13B under the default KV
-# assumption (8 × 2,048 tokens) lies in [1.15, 1.30].
+# The cell below only supplies the run's measurements; the criteria were declared under "Claims under test".
+# Perplexity differences carry paired intervals over the held-out windows, and C1's comparison with random A8
+# layers an interval that resamples both the windows and the random draws; a criterion met by only part of an
+# interval leaves the claim inconclusive. Each measured claim is judged together with its falsifier, shown under the
+# table.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-fp32_3 = float(f"{ppl['fp32']:.3g}")
-claims = Claims("flexq-int6")
-claims.check("S1", "16-bit weights and activations reproduce the fp32 perplexity to 3 significant digits",
-             paper="—", ours={"same to 3 significant digits": float(f"{ppl['W16A16 (sanity)']:.3g}") == fp32_3,
-                              "relative difference (%)": abs(delta["W16A16 (sanity)"])},
-             reproduced={"same to 3 significant digits": IsTrue(), "relative difference (%)": AtMost(0.05)},
-             note=f"fp32 perplexity {ppl['fp32']:.4f}")
-claims.check("C1", "W6A6 with A8 kept in the sensitive layers stays close to full precision",
-             paper="Δppl ≤ 0.05 (v1) / ≤ 0.1 (v2), LLaMA on WikiText2",
-             ours={"FlexQ increase (%)": delta["FlexQ (W6A6 + A8 scan)"],
-                   "FlexQ minus W6A6 (points)": delta["FlexQ (W6A6 + A8 scan)"] - delta["W6A6"],
-                   "layers at A8 (%)": 100 * n_a8 / len(LINEARS)},
-             reproduced={"FlexQ increase (%)": AtMost(1.0), "FlexQ minus W6A6 (points)": AtMost(0.0),
-                         "layers at A8 (%)": AtMost(25.0)},
-             partial={"FlexQ increase (%)": AtMost(3.0)}, digits=3,
-             note=f"zoo text-small, group {group}, relative perplexity change; A8 layers from the calibration scan")
-claims.check("C2", "INT6 sits between INT4 (accuracy loss) and INT8",
-             paper="W4 loses accuracy; FlexQ ≈ SmoothQuant W8A8",
-             ours={"W4A4 minus W6A6": delta["W4A4"] - delta["W6A6"],
-                   "W6A6 minus FlexQ": delta["W6A6"] - delta["FlexQ (W6A6 + A8 scan)"],
-                   "FlexQ minus W8A8 SmoothQuant": delta["FlexQ (W6A6 + A8 scan)"] - delta["W8A8 SmoothQuant"],
-                   "W4A16 minus W6A16": delta["W4A16"] - delta["W6A16"]},
-             reproduced={"W4A4 minus W6A6": Above(0.0), "W6A6 minus FlexQ": AtLeast(0.0),
-                         "FlexQ minus W8A8 SmoothQuant": AtMost(0.5), "W4A16 minus W6A16": Above(0.0)},
-             unit="points", digits=3, note="differences of relative perplexity increases (percentage points)")
-claims.check("C3a", "A W6A6 / W6A8 GEMM is exactly a shifted sum of binary AND-popcount GEMMs",
-             paper="36 / 48 binary products", ours={
-                 "max |bit-plane − int64|, all precisions": int(exact["max |bit-plane − int64|"].max()),
-                 "plane pairs, W6A6": int(exact.loc["W6A6", "plane pairs run"]),
-                 "plane pairs, W6A8": int(exact.loc["W6A8", "plane pairs run"]),
-                 "grouped product vs fake quant, real layer": layer_gap},
-             reproduced={"max |bit-plane − int64|, all precisions": AtMost(0), "plane pairs, W6A6": Near(36, 0),
-                         "plane pairs, W6A8": Near(48, 0), "grouped product vs fake quant, real layer": AtMost(1e-9)},
-             note=f"random signed codes, {M}×{N}×{K}; W6A6, W6A8, W8A8, W4A4")
-claims.not_testable("C3b", "The BTC-based W6Ax kernel beats ABQ-LLM and cuBLAS W8A8",
-                    paper="1.39× over ABQ-LLM (LLaMA-2-70B linear layers); 1.78-1.82× over cuBLAS W8A8",
-                    why="needs an NVIDIA GPU with binary tensor cores and the CUDA kernels; the roofline above is a model")
-claims.check("C3c", "The bit-plane W6A6 GEMM beats dequantize-then-matmul (our numpy kernel on this CPU)",
-             paper="faster than 8-bit baselines on GPUs", ours=cpu_speedup, reproduced=AtLeast(1.0), unit="×",
-             timed=True, note=f"M×N×K = {TM}×{TN}×{TK}; no binary tensor cores here, 36 bit products per MAC")
-claims.check("C4a", "6-bit weights take 1.33× less memory than 8-bit ones",
-             paper="1.33×", ours=float(ratios["linear weights W8 g128 / W6 g128"].iloc[0]),
-             reproduced=Near(1.33, 0.01), unit="×", digits=4,
-             note=f"fp16 scale per 128 in both; vs SmoothQuant's per-channel W8: "
-                  f"{ratios['linear weights SmoothQuant W8 / W6'].min():.3f}-"
-                  f"{ratios['linear weights SmoothQuant W8 / W6'].max():.3f}×")
-claims.check("C4b", "End-to-end memory is 1.21× lower than SmoothQuant's",
-             paper="1.21× (abstract); 1.19-1.24× on LLaMA-13B",
-             ours=float(ratios.loc["LLaMA-2-13B", "end to end SmoothQuant / FlexQ"]), reproduced=Between(1.15, 1.30),
-             unit="×", note=f"LLaMA-13B shapes, fp16 KV cache of {kv_batch} × {kv_tokens:,} tokens; arithmetic")
-claims.not_testable("C4c", "End-to-end inference is 1.33× faster than SmoothQuant",
-                    paper="1.33× over SmoothQuant; up to 2.38× over fp16 (LLaMA-13B)",
-                    why="needs the GPU kernels inside FasterTransformer, which the authors have not released")
+flexq, w6 = nll["FlexQ (W6A6 + A8 scan)"], nll["W6A6"]
+
+
+def minus_random(choice: np.ndarray, n_resamples: int = 2000) -> Estimate:
+    """``choice`` minus A8 in random layers, in points (as ``points``, against the mean over the random draws), with
+    a percentile bootstrap that resamples both the held-out windows and the random draws, so that the interval
+    carries the text's noise as well as the luck of the draw."""
+    draws = np.stack(nll_random)  # (n_random, windows)
+    f = 100 * np.exp(draws.mean() - nll_fp32.mean())
+    r = np.random.default_rng([seed, 3])
+    boot = [np.mean(choice[w] - draws[d][:, w].mean(0))
+            for d, w in zip(r.integers(0, len(draws), (n_resamples, len(draws))),
+                            r.integers(0, len(choice), (n_resamples, len(choice))))]
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return Estimate(f * np.expm1(np.mean(choice - draws.mean(0))), f * np.expm1(lo), f * np.expm1(hi),
+                    f"95% bootstrap over {len(choice)} windows × {len(draws)} random draws")
+
+
+def c1_values(choice: np.ndarray) -> dict:
+    """C1's measurements for an A8 layer choice (its per-window nll)."""
+    return {"FlexQ increase (%)": increase(choice, nll_fp32), "FlexQ minus W6A6 (points)": points(choice, w6, nll_fp32),
+            "layers at A8 (%)": 100 * n_a8 / len(LINEARS),
+            "FlexQ minus random A8 layers (points)": minus_random(choice)}
+
+
+def c2_values(x: np.ndarray) -> dict:
+    """C2's measurements with ``x`` in FlexQ's place."""
+    return {"W4A4 minus W6A6": points(nll["W4A4"], w6, nll_fp32), "W6A6 minus FlexQ": points(w6, x, nll_fp32),
+            "FlexQ minus W8A8 SmoothQuant": points(x, nll["W8A8 SmoothQuant"], nll_fp32),
+            "W4A16 minus W6A16": points(nll["W4A16"], nll["W6A16"], nll_fp32)}
+
+
+claims.measure("C1", c1_values(flexq), falsifier=c1_values(nll["W6A6 + A8 reversed scan (falsifier)"]),
+               note=f"zoo text-small, group {group}; A8 layers from the calibration scan; random: {n_random} draws")
+claims.measure("C2", c2_values(flexq), falsifier=c2_values(nll["W4A8"]),
+               note="differences of relative perplexity increases (percentage points)")
+claims.measure("C3a", {"max |bit-plane − int64|, all precisions": int(exact["max |bit-plane − int64|"].max()),
+                       "plane pairs, W6A6": int(exact.loc["W6A6", "plane pairs run"]),
+                       "plane pairs, W6A8": int(exact.loc["W6A8", "plane pairs run"]),
+                       "grouped product vs fake quant, real layer": layer_gap},
+               falsifier={"max |bit-plane − int64|, all precisions":
+                              int(exact["max |sign bug − int64| (falsifier)"].max()),
+                          "plane pairs, W6A6": int(exact.loc["W6A6", "plane pairs run"]),
+                          "plane pairs, W6A8": int(exact.loc["W6A8", "plane pairs run"]),
+                          "grouped product vs fake quant, real layer": layer_gap_bug},
+               note=f"random signed codes, {M}×{N}×{K}; W6A6, W6A8, W8A8, W4A4")
+claims.context("C3b")
+claims.context("C3c", f"numpy bit-plane W6A6 on this CPU: {'slower' if cpu_speedup < 1 else 'faster'} than "
+                      f"dequantize-then-matmul (timing in part A), with "
+                      f"{int(exact.loc['W6A6', 'bit products per integer MAC'])} bit products per integer MAC",
+               note=f"M×N×K = {TM}×{TN}×{TK}")
+claims.measure("C4a", float(ratios["linear weights W8 g128 / W6 g128"].iloc[0]),
+               note=f"fp16 scale per 128 in both; vs SmoothQuant's per-channel W8: "
+                    f"{ratios['linear weights SmoothQuant W8 / W6'].min():.3f}-"
+                    f"{ratios['linear weights SmoothQuant W8 / W6'].max():.3f}×")
+claims.context("C4b", f"memory model, LLaMA-13B shapes: SmoothQuant / FlexQ from {grid['SmoothQuant / FlexQ'].min():.2f} "
+                      f"to {grid['SmoothQuant / FlexQ'].max():.2f}; in [{C4B_BAND[0]}, {C4B_BAND[1]}] at "
+                      f"{int(grid['in the band'].sum())} of {len(grid)} workloads",
+               note=f"fp16 KV cache and activations of {min(GRID_BATCHES)}-{max(GRID_BATCHES)} sequences × "
+                    f"{min(GRID_TOKENS):,}-{max(GRID_TOKENS):,} tokens")
+claims.context("C4c")
+claims.measure("S1", {"same to 3 significant digits": f"{ppl['W16A16 (sanity)']:.3g}" == f"{ppl['fp32']:.3g}",
+                      "relative difference (%)": abs(delta["W16A16 (sanity)"])},
+               note=f"fp32 perplexity {ppl['fp32']:.4f}")
 claims.show()
+
+# %% tags=["remove-cell"]
+c1, c1_rev = c1_values(flexq), c1_values(nll["W6A6 + A8 reversed scan (falsifier)"])
+for key, value in {"inc_flexq": delta["FlexQ (W6A6 + A8 scan)"], "inc_w6a6": delta["W6A6"],
+                   "inc_w6a16": delta["W6A16"], "inc_w6a8": delta["W6A8"], "inc_w4a16": delta["W4A16"],
+                   "inc_w4a4": delta["W4A4"], "inc_w8a8": delta["W8A8"], "inc_sq": delta["W8A8 SmoothQuant"],
+                   "inc_down": delta["FlexQ (W6A6 + A8 down)"], "inc_reversed": delta["W6A6 + A8 reversed scan (falsifier)"],
+                   "inc_random_mean": float(np.mean(inc_random)), "inc_random_min": min(inc_random),
+                   "inc_random_max": max(inc_random),
+                   "scan_minus_random": c1["FlexQ minus random A8 layers (points)"].value,
+                   "scan_minus_random_lo": c1["FlexQ minus random A8 layers (points)"].lo,
+                   "scan_minus_random_hi": c1["FlexQ minus random A8 layers (points)"].hi,
+                   "scan_minus_w6a6_lo": c1["FlexQ minus W6A6 (points)"].lo,
+                   "scan_minus_w6a6_hi": c1["FlexQ minus W6A6 (points)"].hi,
+                   "rank_corr": rank_corr, "cpu_slowdown": 1 / cpu_speedup,
+                   "w_ratio": float(ratios["linear weights W8 g128 / W6 g128"].iloc[0]),
+                   "w_ratio_sq": float(ratios["linear weights SmoothQuant W8 / W6"].loc["LLaMA-2-13B"]),
+                   "bits_w6": quant.bits_per_weight(6, 128), "bits_w8": quant.bits_per_weight(8, 128),
+                   "c4b_share": c4b_share, "grid_min": grid["SmoothQuant / FlexQ"].min(),
+                   "grid_max": grid["SmoothQuant / FlexQ"].max(),
+                   "e2e_default": float(ratios.loc["LLaMA-2-13B", "end to end SmoothQuant / FlexQ"]),
+                   "kv_gb": float(memory.set_index(["model", "recipe"]).loc[("LLaMA-2-13B", "fp16"), "KV cache"] / 1e9),
+                   "ratio_70b": float(ratios.loc["LLaMA-2-70B", "end to end SmoothQuant / FlexQ"]),
+                   "n_params_m": sum(p.numel() for p in lm.model.parameters()) / 1e6,
+                   "kurt_down": float(outliers.loc[outliers.type == "mlp.down", "kurtosis"].mean()),
+                   "kurt_other_max": float(outliers.loc[outliers.type != "mlp.down", "kurtosis"].max()),
+                   }.items():
+    glue(key, float(value), display=False)
+glue("n_a8", n_a8, display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -679,48 +841,57 @@ claims.show()
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
-#
 # **The bit-plane product is exact, and only pays with the right hardware.** Splitting both operands into
 # two's-complement planes and weighting the top plane by $-2^{b-1}$ reproduces the int64 product bit for bit at every
 # width, and with group scales applied after each group's integer sum it equals the fake-quantized matmul that the
-# accuracy experiments use. What it costs is plain in the counts: W6A6 needs 36 binary GEMMs, W6A8 48, W8A8 64, so
-# on compute alone a binary tensor core would have to be 36 times as fast per operation as an INT8 one to break
-# even. The A100's published peaks give a factor of 8. The ideal roofline therefore lets the bit-plane kernel win
-# only while the GEMM is memory-bound, by at most the ratio of weight bytes (1.31 against per-channel W8), and lose
-# from a few dozen tokens per batch on; the paper reports its kernel speedups at batch 1, 4 and 8, inside that
-# window. A measured 1.8× over cuBLAS W8A8 at such batches exceeds what weight bytes alone allow, so it must come
-# from cuBLAS running far from its own roofline at tiny M (an INT8 MMA tile is 16 rows tall, a binary one 8), not
-# from the arithmetic. On a CPU there is no binary unit: our numpy kernel is several times slower than
-# dequantizing the codes and calling a float matmul (C3c), which is why the speed claim C3b is left to a GPU.
+# accuracy experiments use; weighting the sign plane $+2^{b-1}$ instead (C3a's falsifier) breaks both. What the
+# decomposition costs is plain in the counts: W6A6 needs 36 binary GEMMs, W6A8 48, W8A8 64, so on compute alone a
+# binary tensor core would have to be 36 times as fast per operation as an INT8 one to break even, and NVIDIA's
+# published A100 peaks give a factor of 8. The ideal roofline therefore lets the bit-plane kernel win only while the
+# GEMM is memory-bound, by at most the ratio of weight bytes, and lose from a few dozen tokens per batch on; the
+# paper reports its kernel speedups at batch 1, 4 and 8, inside that window. A measured 1.8× over cuBLAS W8A8 at
+# such batches, as they report, exceeds what weight bytes alone allow, so it must come from cuBLAS running far from
+# its own roofline at tiny M, not from the arithmetic. On a CPU there is no binary unit: our numpy kernel is
+# {glue:text}`cpu_slowdown:.0f` times slower than dequantizing the codes and calling a float matmul, which is context
+# for C3c, not evidence about the GPU kernel.
 #
-# **On TinyGPT, INT6 weights cost a little and INT6 activations less.** Every 6-bit recipe moves the perplexity by
-# about 0.1-0.2%, 8-bit ones by a few hundredths of a percent at most, and INT4 is clearly worse (W4A16 about 0.5%,
-# W4A4 about 2%), so the INT4 < INT6 ≈ INT8 ordering of C2 holds with room to spare, and C1's 1% bound is met by a
-# wide margin. Most of W6A6's increase comes from the weights (W6A16 alone costs 0.1%); 6-bit activations add
-# another 0.05-0.09 points depending on the text scored, and keeping A8 in the four layers the scan picks recovers
-# part of that. The scan itself has little to work with: this model has mild activation outliers (the largest channel
-# is at most a few times the median; only `mlp.down`, which reads GELU outputs, has heavy tails, kurtosis about 17
-# against 3-5 elsewhere), so switching one layer to A8 changes the calibration loss by ten-thousandths of a nat, and
-# the ranking agrees only loosely with the layers' own output errors. Its choice moves with the calibration sample
-# (`seed=1` picks a disjoint set of layers). In the quick profile (64 windows) the scan's choice, the released code's
-# fixed rule (A8 in every `mlp.down`) and our control of four random layers all land within 0.02 points of each
-# other; in the full profile (900 windows) the scan recovers about half of the W6A6-to-W6A8 gap, the random control
-# a fifth and the fixed rule almost nothing. So C1 is reproduced as stated, and the scan does better than chance on
-# the larger evaluation, but these are differences of hundredths of a percent of perplexity. The outliers that
-# make a few layers far more sensitive than the rest in large models, and `down_proj` the usual choice, are only
-# faintly present in a 0.8 M-parameter model trained for a minute. Finer groups (32; 64 in the full profile) change
-# W6A6 by a few hundredths of a point, since with width 128 a group of 128 is a whole row for 16 of the 20 layers.
+# **On TinyGPT, INT6 weights cost a little and INT6 activations less.** W6A16 raises the held-out perplexity by
+# {glue:text}`inc_w6a16:.3f` %, W6A6 by {glue:text}`inc_w6a6:.3f` % and W6A8 by {glue:text}`inc_w6a8:.3f` %, while
+# the 8-bit recipes stay within a few hundredths of a percent (W8A8 {glue:text}`inc_w8a8:.3f` %, SmoothQuant W8A8
+# {glue:text}`inc_sq:.3f` %) and INT4 is clearly worse (W4A16 {glue:text}`inc_w4a16:.2f` %, W4A4
+# {glue:text}`inc_w4a4:.2f` %). So INT4 against INT6 is resolved by the paired intervals, and the 1 % bound of C1
+# is met with room to spare, but the differences among the 6-bit recipes are not: FlexQ's increase
+# ({glue:text}`inc_flexq:.3f` %) minus W6A6's has a paired interval from {glue:text}`scan_minus_w6a6_lo:.3f` to
+# {glue:text}`scan_minus_w6a6_hi:.3f` points, and that interval decides C1's second criterion and C2's
+# ordering W6A6 ≥ FlexQ (see the verdict table).
 #
-# **Memory: 1.33× on weights, less end to end.** Six bits plus one fp16 scale per 128 weights is 6.125 bits against
-# 8.125, a ratio of 1.327 (1.31 against SmoothQuant's per-channel scales). End to end, everything that is not a
-# quantized weight dilutes it: the fp16 embedding and head, activations and above all the KV cache. With the spec's
-# default of 8 sequences of 2,048 tokens, LLaMA-13B's fp16 KV cache (13 GB) is as large as its 8-bit weights and the
-# ratio falls to 1.12, below the paper's 1.19-1.24, so C4b is not reproduced under that assumption. With one sequence
-# of 2,048 tokens it comes out near 1.24 against SmoothQuant and 2.3 against fp16 (exercise 2), close to the
-# README's LLaMA-13B figures (1.19-1.24× and up to 2.28×), which suggests those were measured at small batch. A
-# memory ratio is a statement about a workload, not about a format; LLaMA-2-70B, whose grouped-query attention
-# keeps the KV cache small, retains most of the 1.33.
+# **Here the sensitivity scan cannot be told from chance.** Keeping A8 in the {glue:text}`n_a8` layers the scan ranks
+# first gives {glue:text}`inc_flexq:.3f` %; the same number of layers drawn at random gives
+# {glue:text}`inc_random_min:.3f` to {glue:text}`inc_random_max:.3f` % over the draws (mean
+# {glue:text}`inc_random_mean:.3f` %), and the scan minus random lies between {glue:text}`scan_minus_random_lo:.3f`
+# and {glue:text}`scan_minus_random_hi:.3f` points. The falsifier, the scan's ranking turned upside down, lands at
+# {glue:text}`inc_reversed:.3f` %, and the released code's fixed rule (A8 in every `mlp.down`) at
+# {glue:text}`inc_down:.3f` %. The scan has little to work with: this model has mild activation outliers (only
+# `mlp.down`, which reads GELU outputs, has heavy tails, kurtosis {glue:text}`kurt_down:.0f` against at most
+# {glue:text}`kurt_other_max:.0f` elsewhere), so switching one layer to A8 changes the calibration loss by
+# ten-thousandths of a nat, and the ranking has little to do with the layers' own output errors (Spearman rank
+# correlation {glue:text}`rank_corr:.2f`). The outliers that make a few layers far more sensitive than the rest in large models,
+# and `down_proj` the usual choice, are only faintly present in a {glue:text}`n_params_m:.1f` M-parameter model
+# trained for a minute. A larger evaluation (exercise 3) narrows the intervals; it does not create outliers.
+#
+# **Memory: 1.33× on weights, less end to end, and how much less depends on the workload (C4).** Six bits plus one
+# fp16 scale per 128 weights is {glue:text}`bits_w6:.3f` bits against {glue:text}`bits_w8:.3f`, a ratio of
+# {glue:text}`w_ratio:.3f` ({glue:text}`w_ratio_sq:.3f` against SmoothQuant's per-channel scales). End to end,
+# everything that is not a quantized weight dilutes it: the fp16 embedding and head, activations and above all the KV
+# cache. Across the declared workloads the SmoothQuant / FlexQ ratio for LLaMA-13B runs from
+# {glue:text}`grid_max:.2f` (one short sequence) down to {glue:text}`grid_min:.2f` (the largest batch of the longest
+# sequences), and lies in the band around the paper's 1.21× for {glue:text}`c4b_share:.0f` % of them: the
+# paper's figure fits small KV caches, not large ones. Since the paper does not say which batch and sequence length
+# its figure comes from, our model cannot confirm or refute it; it only shows that the figure is within reach and
+# what it depends on, which is why C4b is not testable here. At the default table's workload the fp16 KV cache takes
+# {glue:text}`kv_gb:.0f` GB and the ratio is {glue:text}`e2e_default:.2f`. A memory ratio is a statement about a
+# workload, not about a format; LLaMA-2-70B, whose grouped-query attention keeps the KV cache small, retains more of
+# the weight ratio ({glue:text}`ratio_70b:.2f` at the default workload).
 
 # %% [markdown]
 # ## Exercises
@@ -730,10 +901,10 @@ claims.show()
 # 2. `repro run flexq-int6 -p kv_batch=1` — the end-to-end memory ratio against SmoothQuant and fp16 for one
 #    sequence of 2,048 tokens. Which KV-cache size matches the paper's 1.21× and 2.28×, and what does that tell you
 #    about how a memory saving should be reported?
-# 3. `repro run flexq-int6 -p a8_fraction=0.5 -p eval_windows=400` — keep A8 in half the layers and score more
-#    text. How much of the W6A6-to-W6A8 gap does the scan's choice close, and how much the random control of the
-#    same size? Rerun with two more seeds: how large would the gap between them need to be before you believed
-#    the scan finds something?
+# 3. `repro run flexq-int6 -p a8_fraction=0.5 -p eval_windows=400 -p n_random=12` — keep A8 in half the layers,
+#    score more text and draw more random layer choices. Does the interval of "FlexQ minus random A8 layers" leave
+#    zero? Rerun with two more seeds: does the scan pick the same layers, and how large would the gap need to be
+#    before you believed the scan finds something?
 
 # %%
 lib.runinfo.run_summary()
