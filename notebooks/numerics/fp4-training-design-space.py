@@ -64,34 +64,56 @@
 # Here we rebuild the simulator at laptop scale: one `torch.autograd.Function` fake-quantises the three GEMMs of
 # every linear layer with the quantisers of `lib.numerics.quant`, an exact operation count gives each recipe's overhead,
 # and we train, for every recipe of a grid, a heavy-tailed linear regression and a small MLP on scikit-learn's
-# digits (the `full` profile adds a character-level transformer and a larger grid). Before any ranking, two
-# falsifiers must pass: with quantisation bypassed, training must reproduce fp32, and plain MXFP4 must be
-# measurably worse than fp32.
+# digits (the `full` profile adds a character-level transformer and a larger grid). Every recipe is trained on
+# several seeds, so that each comparison is judged against the seed-to-seed noise. Before any ranking, two controls
+# of ours must pass: with quantisation bypassed, training must reproduce fp32, and plain MXFP4 must be measurably
+# worse than fp32.
 
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | One quantisation-gradient framework covers microscaled FP4 training (forward and backward GEMM operands, block scales, quantiser gradient), and the compute overhead of each stabilisation technique can be counted analytically | framework and per-technique cost analysis (Sec. 2-6) |
-# | C2 | Over many technique combinations, the best performance-per-overhead recipes combine Hadamard transforms, tensor scaling and stochastic rounding | thousands of combinations on regression, image classification, diffusion and language models |
-# | C3a | UE5M3 block scales combine the range of E8M0 with finer precision: lower quantisation error than E8M0 and no more failures than E4M3 without a tensor scale | UE5M3 "a good compromise between range and precision" |
-# | C3b | With UE5M3 scales, training is at least as good as with E8M0 or E4M3 scales | same |
-# | C4 | Differentiable relaxations of the quantiser (the DGE of Wang et al. 2025, the paper's baseline) are part of the space but not among the best trade-offs | inferred from C2's conclusion (per-technique tables not retrieved) |
-# | S1 | Falsifier: the simulator with quantisation bypassed (and with 16-bit elements) reproduces fp32 training | gap 0 up to seed noise (our sanity check) |
-# | S2 | Plain MXFP4 (E8M0 scales, round-to-nearest, straight-through gradient) is measurably worse than fp32, so the tasks can rank techniques | a clearly non-zero gap (our sanity check) |
+# **C1** is the paper's framework: one quantisation-gradient formulation covers the forward and both backward
+# GEMMs of microscaled FP4 training (operands, block scales, the quantiser's gradient), and it lets the compute
+# overhead of each stabilisation technique be counted analytically. We rebuild it in the Method section, but a
+# construction cannot come out against the paper: we check our reconstruction with controls (the quantiser gate,
+# the consistency of the count) and declare C1 not testable here.
 #
-# The paper's own tables and overhead formulas were not available to us; the replication spec reconstructs the
-# space from the public MX and NVFP4 definitions, and so do we. C3 is split in two because the spec judges
-# range/precision and training quality separately.
+# **C2** is the paper's headline: over many combinations, the recipes with the best accuracy per unit of overhead
+# combine Hadamard transforms, tensor scaling and stochastic rounding. We pool the recipes that lie on their
+# task's accuracy-versus-overhead Pareto front (on the gap averaged over seeds) *and* in the task's lowest-gap
+# quartile. Reproduced if the share of them using all three of Hadamard, tensor scaling and SR is positive and at
+# least that of any other triple of techniques, and on every task the best such recipe's gap is below half of
+# plain MXFP4's (a ratio paired by seed, judged on its interval over seeds); partially if a Hadamard + tensor
+# scaling + SR recipe is on some front.
+#
+# **C3** says UE5M3 scales are a good compromise between the range of E8M0 and the precision of E4M3. We split
+# it. **C3a**, on the quantisation error of real tensors: the median relative error with UE5M3 scales is below
+# E8M0's for activations and for gradients (seed by seed, judged on the interval over seeds), and UE5M3 diverges no more often than E4M3 (both without a tensor
+# scale) on the heavy-tailed T1. **C3b**, on training: on every task, UE5M3's mean gap is at most 1.1 × the
+# better of E8M0's and E4M3's (we read "+10 %" as relative), over a matched set of recipes in which only the
+# scale format differs, paired by seed.
+#
+# **C4** is inferred from C2's conclusion (the paper's per-technique tables were not available to us):
+# differentiable relaxations of the quantiser, here the DGE of Wang et al. (2025), are part of the space but not
+# among the best trade-offs. On a task, switching the DGE on must improve the gap (relative to STE, median over
+# paired recipes) by less than it raises the overhead (relative): reproduced on every task, partially on some.
+#
+# Every recipe and the fp32 reference are trained on `n_seeds` seeds, and a gap is paired with the fp32 run of the
+# same seed; C2, C3a, C3b and C4 are judged on 95 % t-intervals over the seeds. Each measured claim names a
+# falsifier, a variant the same criterion must reject. Our controls check the pipeline: the quantiser gate, the
+# overhead count's consistency, a bypassed simulator that must reproduce fp32, and plain MXFP4, which must be worse
+# than fp32 by more than 3 seed standard deviations for the tasks to rank techniques at all. (An earlier, one-seed
+# version ranked only on the tasks that passed this check; every task is used now, and the intervals over seeds
+# carry the noise.) The paper's own tables and overhead formulas
+# were not available to us; the space is reconstructed from the public MX and NVFP4 definitions.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: larger grid, longer runs and the char-level transformer. one of: quick, full
-seed: int = 0  # master random seed (data, initialisation, batch order, Hadamard signs, stochastic rounding). range: 0..2**31-1
+seed: int = 0  # master random seed (data, initialisation, batch order, Hadamard signs, stochastic rounding); the grid runs seeds seed, seed+1, ... range: 0..2**31-1
 device: str = "cpu"  # torch device for training; the quantisers run in float64 on it. one of: cpu, cuda
 steps: Optional[int] = None  # training steps per run on the regression and digits tasks; None takes the profile's count. range: 20..20000
-n_seeds: Optional[int] = None  # seeds for the noise estimate (fp32 and plain MXFP4 per seed); None takes the profile's count. range: 2..20
+n_seeds: Optional[int] = None  # seeds for every recipe of the grid and for fp32 (intervals of C2, C3b, C4); None takes the profile's count. range: 2..20
 lm_steps: Optional[int] = None  # training steps of the char-level transformer (task T3); 0 skips T3; None takes the profile's count. range: 0..20000
 
 # %%
@@ -108,12 +130,15 @@ import pandas as pd
 import seaborn as sns
 import torch
 import torch.nn.functional as F
+from IPython.display import Markdown, display
+from myst_nb import glue
 from torch import nn
 from tqdm import tqdm
 
+from lib import stats
 from lib.llm import model as llm
 from lib.numerics import quant
-from lib.claims import AtLeast, AtMost, Below, Claims
+from lib.claims import MEASURED, SANITY, Above, AtLeast, AtMost, Below, Claims, Estimate, IsTrue
 from lib.data import digits, normalise_text, reference_docs
 from lib.numerics.formats import E4M3, FloatFormat
 from lib.plot import subplots, use_style
@@ -122,13 +147,71 @@ from lib.llm.zoo import CharTokenizer
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=3, lm_steps=0),
+sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=4, lm_steps=0),
                       full=dict(steps=600, n_seeds=5, lm_steps=600),
                       steps=steps, n_seeds=n_seeds, lm_steps=lm_steps)
 steps, n_seeds, lm_steps = sizes.steps, sizes.n_seeds, sizes.lm_steps
 torch.manual_seed(seed)
-print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} noise seeds, "
+print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} seeds for every recipe, "
       f"T3 {'skipped' if lm_steps == 0 else f'{lm_steps} steps'}, device={device}")
+
+# %% tags=["hide-input"]
+TASK_NAMES = ["T1 regression", "T2 digits MLP"] + (["T3 char transformer"] if lm_steps else [])
+SEEDED_TASKS = ["T1 regression", "T2 digits MLP"]  # the tasks of the pipeline controls
+claims = Claims("fp4-training-design-space")
+claims.claim("C1", "One quantisation-gradient framework covers microscaled FP4 training, and each technique's "
+             "overhead can be counted analytically", paper="framework and per-technique cost analysis (Sec. 2-6)",
+             not_testable="a framework and an operation count are constructions, not findings: ours is built and "
+             "checked by controls S3-S7 (its count is additive by construction), but nothing here could come out "
+             "against the paper, whose own cost formulas were not available to compare with")
+claims.claim("C2", "The best performance-per-overhead recipes combine Hadamard, tensor scaling and SR",
+             paper="H + tensor scaling + SR (thousands of combinations, 4 task families)",
+             criterion={"share of low-gap front recipes with H+TS+SR": AtLeast(1e-9),
+                        "its lead over the best other triple": AtLeast(0),
+                        "best H+TS+SR gap / MXFP4 gap (worst task)": Below(0.5),
+                        "H+TS+SR recipes on a front": AtLeast(1)},
+             partial={"H+TS+SR recipes on a front": AtLeast(1)}, evidence=MEASURED,
+             falsifier="the same analysis with the recipes' gaps shuffled among the recipes of each task (one "
+             "permutation for all seeds), so that a recipe's techniques no longer predict its gap")
+claims.claim("C3a", "UE5M3 scales are finer than E8M0 and fail no more often than E4M3",
+             paper="UE5M3 “a good compromise between range and precision”",
+             criterion={"median MSE UE5M3 / E8M0, activations": Below(1.0),
+                        "median MSE UE5M3 / E8M0, gradients": Below(1.0),
+                        "T1 divergences UE5M3 minus E4M3 (no TS)": AtMost(0)}, evidence=MEASURED,
+             falsifier="E4M3 scales in place of UE5M3: the same precision without the range")
+claims.claim("C3b", "Training with UE5M3 scales is at least as good as with E8M0 or E4M3 scales",
+             paper="UE5M3 “a good compromise”", criterion=AtMost(1.1), unit="× the better other format (worst task)",
+             evidence=MEASURED, falsifier="E4M3 in place of UE5M3, against the better of E8M0 and UE5M3",
+             revised="before the first run the ratio averaged every recipe of each format; the first quick run "
+             "(one seed) gave 1.10, at the bound, with a DGE recipe in UE5M3's average and none in E4M3's. After "
+             "seeing that, the averaging was changed to the matched set (the same block, Hadamard and SR settings "
+             "for all three formats, no tensor scale, no DGE), which gave 0.952 on that seed. The bound 1.1 is "
+             "unchanged; since the rebuild it is judged on each task's 95% interval over seeds instead of one seed")
+claims.claim("C4", "Differentiable relaxations of the quantiser (the DGE) are not among the best trade-offs",
+             paper="not in the best recipes (inferred from C2's conclusion)",
+             criterion={f"{t}: relative gap improvement minus relative overhead increase": Below(0)
+                        for t in TASK_NAMES}, partial="any", evidence=MEASURED,
+             falsifier="a technique that does pay for itself: UE5M3 scales in place of E8M0 (recipes otherwise "
+             "equal), paired and measured the same way")
+claims.control("S1", "With quantisation bypassed (Hadamard on) training reproduces fp32, and so does the full "
+               "pipeline with 16-bit elements",
+               criterion={**{f"{t}: |gap| bypass (%)": AtMost(0.01) for t in SEEDED_TASKS},
+                          **{f"{t}: |gap| fp16 / fp32 seed std": AtMost(1.0) for t in SEEDED_TASKS}}, kind=SANITY)
+claims.control("S2", "Plain MXFP4 is measurably worse than fp32, so the tasks can rank techniques",
+               criterion={f"{t}: MXFP4 gap / its seed std": AtLeast(3.0) for t in SEEDED_TASKS}, kind=SANITY)
+claims.control("S3", "E2M1 values round-trip; MXFP4 scales are powers of two and no |q| exceeds 6",
+               criterion=IsTrue(), kind=SANITY)
+claims.control("S4", "Stochastic rounding is unbiased (mean of 100,000 roundings of 2.3)", criterion=AtMost(1e-2),
+               unit="relative error", kind=SANITY)
+claims.control("S5", "A Hadamard-rotated GEMM without quantisation equals the fp32 GEMM", criterion=AtMost(1e-5),
+               unit="max relative error", kind=SANITY)
+claims.control("S6", "The bypassed autograd function gives torch's own gradients", criterion=AtMost(1e-5),
+               unit="max relative error", kind=SANITY)
+claims.control("S7", "The overhead count is consistent: every technique costs something, and a recipe's overhead "
+               "is plain MXFP4's plus its techniques' (an identity of our count)",
+               criterion={"smallest marginal overhead (%)": Above(0), "largest additivity residual (%)": AtMost(0)},
+               kind=SANITY)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -413,7 +496,7 @@ def snr_db(x: torch.Tensor, y: torch.Tensor) -> float:
 
 SCALE_SETTINGS = {"E8M0": ("e8m0", False), "E4M3": ("e4m3", False), "E4M3+TS": ("e4m3", True),
                   "UE5M3": ("ue5m3", False), "UE5M3+TS": ("ue5m3", True)}
-base = torch.distributions.StudentT(3.0).sample((256, 256)).to(torch.float64)
+base = torch.distributions.StudentT(3.0).sample((128, 128)).to(torch.float64)
 snr_rows = []
 for e in range(-40, 21, 2):
     x = base * 2.0**e
@@ -428,12 +511,13 @@ ax.set_title("FP4 blocks of 32: quantisation SNR against tensor magnitude");
 plt.show()
 snr_mid = snr[snr["log2 of the tensor's scale"] == 0].set_index("scale format")["SNR (dB)"]
 print("SNR at unit scale (dB): " + ", ".join(f"{k} {v:.2f}" for k, v in snr_mid.items()))
+glue("snr_gain", float(snr_mid["UE5M3"] - snr_mid["E8M0"]), display=False)
 
 # %% [markdown]
 # E8M0 is flat over the whole sweep but lowest: its power-of-two scale wastes up to a factor of two of the grid
-# and can saturate a block's largest element. E4M3 and UE5M3 gain about 3 dB where their range reaches, but E4M3
-# collapses for tensors below about $2^{-8}$ (the scale underflows and small blocks round to zero) and above about
-# $2^{6}$ (the scale saturates at 448 and large elements clip), UE5M3 only outside about $2^{-16}$ to $2^{14}$. With a
+# and can saturate a block's largest element. E4M3 and UE5M3 gain about {glue:text}`snr_gain:.1f` dB (at unit
+# scale) where their range reaches, but E4M3 collapses for tensors below about $2^{-8}$ (the scale underflows and
+# small blocks round to zero) and above about $2^{6}$ (the scale saturates at 448 and large elements clip), UE5M3 only outside about $2^{-16}$ to $2^{14}$. With a
 # tensor scale both are flat at their best (the E4M3 + TS curve lies under UE5M3 + TS). Gradients are exactly
 # the kind of small tensors that fall off the left edge.
 #
@@ -559,53 +643,51 @@ def recipe_grid(full: bool) -> list[Recipe]:
 
 
 RECIPES = recipe_grid(profile == "full")
-SANITY = {"bypass + H32": Recipe(elem="none", hadamard=32), "fp16 elements, H32, SR": Recipe(elem="fp16", hadamard=32, sr=True)}
+PIPELINE_CHECKS = {"bypass + H32": Recipe(elem="none", hadamard=32), "fp16 elements, H32, SR": Recipe(elem="fp16", hadamard=32, sr=True)}
 print(f"{len(RECIPES)} recipes per task")
 
 # %% [markdown]
-# First the fp32 references and the noise estimate: fp32 and plain MXFP4 for `n_seeds` seeds (different data
-# order, initialisation, rotations and random numbers); the relevant noise for a gap is the spread of the
-# *paired* gap across seeds. The fp32 run of the main seed also records $X$, $W$ and $dY$ of every quantised layer
-# at the first and the middle step, for the quantisation-error study of C3a. Then the two falsifier recipes
-# and the grid, all with the main seed (the grid's plain MXFP4 run is the main seed's noise run).
+# Every recipe and the fp32 reference are trained once per seed, for `n_seeds` seeds (different data order,
+# initialisation, rotations and random numbers); a gap is paired with the fp32 run of the same seed, and its
+# spread over seeds is the noise every comparison is judged against. The fp32 run of every seed also records
+# $X$, $W$ and $dY$ of every quantised layer at the first and the middle step, for the quantisation-error study of
+# C3a. Then the two pipeline controls (bypass and 16-bit elements), with the main seed.
 
 # %%
+SEEDS = list(range(seed, seed + n_seeds))
+
+
+def run_row(name: str, rc: Recipe, run_seed: int, run: dict, fp32_final: float) -> dict:
+    return {"task": name, "recipe": rc.name, "rc": rc, "seed": run_seed, "initial loss": run["initial"],
+            "final loss": run["final"], "fp32 loss": fp32_final, "gap (%)": 100 * (run["final"] / fp32_final - 1),
+            "diverged": not (math.isfinite(run["final"]) and run["final"] < run["initial"])}
+
+
 with lib.runinfo.threads(1):
-    reference, noise_runs = {}, []
+    reference, run_rows, curves = {}, [], {}
     for name, task in TASKS.items():
-        reference[name] = train(task, None, seed, steps, record_at=(0, steps // 2))
-        for s in tqdm(range(seed + 1, seed + n_seeds), desc=f"{name}: fp32 and MXFP4, other seeds"):
-            noise_runs.append((name, s, train(task, None, s, steps)["final"], train(task, MXFP4, s, steps)["final"]))
+        for s in tqdm(SEEDS, desc=f"{name}: fp32 and {len(RECIPES)} recipes, per seed"):
+            reference[name, s] = train(task, None, s, steps, record_at=(0, steps // 2))
+            for rc in RECIPES:
+                run = train(task, rc, s, steps)
+                if s == seed:
+                    curves[name, rc] = run["curve"]
+                run_rows.append(run_row(name, rc, s, run, reference[name, s]["final"]))
     sanity_rows = []
     for name, task in TASKS.items():
-        for label, rc in SANITY.items():
+        for label, rc in PIPELINE_CHECKS.items():
             run = train(task, rc, seed, steps)
             sanity_rows.append({"task": name, "recipe": label,
-                                "gap (%)": 100 * (run["final"] / reference[name]["final"] - 1)})
+                                "gap (%)": 100 * (run["final"] / reference[name, seed]["final"] - 1)})
     sanity = pd.DataFrame(sanity_rows)
-    rows, curves = [], {}
-    for name, task in TASKS.items():
-        for rc in tqdm(RECIPES, desc=f"{name}: recipe grid"):
-            run = train(task, rc, seed, steps)
-            curves[name, rc] = run["curve"]
-            rows.append({"task": name, "recipe": rc.name, "rc": rc, "scale": rc.scale.upper(),
-                         "scale setting": rc.scale.upper() + ("+TS" if rc.tensor_scale else ""),
-                         **{t: t in rc.techniques for t in TECHNIQUES},
-                         "overhead (%)": float(overhead_percent(rc, task.layers)),
-                         "initial loss": run["initial"], "final loss": run["final"],
-                         "gap (%)": 100 * (run["final"] / reference[name]["final"] - 1),
-                         "diverged": not (math.isfinite(run["final"]) and run["final"] < run["initial"])})
-    results = pd.DataFrame(rows)
+runs = pd.DataFrame(run_rows)
 
-for name in TASKS:
-    noise_runs.append((name, seed, reference[name]["final"],
-                       results[(results.task == name) & (results.recipe == MXFP4.name)]["final loss"].iloc[0]))
-noise = pd.DataFrame(noise_runs, columns=["task", "seed", "fp32 loss", "MXFP4 loss"])
-noise["MXFP4 gap (%)"] = 100 * (noise["MXFP4 loss"] / noise["fp32 loss"] - 1)
-
-seed_summary = noise.groupby("task").agg(**{"fp32 loss, mean": ("fp32 loss", "mean"), "fp32 loss, std": ("fp32 loss", "std"),
-                                            "MXFP4 gap (%), mean": ("MXFP4 gap (%)", "mean"),
-                                            "MXFP4 gap (%), std": ("MXFP4 gap (%)", "std")})
+mx_runs = runs[runs.recipe == MXFP4.name]
+seed_summary = pd.DataFrame({
+    "fp32 loss, mean": mx_runs.groupby("task")["fp32 loss"].mean(),
+    "fp32 loss, std": mx_runs.groupby("task")["fp32 loss"].std(),
+    "MXFP4 gap (%), mean": mx_runs.groupby("task")["gap (%)"].mean(),
+    "MXFP4 gap (%), std": mx_runs.groupby("task")["gap (%)"].std()})
 seed_summary["fp32 relative std (%)"] = 100 * seed_summary["fp32 loss, std"] / seed_summary["fp32 loss, mean"]
 seed_summary.style.format(precision=4)
 
@@ -636,14 +718,14 @@ def lm_matmul(rc: Recipe, gen, hseed: int):
     return product
 
 
-def train_lm(ids: torch.Tensor, rc: Recipe | None, n_steps: int, eval_windows: torch.Tensor):
-    torch.manual_seed(seed)
-    model = llm.TinyGPT(LM_CONFIG, seed=seed).to(device)
-    gen = torch.Generator(device=device).manual_seed(seed + 1)
+def train_lm(ids: torch.Tensor, rc: Recipe | None, n_steps: int, eval_windows: torch.Tensor, run_seed: int):
+    torch.manual_seed(run_seed)
+    model = llm.TinyGPT(LM_CONFIG, seed=run_seed).to(device)
+    gen = torch.Generator(device=device).manual_seed(run_seed + 1)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)
-    order = torch.Generator().manual_seed(seed)
-    hook = llm.use_matmul(lm_matmul(rc, gen, 7 * seed + 3), where="linear") if rc else llm.use_matmul(None, where="linear")
+    order = torch.Generator().manual_seed(run_seed)
+    hook = llm.use_matmul(lm_matmul(rc, gen, 7 * run_seed + 3), where="linear") if rc else llm.use_matmul(None, where="linear")
 
     def loss_of(windows):
         windows = windows.to(device)
@@ -673,43 +755,45 @@ if lm_steps:
     TASKS["T3 char transformer"] = Task("T3 char transformer", lm_ids, None, None, None, 3e-3,
                                         [(tokens, d, n, True) for n in (d, 2 * d, d)] * LM_CONFIG.n_layers
                                         + [(tokens, d, f, True), (tokens, f, d, True)] * LM_CONFIG.n_layers)
+    lm_rows = []
     with lib.runinfo.threads(1):
-        lm_ref = train_lm(lm_ids, None, lm_steps, lm_eval)
-        reference["T3 char transformer"] = lm_ref
-        lm_rows = []
-        for rc in tqdm(LM_RECIPES, desc="T3 char transformer: recipes"):
-            run = train_lm(lm_ids, rc, lm_steps, lm_eval)
-            curves["T3 char transformer", rc] = run["curve"]
-            lm_rows.append({"task": "T3 char transformer", "recipe": rc.name, "rc": rc, "scale": rc.scale.upper(),
-                            "scale setting": rc.scale.upper() + ("+TS" if rc.tensor_scale else ""),
-                            **{t: t in rc.techniques for t in TECHNIQUES},
-                            "overhead (%)": float(overhead_percent(rc, TASKS["T3 char transformer"].layers)),
-                            "initial loss": run["initial"], "final loss": run["final"],
-                            "gap (%)": 100 * (run["final"] / lm_ref["final"] - 1),
-                            "diverged": not (math.isfinite(run["final"]) and run["final"] < run["initial"])})
-    results = pd.concat([results, pd.DataFrame(lm_rows)], ignore_index=True)
-    print(f"T3 fp32 loss after {lm_steps} steps: {lm_ref['final']:.4f}")
+        for s in tqdm(SEEDS, desc="T3 char transformer: fp32 and recipes, per seed"):
+            reference["T3 char transformer", s] = train_lm(lm_ids, None, lm_steps, lm_eval, s)
+            for rc in LM_RECIPES:
+                run = train_lm(lm_ids, rc, lm_steps, lm_eval, s)
+                if s == seed:
+                    curves["T3 char transformer", rc] = run["curve"]
+                lm_rows.append(run_row("T3 char transformer", rc, s, run, reference["T3 char transformer", s]["final"]))
+    runs = pd.concat([runs, pd.DataFrame(lm_rows)], ignore_index=True)
+    print(f"T3 fp32 loss after {lm_steps} steps, seed {seed}: {reference['T3 char transformer', seed]['final']:.4f}")
 
 # %% [markdown]
 # ## Part C — the accuracy-versus-overhead Pareto front
 #
-# Each recipe is a point (overhead, gap); the Pareto front (`lib.llm.ttc.pareto_front`) holds the recipes that no
-# other recipe beats on both at once.
+# Each recipe is a point (overhead, gap averaged over the seeds); the Pareto front (`lib.llm.ttc.pareto_front`)
+# holds the recipes that no other recipe beats on both at once.
 
 # %%
+def technique_set(rc: Recipe) -> str:
+    on = [t for t in ("Hadamard", "tensor scaling", "SR", "DGE") if t in rc.techniques]
+    return " + ".join(on) if on else "none"
+
+
+summary_rows = []
+for (name, recipe), part in runs.groupby(["task", "recipe"], sort=False):
+    rc = part.rc.iloc[0]
+    summary_rows.append({"task": name, "recipe": recipe, "rc": rc, "scale": rc.scale.upper(),
+                         "scale setting": rc.scale.upper() + ("+TS" if rc.tensor_scale else ""),
+                         **{t: t in rc.techniques for t in TECHNIQUES}, "techniques": technique_set(rc),
+                         "overhead (%)": float(overhead_percent(rc, TASKS[name].layers)),
+                         "gap (%)": part["gap (%)"].mean(), "gap std over seeds (%)": part["gap (%)"].std(),
+                         "diverged runs": int(part.diverged.sum())})
+results = pd.DataFrame(summary_rows)
 results["on front"] = False
 for name in results.task.unique():
     sel = results.task == name
     front = pareto_front(results.loc[sel, "overhead (%)"], -results.loc[sel, "gap (%)"])
     results.loc[results.index[sel][front], "on front"] = True
-
-
-def technique_set(row) -> str:
-    on = [t for t in ("Hadamard", "tensor scaling", "SR", "DGE") if row[t]]
-    return " + ".join(on) if on else "none"
-
-
-results["techniques"] = results.apply(technique_set, axis=1)
 
 # %% tags=["thumbnail"]
 task_names = list(results.task.unique())
@@ -772,7 +856,7 @@ axes = np.atleast_1d(axes)
 for ax, name in zip(axes, task_names):
     part = results[(results.task == name) & results["on front"]]
     best = part.sort_values("gap (%)").iloc[0].rc
-    shown = {"fp32": reference[name]["curve"], f"MXFP4 ({MXFP4.name})": curves[name, MXFP4],
+    shown = {"fp32": reference[name, seed]["curve"], f"MXFP4 ({MXFP4.name})": curves[name, MXFP4],
              f"best on front ({best.name})": curves[name, best]}
     for label, curve in shown.items():
         ax.plot(pd.Series(curve).rolling(10, min_periods=1).mean(), label=label, lw=1.2);
@@ -786,59 +870,149 @@ plt.show()
 # %% [markdown]
 # ### Quantisation error of the real tensors (C3a)
 #
-# The $X$, $W$ and $dY$ recorded from the fp32 runs (first and middle step, every quantised layer of T1 and T2),
-# each quantised along its GEMM's reduction axis (blocks of 32, RTN, no tensor scale); the relative error is
+# The $X$, $W$ and $dY$ recorded from the fp32 runs of every seed (first and middle step, every quantised layer of
+# T1 and T2), each quantised along its GEMM's reduction axis (blocks of 32, RTN, no tensor scale); the relative error is
 # $\lVert Q(t) - t\rVert^2 / \lVert t \rVert^2$. Gradients are quantised along their last axis, as in $dX = dY\,W$.
 
 # %%
 mse_rows = []
-for name in ("T1 regression", "T2 digits MLP"):
-    for entry in reference[name]["records"]:
+for name, s in itertools.product(("T1 regression", "T2 digits MLP"), SEEDS):
+    for entry in reference[name, s]["records"]:
         for role, t in entry.items():
             t = t.to(torch.float64).cpu()
             for label, (scale, ts) in SCALE_SETTINGS.items():
                 y = quant.fake_quant_blockwise(t, quant.E2M1, 32, scale=SCALE_FORMATS[scale], tensor_scale=ts)
-                mse_rows.append({"task": name, "role": role, "scale setting": label,
+                mse_rows.append({"task": name, "seed": s, "role": role, "scale setting": label,
                                  "relative MSE": ((y - t).square().sum() / t.square().sum()).item(),
                                  "amax": t.abs().max().item()})
 mse = pd.DataFrame(mse_rows)
 mse_median = mse.pivot_table(index="role", columns="scale setting", values="relative MSE", aggfunc="median")
+mse_by_seed = mse.pivot_table(index=["role", "seed"], columns="scale setting", values="relative MSE", aggfunc="median")
 mse_median.style.format("{:.4f}")
 
 # %% [markdown]
-# ## Verdict
+# ### The numbers behind the verdict
 #
-# Criteria, fixed before the first run from the replication spec:
-#
-# * **C1** (framework): the autograd function passes the quantiser gate; every technique's marginal overhead is
-#   positive on every task; and the overhead of every recipe equals plain MXFP4's plus the sum of its techniques'
-#   marginal overheads (additivity, exact rational arithmetic).
-# * **C2**: pool the recipes that are on their task's Pareto front *and* in the task's lowest-gap quartile
-#   (T1 and T2; T3 too in the full profile). Reproduced if the share of them using Hadamard + tensor scaling + SR
-#   is at least that of every other triple of techniques (and positive), and on every task the best such recipe's
-#   gap is below half of plain MXFP4's; partially if a Hadamard + tensor scaling + SR recipe is on some front.
-# * **C3a**: median relative MSE of UE5M3 below E8M0's for activations and for gradients, and no more divergences
-#   with UE5M3 than with E4M3 (both without tensor scale) on the heavy-tailed T1.
-# * **C3b**: on every task, the mean gap over the UE5M3 recipes is at most 1.1 × the smaller of the E8M0 and E4M3
-#   means (we read the spec's "+10 %" as relative). The means run over the same matched set for each format:
-#   no tensor scale, STE, and only the Hadamard × SR (× block) settings run with all three formats, so that
-#   only the scale format differs.
-# * **C4**: on every task, switching the DGE on improves the gap (median over paired recipes, relative to STE)
-#   by less than it raises the overhead (relative). Partially if on some task. The spec would cap this at
-#   "partially" because the claim is inferred; we keep the rule symmetric and say so here.
-# * **S1**: with quantisation bypassed (Hadamard on), |gap| ≤ 0.01 % on every task (float32 reordering only);
-#   with 16-bit elements (Hadamard, SR), |gap| at most the fp32 loss's relative seed standard deviation.
-# * **S2**: on every task, plain MXFP4's mean paired gap over `n_seeds` seeds exceeds 3 standard deviations of
-#   that gap; partially if on some task. Following the spec ("check the plain MXFP4 gap is clearly non-zero
-#   before ranking techniques"), C2, C3b and C4 rank techniques only on the tasks that pass this test (T3, which
-#   has no seed study, is always used in the full profile); with none left they are not testable.
+# Gaps per seed, as a table (task, recipe) × seed; the functions below compute each claim's measurement from such
+# a table, so that the falsifiers go through exactly the same code. A ratio or difference is formed seed by seed
+# (both recipes share the seed's data, initialisation and fp32 reference) and then given its t-interval over the
+# seeds; where a claim must hold on every task, the worst task's value and interval ends are judged.
 
 # %%
-def best_gap(part, mask):
-    return part[mask]["gap (%)"].min() if mask.any() else float("nan")
+gap_table = runs.pivot(index=["task", "recipe"], columns="seed", values="gap (%)")
+RC = dict(zip(runs.recipe, runs.rc))
+OVERHEAD = results.set_index(["task", "recipe"])["overhead (%)"]
+PAPER_TRIPLE = ("Hadamard", "tensor scaling", "SR")
+TRIPLES = list(itertools.combinations(TECHNIQUES, 3))
+FORMATS = ("E8M0", "E4M3", "UE5M3")
 
 
-# C1 — marginal overheads and additivity (exact), per block size (the per-block terms scale with 1/b)
+def has(recipe: str, techniques) -> bool:
+    return set(techniques) <= RC[recipe].techniques
+
+
+def worst(estimates: list[Estimate]) -> Estimate:
+    """For a bound every task must meet: the largest value and the largest ends of the tasks' intervals (met
+    only if met on every task, failed as soon as one task fails)."""
+    return Estimate(max(e.value for e in estimates), max(e.lo for e in estimates), max(e.hi for e in estimates),
+                    f"{estimates[0].method}, worst of {len(estimates)} tasks")
+
+
+def c2_numbers(table: pd.DataFrame) -> dict:
+    """Share of H+TS+SR among the low-gap front recipes, its lead over the other triples, the best H+TS+SR
+    recipe's gap over plain MXFP4's (paired by seed), and how many H+TS+SR recipes are on a front."""
+    mean = table.mean(axis=1)
+    selected, on_front, ratios = [], 0, []
+    for name in TASK_NAMES:
+        m = mean.loc[name]
+        front = pareto_front(OVERHEAD.loc[name].loc[m.index], -m)
+        selected += list(m.index[front & (m <= m.quantile(0.25)).to_numpy()])
+        on_front += sum(has(r, PAPER_TRIPLE) for r in m.index[front])
+        best = m[[r for r in m.index if has(r, PAPER_TRIPLE)]].idxmin()
+        ratios.append(stats.over_seeds(table.loc[(name, best)] / table.loc[(name, MXFP4.name)]))
+    share = {t: float(np.mean([has(r, t) for r in selected])) if selected else 0.0 for t in TRIPLES}
+    return {"share of low-gap front recipes with H+TS+SR": share[PAPER_TRIPLE],
+            "its lead over the best other triple": share[PAPER_TRIPLE] - max(v for t, v in share.items() if t != PAPER_TRIPLE),
+            "best H+TS+SR gap / MXFP4 gap (worst task)": worst(ratios), "H+TS+SR recipes on a front": on_front}
+
+
+def shuffled(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The gaps of each task's recipes permuted among its recipes (rows), the same permutation for every seed."""
+    parts = []
+    for name in TASK_NAMES:
+        part = table.loc[[name]]
+        parts.append(pd.DataFrame(part.to_numpy()[rng.permutation(len(part))], index=part.index, columns=part.columns))
+    return pd.concat(parts)
+
+
+def c3a_numbers(fmt: str) -> dict:
+    """Median relative MSE of ``fmt`` over E8M0's on the recorded tensors, seed by seed, and T1 divergences of
+    ``fmt`` minus E4M3's (no tensor scale, all recipes and seeds)."""
+    t1 = runs[(runs.task == "T1 regression") & ~runs.rc.map(lambda rc: rc.tensor_scale)]
+    scale = t1.rc.map(lambda rc: rc.scale.upper())
+    per_seed = {role: mse_by_seed.loc[role, fmt] / mse_by_seed.loc[role, "E8M0"] for role in ("activations", "gradients")}
+    return {"median MSE UE5M3 / E8M0, activations": stats.over_seeds(per_seed["activations"]),
+            "median MSE UE5M3 / E8M0, gradients": stats.over_seeds(per_seed["gradients"]),
+            "T1 divergences UE5M3 minus E4M3 (no TS)": int(t1[scale == fmt].diverged.sum() - t1[scale == "E4M3"].diverged.sum())}
+
+
+def matched_by_format(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Mean gap per scale format and seed over the matched recipes of a task: no tensor scale, STE, and only the
+    (block, Hadamard, SR) settings run with all three formats."""
+    names = [r for r in table.loc[name].index if not RC[r].tensor_scale and RC[r].grad == "ste"]
+    setting = {r: (RC[r].block, RC[r].hadamard, RC[r].sr) for r in names}
+    complete = {st for st in setting.values()
+                if {RC[r].scale.upper() for r in names if setting[r] == st} == set(FORMATS)}
+    matched = [r for r in names if setting[r] in complete]
+    return table.loc[name].loc[matched].groupby(lambda r: RC[r].scale.upper()).mean()
+
+
+def c3b_numbers(table: pd.DataFrame, fmt: str = "UE5M3") -> Estimate:
+    """``fmt``'s matched mean gap over the better other format's (chosen on the seed mean), paired by seed."""
+    ratios = []
+    for name in TASK_NAMES:
+        by_format = matched_by_format(table, name)
+        better = by_format.loc[[f for f in FORMATS if f != fmt]].mean(axis=1).idxmin()
+        ratios.append(stats.over_seeds(by_format.loc[fmt] / by_format.loc[better]))
+    return worst(ratios)
+
+
+def pays(table: pd.DataFrame, switched_on, partner_of) -> dict:
+    """Per task: median over paired recipes of the relative gap improvement of switching a technique on, minus
+    the median relative overhead increase, seed by seed, with its interval over seeds (negative: does not pay)."""
+    out = {}
+    for name in TASK_NAMES:
+        index = set(table.loc[name].index)
+        pairs = sorted((r, partner_of(RC[r]).name) for r in index
+                       if switched_on(RC[r]) and partner_of(RC[r]).name in index)
+        gains = np.median([(table.loc[(name, off)] - table.loc[(name, on)]) / table.loc[(name, off)].abs()
+                           for on, off in pairs], axis=0)
+        cost = np.median([(OVERHEAD[name, on] - OVERHEAD[name, off]) / OVERHEAD[name, off] for on, off in pairs])
+        out[f"{name}: relative gap improvement minus relative overhead increase"] = stats.over_seeds(gains - cost)
+    return out
+
+
+c2 = c2_numbers(gap_table)
+c2_shuffled = c2_numbers(shuffled(gap_table, np.random.default_rng(seed)))
+c3a, c3a_e4m3 = c3a_numbers("UE5M3"), c3a_numbers("E4M3")
+c3b, c3b_e4m3 = c3b_numbers(gap_table), c3b_numbers(gap_table, "E4M3")
+c4 = pays(gap_table, lambda rc: rc.grad == "dge", lambda rc: replace(rc, grad="ste"))
+c4_float_scale = pays(gap_table, lambda rc: rc.scale == "ue5m3" and not rc.tensor_scale,
+                      lambda rc: replace(rc, scale="e8m0"))
+
+# Controls: the pipeline
+s1 = {}
+for name in SEEDED_TASKS:
+    gaps = sanity[sanity.task == name].set_index("recipe")["gap (%)"]
+    s1[f"{name}: |gap| bypass (%)"] = abs(gaps["bypass + H32"])
+for name in SEEDED_TASKS:
+    gaps = sanity[sanity.task == name].set_index("recipe")["gap (%)"]
+    s1[f"{name}: |gap| fp16 / fp32 seed std"] = abs(gaps["fp16 elements, H32, SR"]) / seed_summary.loc[name, "fp32 relative std (%)"]
+s2 = {f"{name}: MXFP4 gap / its seed std":
+      float(seed_summary.loc[name, "MXFP4 gap (%), mean"] / seed_summary.loc[name, "MXFP4 gap (%), std"])
+      for name in SEEDED_TASKS}
+
+# Control S7: marginal overheads and additivity (exact), per block size (the per-block terms scale with 1/b)
 marginal_overhead, residuals = {}, []
 for name, task in TASKS.items():
     for block in (32, 16):
@@ -858,115 +1032,37 @@ for name, task in TASKS.items():
                   "float scale": rc.scale != "e8m0", "tensor scaling": rc.tensor_scale}
             predicted = base_ovh + sum(deltas[k] for k, v in on.items() if v)
             residuals.append(abs(overhead_percent(rc, task.layers) - predicted))
-c1 = {"gate: SR mean relative error": gate["SR mean relative error"],
-      "gate: Hadamard GEMM error": gate["Hadamard GEMM, no quantisation: max relative error"],
-      "gate: bypass gradient error": gate["bypass gradients vs torch: max relative error"],
-      "gate: E2M1 and MXFP4 checks pass": gate["E2M1 values round-trip"] and gate["MXFP4 scales are powers of two, |q| ≤ 6"],
-      "smallest marginal overhead (%)": float(min(min(d.values()) for d in marginal_overhead.values())),
+s7 = {"smallest marginal overhead (%)": float(min(min(d.values()) for d in marginal_overhead.values())),
       "largest additivity residual (%)": float(max(residuals))}
+c1_context = (f"{len(RECIPES)} recipes × {n_seeds} seeds trained through one autograd function; counted overhead "
+              f"on T1: plain MXFP4 {float(overhead_percent(MXFP4, TASKS['T1 regression'].layers)):.2f}% of the FP4 "
+              f"GEMM work, a Hadamard of size 32 +{float(marginal_overhead['T1 regression', 32]['Hadamard']):.2f} points")
 
-# S2 first: only tasks where plain MXFP4 is clearly worse than fp32 can rank techniques
-s2 = {f"{name}: MXFP4 gap / its seed std": float(seed_summary.loc[name, "MXFP4 gap (%), mean"] / seed_summary.loc[name, "MXFP4 gap (%), std"])
-      for name in ("T1 regression", "T2 digits MLP")}
-ranked = [n for n in task_names if n == "T3 char transformer" or s2[f"{n}: MXFP4 gap / its seed std"] >= 3.0]
-print("tasks that can rank techniques:", ", ".join(ranked) or "none")
+# %% [markdown]
+# ## Verdict
+#
+# The criteria were declared under "Claims under test"; the cell below only supplies the measurements. A value in
+# brackets is a 95 % interval over the seeds (a ratio or difference formed seed by seed, then averaged); a claim
+# whose interval straddles its bound is "inconclusive at this scale". Each measured claim's falsifier is listed
+# with the controls and must fail. The pipeline controls come last.
 
-# C2 — Pareto front, lowest-gap quartile, technique triples
-selected = []
-for name in ranked:
-    part = results[results.task == name]
-    selected.append(part[part["on front"] & (part["gap (%)"] <= part["gap (%)"].quantile(0.25))])
-selected = pd.concat(selected) if selected else results.iloc[:0]
-triples = list(itertools.combinations(TECHNIQUES, 3))
-share = {t: float(selected[list(t)].all(axis=1).mean()) if len(selected) else 0.0 for t in triples}
-paper_triple = ("Hadamard", "tensor scaling", "SR")
-has_triple = results[list(paper_triple)].all(axis=1)
-triple_vs_mx = max((best_gap(results[results.task == n], has_triple[results.task == n])
-                    / results[(results.task == n) & (results.recipe == MXFP4.name)]["gap (%)"].iloc[0] for n in ranked),
-                   default=float("nan"))
-c2 = {"share of low-gap front recipes with H+TS+SR": share[paper_triple],
-      "its lead over the best other triple": share[paper_triple] - max(v for t, v in share.items() if t != paper_triple),
-      "best H+TS+SR gap / MXFP4 gap (worst task)": triple_vs_mx,
-      "H+TS+SR recipes on a front": int((results["on front"] & has_triple & results.task.isin(ranked)).sum())}
-
-# C3 — scale formats
-t1 = results[results.task == "T1 regression"]
-c3a = {"median MSE UE5M3 / E8M0, activations": mse_median.loc["activations", "UE5M3"] / mse_median.loc["activations", "E8M0"],
-       "median MSE UE5M3 / E8M0, gradients": mse_median.loc["gradients", "UE5M3"] / mse_median.loc["gradients", "E8M0"],
-       "T1 divergences UE5M3 minus E4M3 (no TS)":
-           int(t1[t1["scale setting"] == "UE5M3"].diverged.sum() - t1[t1["scale setting"] == "E4M3"].diverged.sum())}
-# Matched comparison: per task, only the (block, Hadamard, SR) settings run with every scale format, no TS, no DGE
-plain = results[results.task.isin(ranked) & ~results["tensor scaling"] & ~results["DGE"]].copy()
-plain["setting"] = plain.rc.map(lambda rc: (rc.block, rc.hadamard, rc.sr))
-common = plain.groupby(["task", "setting"]).scale.nunique() == 3
-plain = plain[[common[t, st] for t, st in zip(plain.task, plain.setting)]]
-scale_means = plain.groupby(["task", "scale"])["gap (%)"].mean().unstack()
-c3b = float((scale_means["UE5M3"] / scale_means[["E8M0", "E4M3"]].min(axis=1)).max()) if ranked else float("nan")
-print("mean gap (%) by block-scale format:\n" + scale_means.round(2).to_string())
-
-# C4 — DGE against STE, paired
-c4 = {}
-for name in ranked:
-    part = results[results.task == name].set_index("rc")
-    pairs = [(rc, replace(rc, grad="ste")) for rc in part.index if rc.grad == "dge" and replace(rc, grad="ste") in part.index]
-    improvement = np.median([(part.loc[ste, "gap (%)"] - part.loc[dge, "gap (%)"]) / abs(part.loc[ste, "gap (%)"]) for dge, ste in pairs])
-    cost = np.median([(part.loc[dge, "overhead (%)"] - part.loc[ste, "overhead (%)"]) / part.loc[ste, "overhead (%)"] for dge, ste in pairs])
-    c4[f"{name}: DGE gap improvement minus overhead increase"] = float(improvement - cost)
-
-# S1, S2 — falsifiers
-s1 = {}
-for name in ("T1 regression", "T2 digits MLP"):
-    gaps = sanity[sanity.task == name].set_index("recipe")["gap (%)"]
-    s1[f"{name}: |gap| bypass (%)"] = abs(gaps["bypass + H32"])
-    s1[f"{name}: |gap| fp16 / fp32 seed std"] = abs(gaps["fp16 elements, H32, SR"]) / seed_summary.loc[name, "fp32 relative std (%)"]
-
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-NO_RANKING = "no task passed S2 (plain MXFP4 not measurably worse than fp32), so no task can rank techniques"
-claims = Claims("fp4-training-design-space")
-claims.check("S1", "Falsifier: bypassed quantisation (and 16-bit elements) reproduces fp32 training",
-             paper="gap 0 ± seed noise (spec's falsifier)", ours=s1,
-             reproduced={k: (AtMost(0.01) if "bypass" in k else AtMost(1.0)) for k in s1}, digits=3,
-             note="our autograd function vs plain nn.Linear, same seed; fp16 criterion in units of the fp32 seed std")
-claims.check("S2", "Plain MXFP4 is measurably worse than fp32 (the tasks can rank techniques)",
-             paper="clearly non-zero gap (> 3 seed std)", ours=s2, reproduced={k: AtLeast(3.0) for k in s2},
-             partial="any", note=f"paired gap over {n_seeds} seeds; a task that fails is not used to rank techniques")
-claims.check("C1", "One framework covers FP4 training; each technique's overhead is counted analytically",
-             paper="framework + cost analysis", ours=c1,
-             reproduced={"gate: SR mean relative error": AtMost(1e-2), "gate: Hadamard GEMM error": AtMost(1e-5),
-                         "gate: bypass gradient error": AtMost(1e-5), "gate: E2M1 and MXFP4 checks pass": AtLeast(1),
-                         "smallest marginal overhead (%)": AtLeast(1e-9), "largest additivity residual (%)": AtMost(0)},
-             digits=3, note="overheads are exact (rational arithmetic) from our reconstructed operation counts")
-C2_TEXT = "Best performance-per-overhead recipes combine Hadamard, tensor scaling and SR"
-C2_PAPER = "H + tensor scaling + SR (thousands of combinations, 4 task families)"
-if ranked:
-    claims.check("C2", C2_TEXT, paper=C2_PAPER, ours=c2,
-                 reproduced={"share of low-gap front recipes with H+TS+SR": AtLeast(1e-9),
-                             "its lead over the best other triple": AtLeast(0),
-                             "best H+TS+SR gap / MXFP4 gap (worst task)": Below(0.5),
-                             "H+TS+SR recipes on a front": AtLeast(0)},
-                 partial={"H+TS+SR recipes on a front": AtLeast(1)}, digits=3,
-                 note=f"{len(RECIPES)} recipes per task; ranked on: {', '.join(ranked)}; gaps in % of fp32 loss")
-else:
-    claims.not_testable("C2", C2_TEXT, paper=C2_PAPER, why=NO_RANKING)
-claims.check("C3a", "UE5M3 scales: finer than E8M0, no more failures than E4M3", paper="good range/precision compromise",
-             ours=c3a, reproduced={"median MSE UE5M3 / E8M0, activations": Below(1.0),
-                                   "median MSE UE5M3 / E8M0, gradients": Below(1.0),
-                                   "T1 divergences UE5M3 minus E4M3 (no TS)": AtMost(0)}, digits=3,
-             note="recorded fp32 tensors of T1 and T2, blocks of 32, RTN")
-C3B_TEXT = "Training with UE5M3 scales is at least as good as with E8M0 or E4M3"
-if ranked:
-    claims.check("C3b", C3B_TEXT, paper="good compromise", ours=c3b, reproduced=AtMost(1.1), digits=3,
-                 note=f"mean gap, UE5M3 / min(E8M0, E4M3), matched recipes without tensor scale or DGE, worst of: {', '.join(ranked)}")
-else:
-    claims.not_testable("C3b", C3B_TEXT, paper="good compromise", why=NO_RANKING)
-C4_TEXT = "The DGE gradient is not among the best trade-offs"
-if ranked:
-    claims.check("C4", C4_TEXT, paper="not in the best recipes (inferred)", ours=c4,
-                 reproduced={k: Below(0) for k in c4}, partial="any", digits=3,
-                 note="relative gap improvement minus relative overhead increase, median over paired recipes")
-else:
-    claims.not_testable("C4", C4_TEXT, paper="not in the best recipes (inferred)", why=NO_RANKING)
+claims.context("C1", c1_context)
+claims.measure("C2", c2, falsifier=c2_shuffled,
+               note=f"{len(RECIPES)} recipes per task; gaps in % of the fp32 loss of the same seed")
+claims.measure("C3a", c3a, falsifier=c3a_e4m3, note="recorded fp32 tensors of T1 and T2, blocks of 32, RTN; "
+               "divergences over all seeds")
+claims.measure("C3b", c3b, falsifier=c3b_e4m3,
+               note="mean gap over matched recipes (no tensor scale, no DGE), UE5M3 over the better of E8M0 and E4M3")
+claims.measure("C4", c4, falsifier=c4_float_scale, note="median over recipes paired with and without the DGE")
+claims.measure("S1", s1)
+claims.measure("S2", s2)
+claims.measure("S3", bool(gate["E2M1 values round-trip"] and gate["MXFP4 scales are powers of two, |q| ≤ 6"]))
+claims.measure("S4", gate["SR mean relative error"])
+claims.measure("S5", gate["Hadamard GEMM, no quantisation: max relative error"])
+claims.measure("S6", gate["bypass gradients vs torch: max relative error"])
+claims.measure("S7", s7)
 claims.show()
 
 # %% [markdown]
@@ -976,7 +1072,7 @@ claims.show()
 # |---|---|---|
 # | Tasks | regression, image classification, diffusion, language models | heavy-tailed linear regression (2,048 × 128 → 32), a 64-64-64-10 MLP on 8×8 digits; a 2-layer char-level TinyGPT in `full` only |
 # | Design space | thousands of combinations, several gradient approximations and scale adjustments | 20 recipes per task (quick), 80 (full): 3 scale formats × tensor scaling × Hadamard × SR × DGE (× block 16/32 in full) |
-# | Training | full training runs | 100 steps (quick) or 600 (full), batch 64, Adam + cosine, one seed for the grid, 3-5 seeds for the noise |
+# | Training | full training runs | 100 steps (quick) or 600 (full), batch 64, Adam + cosine; every recipe on `n_seeds` seeds (4 quick, 5 full) |
 # | Numerics | simulator of microscaled FP4 GEMMs | fake quantisation in float64 with `lib.numerics.quant`, products in fp32 |
 # | Overhead | analytic cost per technique (formulas not retrieved) | our reconstructed operation counts, exact rational arithmetic |
 # | Hardware | GPUs | 2 CPU cores, one thread |
@@ -984,61 +1080,111 @@ claims.show()
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs (seed 0); the tables and the verdict above are the authority if a rerun
-# disagrees.*
-#
-# **The simulator passes its falsifiers.** With quantisation bypassed, our autograd function (Hadamard rotations
-# included) trains to within about $10^{-5}$ % of plain `nn.Linear`; with 16-bit elements in the full pipeline
-# (block scales, Hadamard, stochastic rounding) the gap stays below 0.03 %, hundreds of times below the seed
-# spread. So the gaps in the grid come from FP4 numerics, not from the plumbing: transposed operands blocked
-# along the wrong axis, or a rotation applied to one operand only, would fail S1 at once.
-#
-# **What the gaps measure.** The loss is evaluated with each recipe's own FP4 forward pass, so a gap contains the
-# inference error of 4-bit weights and activations as well as the damage done to training. On the regression,
-# FP4 forward products alone put a floor far above the noise floor (0.01), hence gaps of several hundred percent;
-# on the digits MLP they are 8-45 %. Plain MXFP4 is 5.9 seed standard deviations above fp32 on T1 and only 3.8 on
-# T2, close to the 3σ gate: T2's ranking of recipes that differ by a few points is at the edge of the noise, and
-# with fewer steps (or another seed) T2 can drop out of the ranking.
-#
-# **C1 is a framework claim, and it carries over by construction.** One autograd function covers all three GEMMs;
-# the overhead count is exact and additive. The absolute percentages are large here (plain MXFP4 costs 6.5 % of the
-# FP4 GEMM work on T1, a Hadamard of size 32 adds 10.7 points) because our layers are tiny: the per-element work
-# is divided by $2N$ or $2K$, which are 64-256 here and thousands in a real model. The *ordering* of the
-# techniques' costs does carry over: a float scale format costs almost nothing (one more operation per block),
-# stochastic rounding and tensor scaling about 2 operations per element, the DGE 3 per weight and activation
-# element, and the Hadamard transform $\log_2 32 = 5$ per element of every operand.
-#
-# **C2 is only partly visible at this scale.** The one recipe combining Hadamard, tensor scaling and stochastic
-# rounding on a front (E4M3 + TS + H + SR on the regression) is also the lowest-gap recipe there, and no other
-# technique triple reaches the low-gap front recipes at all; but its gap is 0.68 × plain MXFP4's, not below half,
-# and on the digits MLP every such recipe is slightly *worse* than plain MXFP4. Most of the gain on the regression
-# comes from the scale format (E8M0 → UE5M3 or E4M3: 666 % → about 480-500 %, at a cost of 0.07 points) and the Hadamard
-# transform (it spreads the Student-t outliers of the inputs: 666 % → 561 % with E8M0). Stochastic rounding barely
-# matters here, for a reason the paper's large models do not share: our runs are 100 steps long, so there is no
-# long tail of small updates for rounding bias to accumulate over, and SR is applied only in the backward pass,
-# while the gap is dominated by the forward error. We read C2 as "not contradicted, not shown".
-#
-# **C3: UE5M3 behaves as advertised.** On the real tensors its block scales cut the quantisation error to
-# 0.73 × (activations) and 0.76 × (gradients) that of E8M0, because the scale is no longer a power of two; and
-# unlike E4M3 it keeps the small gradients: E4M3 without a tensor scale loses most of the gradient signal (relative
-# error 0.17 instead of 0.01; in Part A its scale underflows below about $2^{-8}$), which costs it 43 % instead of
-# 10 % on the digits MLP. A tensor scale repairs E4M3, at about 2 operations per element, while UE5M3 needs none
-# at these magnitudes. No run diverged (every loss fell), so the divergence half of C3a is uninformative here. For
-# C3b, our first version averaged every recipe of each format, which mixed in a DGE recipe for UE5M3 but none for
-# E4M3 and gave a ratio of 1.10, right at the bound; we changed it to the matched set (same Hadamard × SR
-# settings, no tensor scale, no DGE for every format), where UE5M3 is the best format on both tasks.
-#
-# **C4: the DGE does not pay here, by a wide margin.** Switching it on makes the gap worse, not better (on the
-# regression 666 % → 973 %), while it adds 3 operations per element. Its derivative is large near the middle of each
-# grid interval and near zero at the grid points (capped at 3), which multiplies gradient noise element by
-# element; with the coarse, non-uniform E2M1 grid that noise dominates. This agrees with the paper's
-# conclusion that the best trade-offs do not need it, but the paper's per-technique numbers were not available to
-# compare with.
-#
-# **What would change at scale.** Longer runs make stochastic rounding matter (rounding bias in the weight
-# gradients accumulates), bigger layers make every overhead percentage smaller, and activation outliers in
-# transformers make Hadamard transforms matter more than in an MLP on digits. The `full` profile adds a
-# character-level transformer and 600-step runs; we have not run it on this machine.
+# The paragraphs below are generated from this run's numbers and verdicts.
+
+# %% tags=["remove-input"]
+verdict_of = {v.id: v.verdict for v in claims.verdicts}
+T1, T2 = "T1 regression", "T2 digits MLP"
+mean_gap = results.set_index(["task", "recipe"])["gap (%)"]
+
+
+def best_triple(name: str) -> tuple[str, Estimate]:
+    m = gap_table.loc[name].mean(axis=1)
+    best = m[[r for r in m.index if has(r, PAPER_TRIPLE)]].idxmin()
+    return best, stats.over_seeds(gap_table.loc[(name, best)] / gap_table.loc[(name, MXFP4.name)])
+
+
+def ratio_to_better(name: str, fmt: str = "UE5M3") -> tuple[str, Estimate]:
+    by_format = matched_by_format(gap_table, name)
+    better = by_format.loc[[f for f in FORMATS if f != fmt]].mean(axis=1).idxmin()
+    return better, stats.over_seeds(by_format.loc[fmt] / by_format.loc[better])
+
+
+def lowest(name: str) -> str:
+    part = results[results.task == name]
+    return part.loc[part["gap (%)"].idxmin(), "recipe"]
+
+
+bypass_gap = max(s1[f"{t}: |gap| bypass (%)"] for t in SEEDED_TASKS)
+bypass_text = (f"trains to within {bypass_gap:.1e} % of plain `nn.Linear`" if bypass_gap > 0
+               else "trains exactly as plain `nn.Linear` does")
+s2_text = " and ".join(f"{v:.1f} on {k.split(':')[0]}" for k, v in s2.items())
+weak = [k.split(":")[0] for k, v in s2.items() if v < 5]
+paragraphs = [
+    f"**The simulator passes its pipeline controls.** With quantisation bypassed, our autograd function (Hadamard "
+    f"rotations included) {bypass_text}; with 16-bit elements in the full pipeline (block scales, Hadamard, stochastic rounding) the gap is "
+    f"at most {max(s1[f'{t}: |gap| fp16 / fp32 seed std'] for t in SEEDED_TASKS):.1e} fp32 seed standard deviations. "
+    "So the gaps in the grid come from FP4 numerics, not from the plumbing: transposed operands blocked along the "
+    "wrong axis, or a rotation applied to one operand only, would fail S1 at once.",
+
+    f"**What the gaps measure, and how noisy they are.** The loss is evaluated with each recipe's own FP4 forward "
+    f"pass, so a gap contains the inference error of 4-bit weights and activations as well as the damage done to "
+    f"training. Plain MXFP4's gap is {seed_summary.loc[T1, 'MXFP4 gap (%), mean']:.3g} % on the regression (seed "
+    f"standard deviation {seed_summary.loc[T1, 'MXFP4 gap (%), std']:.2g} points) and "
+    f"{seed_summary.loc[T2, 'MXFP4 gap (%), mean']:.3g} % on the digits MLP (standard deviation "
+    f"{seed_summary.loc[T2, 'MXFP4 gap (%), std']:.2g} points): {s2_text} seed standard deviations above fp32 "
+    "(control S2). "
+    + (f"On {' and '.join(weak)} that is close to the 3σ gate, so recipes that differ by a few points cannot be told "
+       "apart there, which is why C2, C3b and C4 are judged on intervals over seeds rather than on one run."
+       if weak else "Recipes that differ by less than that spread cannot be told apart, which is why C2, C3b and C4 "
+       "are judged on intervals over seeds rather than on one run."),
+
+    f"**C1 is a construction.** One autograd function covers all three GEMMs and every recipe trains through it; "
+    f"the overhead count is exact and additive (control S7, an identity of the count). The absolute percentages "
+    f"are large here (plain MXFP4 costs {float(overhead_percent(MXFP4, TASKS[T1].layers)):.1f} % of the FP4 GEMM "
+    f"work on T1, a Hadamard of size 32 adds {float(marginal_overhead[T1, 32]['Hadamard']):.1f} points) because "
+    "our layers are tiny: the per-element work is divided by $2N$ or $2K$, which are 64-256 here and thousands in "
+    "a real model. The *ordering* of the techniques' costs carries over: a float scale format costs one more "
+    "operation per block, stochastic rounding and tensor scaling about 2 per element, the DGE 3 per weight and "
+    "activation element, and the Hadamard transform $\\log_2 32 = 5$ per element of every operand. None of this "
+    "could have come out against the paper, hence \"not testable here\".",
+]
+c2_tasks = "; ".join(f"on {name}, {best_triple(name)[0]} at {best_triple(name)[1].text()} × plain MXFP4's gap"
+                     for name in TASK_NAMES)
+paragraphs.append(
+    f"**C2 ({verdict_of['C2']}).** The lowest mean gaps are {lowest(T1)} on the regression and {lowest(T2)} on the "
+    f"digits MLP. The best recipe combining Hadamard, tensor scaling and SR reaches, paired by seed: {c2_tasks} "
+    f"(the claim needs below 0.5 on every task). "
+    + (f"{c2['H+TS+SR recipes on a front']} such recipe(s) lie on a front, and their share of the low-gap front "
+       f"recipes is {c2['share of low-gap front recipes with H+TS+SR']:.2f}. " if c2["H+TS+SR recipes on a front"]
+       else "No such recipe lies on either front. ")
+    + "Stochastic "
+    "rounding can matter little here for a reason the paper's large models do not share: our runs are "
+    f"{steps} steps long, so there is no long tail of small updates for rounding bias to accumulate over, and SR "
+    "is applied only in the backward pass while the gap is dominated by the forward error.")
+e4 = mse_median.loc["gradients"]
+c3b_tasks = "; ".join(f"on {name}, {ratio_to_better(name)[1].text()} × {ratio_to_better(name)[0]}"
+                      for name in TASK_NAMES)
+paragraphs.append(
+    f"**C3 ({verdict_of['C3a']} on quantisation error, {verdict_of['C3b']} on training).** On the recorded tensors "
+    f"UE5M3 block scales give {c3a['median MSE UE5M3 / E8M0, activations'].text()} × (activations) and "
+    f"{c3a['median MSE UE5M3 / E8M0, gradients'].text()} × (gradients) the quantisation error of E8M0, because the "
+    f"scale is no longer a power of two. E4M3 without a tensor scale has a median relative error of "
+    f"{e4['E4M3']:.3f} on gradients against {e4['UE5M3']:.3f} for UE5M3 "
+    + ("(in Part A its scale underflows below about $2^{-8}$, and small gradient blocks round to zero), which is "
+       "why it is C3a's falsifier. " if e4["E4M3"] > e4["UE5M3"] else "(its range is no handicap on these "
+       "tensors). ")
+    + f"{int(runs.diverged.sum())} of {len(runs)} runs diverged"
+    + (", so the divergence half of C3a is uninformative here. " if runs.diverged.sum() == 0 else ". ")
+    + f"In training, UE5M3's matched mean gap is {c3b_tasks} (bound 1.1 on every task).")
+dge_t1 = mean_gap[T1, Recipe(grad="dge").name]
+paragraphs.append(
+    f"**C4 ({verdict_of['C4']}).** Switching the DGE on plain MXFP4 moves the regression's mean gap from "
+    f"{mean_gap[T1, MXFP4.name]:.3g} % to {dge_t1:.3g} %, while it adds 3 operations per element. "
+    + ("Its derivative is large near the middle of each grid interval and small at the grid points (capped at 3), "
+       "which multiplies gradient noise element by element; with the coarse, non-uniform E2M1 grid that noise "
+       "dominates. " if dge_t1 > mean_gap[T1, MXFP4.name] else "")
+    + "The falsifier, UE5M3 scales in place of E8M0 measured the same way, "
+    + ("pays for its cost on at least one task, so the criterion can tell a technique that pays from one that does "
+       "not. " if verdict_of["C4-F"] == "fails" else "does not clearly pay for its cost on any task here, so the "
+       "criterion does not discriminate at this scale. ")
+    + "The paper's per-technique numbers were not available to compare with.")
+paragraphs.append(
+    "**What would change at scale.** Longer runs make stochastic rounding matter (rounding bias in the weight "
+    "gradients accumulates), bigger layers make every overhead percentage smaller, and activation outliers in "
+    "transformers make Hadamard transforms matter more than in an MLP on digits. The `full` profile adds a "
+    "character-level transformer, 600-step runs and a fifth seed; it was not run for this page.")
+display(Markdown("\n\n".join(paragraphs)))
 
 # %% [markdown]
 # ## Exercises
