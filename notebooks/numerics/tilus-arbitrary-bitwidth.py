@@ -82,7 +82,7 @@
 # peak as the ceiling; control X3 repeats it against the H100's CUDA-core fp16 peak, the ceiling of a kernel that
 # does not run its batch-1 multiply-adds on the tensor cores, to show how much the verdict leans on that choice.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: paper-like scale. one of: quick, full
 seed: int = 0  # master random seed (codes, weights, activations, random layouts). range: 0..2**31-1
@@ -381,15 +381,17 @@ def seconds_of(fn, *args) -> float:
 
 
 # Interleaved rounds: every width and the dense matvec once per round (after one warm-up call each), so that a
-# neighbour slowing the machine for a while slows all of them alike.
-for bits, pw in weights_by_width.items():
-    packed.packed_gemv(pw, x_big)
-np.dot(w_big, x_big)
+# slowdown for a while slows all of them alike; the rounds run with the machine to themselves (lib.runinfo.quiet:
+# under repro every other notebook is paused meanwhile).
 times = {bits: [] for bits in WIDTHS} | {"dense": []}
-for _ in tqdm(range(repeats), desc="timing rounds"):
+with lib.runinfo.quiet():
     for bits, pw in weights_by_width.items():
-        times[bits].append(seconds_of(packed.packed_gemv, pw, x_big))
-    times["dense"].append(seconds_of(np.dot, w_big, x_big))
+        packed.packed_gemv(pw, x_big)
+    np.dot(w_big, x_big)
+    for _ in tqdm(range(repeats), desc="timing rounds"):
+        for bits, pw in weights_by_width.items():
+            times[bits].append(seconds_of(packed.packed_gemv, pw, x_big))
+        times["dense"].append(seconds_of(np.dot, w_big, x_big))
 rows = []
 for bits, pw in weights_by_width.items():
     rows.append({"bits": bits, "type": pw.dtype.name, "bytes read": pw.nbytes(),
