@@ -8,6 +8,7 @@ notebook shows the run block (elapsed time, peak memory, environment) that every
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import os
 import platform
 import resource
@@ -93,6 +94,7 @@ def threads(n: int):
 
 #: Environment variable through which ``repro`` tells a kernel where to ask for a quiet machine.
 QUIET_ENV = "REPRO_QUIET_DIR"
+_QUIET_BLOCKS = itertools.count()
 
 
 @contextmanager
@@ -105,7 +107,8 @@ def quiet(n_threads: int | None = None, wait_s: float = 900.0):
     instead of this kernel's share. Outside ``repro``, or when no grant comes within ``wait_s``, the block
     simply runs. Keep it to the timed part: everything else runs beside the other notebooks."""
     folder = os.environ.get(QUIET_ENV)
-    request = Path(folder) / f"{os.getpid()}.request" if folder else None
+    # One name per block, so that a block right after another is a new request, not the last one still held.
+    request = Path(folder) / f"{os.getpid()}-{next(_QUIET_BLOCKS)}.request" if folder else None
     if request is not None:
         request.write_text(str(os.getpid()))
         granted, deadline = request.with_suffix(".granted"), time.monotonic() + wait_s

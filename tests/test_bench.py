@@ -76,7 +76,10 @@ def test_a_quiet_phase_pauses_the_other_notebooks_and_nothing_else(project, tmp_
     proc = repro(project, "run", "quiet", "--jobs", "2", "-p", f"stamps={stamps}", "-p", f"window={window}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "hush: a quiet phase (every other notebook paused)" in proc.stdout
-    start, end = map(float, window.read_text().split())
+    first, second = window.read_text().splitlines()
+    start, end = map(float, first.split())
+    assert float(second) < 5, "a phase right after another is granted at once"
+    assert proc.stdout.count("hush: a quiet phase") == 2
     times = [float(t) for t in stamps.read_text().split()]
     assert any(t < start for t in times) and any(t > end for t in times), "the loud one ran around the phase"
     inside = [t for t in times if start + 0.2 < t < end - 0.05]

@@ -172,7 +172,8 @@ def test_book_renders_pages_and_the_landing_page(project):
     assert (html / "notebooks" / "demo" / "alpha.html").exists()
     board = (html / "book" / "intro.html").read_text()
     assert "Scoreboard" in board and "Gallery" in board
-    assert "not yet written" in board and "2 reproduced" in board
+    assert "not yet written" in board and "1 reproduced · model" in board and "1 reproduced · arithmetic" in board
+    assert "What the verdicts rest on" in board  # the scoreboard counts each evidence level apart
     alpha = (html / "notebooks" / "demo" / "alpha.html").read_text()
     assert "verdict-reproduced" in alpha
     assert "fail = False" not in alpha  # the parameters cell is hidden on the page

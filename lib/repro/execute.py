@@ -144,7 +144,7 @@ CONNECTION_FILE = "kernel.json"
 #: Where a kernel asks for the machine to itself (``lib.runinfo.quiet``); the same name as there.
 QUIET_ENV = "REPRO_QUIET_DIR"
 #: Files of a run folder that are not part of the run: removed before it enters the cache.
-SCRATCH = ("spec.json", CONNECTION_FILE)
+SCRATCH = ("spec.json", CONNECTION_FILE, "go")
 
 
 def thread_env(threads: int) -> dict:
@@ -157,10 +157,16 @@ def thread_env(threads: int) -> dict:
     return env
 
 
-def start_worker(job: Job, tmp: Path, threads: int, quiet_dir: Path | None = None) -> subprocess.Popen:
+GO = "go"  # the file that tells a spare worker to run
+
+
+def start_worker(job: Job, tmp: Path, threads: int, quiet_dir: Path | None = None,
+                 spare: bool = False) -> subprocess.Popen:
+    """A worker process for ``job``; a ``spare`` one starts its kernel and waits for ``tmp/go`` to run."""
     spec = {"path": str(job.nb.path), "params": job.all_params(), "out": str(tmp / cache.EXECUTED),
             "results": str(tmp / cache.RESULTS), "record": str(tmp / cache.RUN_RECORD), "parent": os.getpid(),
-            "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
+            "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params},
+            "go": str(tmp / GO) if spare else ""}
     (tmp / "spec.json").write_text(json.dumps(spec))
     with open(tmp / "log.txt", "w") as log:
         env = thread_env(threads)
@@ -252,8 +258,9 @@ class Scheduler:
         self.cache = cache.Cache(jobs[0].build) if jobs else None
         self.began = time.monotonic()
         self.quiet_dir = self.cache.staging("quiet") if jobs else None
-        self.quiet_holder: int | None = None  # the kernel pid whose quiet phase is under way
+        self.quiet_holder: Path | None = None  # the request of the quiet phase under way
         self.paused: list = []  # the processes paused for it
+        self.spare: tuple[int, Running] | None = None  # the next notebook's worker, started ahead of need
 
     def may_start(self) -> bool:
         """A slot is free, and no run-alone notebook is running or next in line."""
@@ -261,17 +268,42 @@ class Scheduler:
             return False
         return not self.running or (self.pending[0] not in self.alone and not self.alone & self.running.keys())
 
+    def threads_of(self, i: int) -> int:
+        return self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
+
+    def prepare_spare(self):
+        """While every slot is busy, start the next notebook's worker ahead of need: it imports papermill and
+        starts its kernel beside the runs (mostly waiting on the kernel's start), then waits to be told to run,
+        so that a slot that frees goes straight to work. Not for a run-alone notebook (it gets every core)."""
+        if (self.spare is not None or not self.pending or len(self.running) < self.n_jobs
+                or self.quiet_holder is not None or self.pending[0] in self.alone):
+            return
+        i = self.pending[0]
+        tmp = self.cache.staging(self.jobs[i].nb.slug)
+        try:
+            proc = start_worker(self.jobs[i], tmp, self.threads_of(i), self.quiet_dir, spare=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.spare = (i, Running(proc, tmp, -1, self.threads_of(i)))
+
     def start_next(self):
         i = self.pending.pop(0)
         job = self.jobs[i]
-        threads = self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
-        tmp = self.cache.staging(job.nb.slug)
+        threads = self.threads_of(i)
         slot = min(set(range(self.n_jobs)) - {r.slot for r in self.running.values()})
-        try:
-            self.running[i] = Running(start_worker(job, tmp, threads, self.quiet_dir), tmp, slot, threads)
-        except BaseException:  # a full disk: leave no empty run folder behind
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        if self.spare is not None and self.spare[0] == i:  # its kernel is ready: go
+            run, self.spare = self.spare[1], None
+            (run.tmp / GO).touch()
+            run.slot, run.t0 = slot, time.monotonic()
+            self.running[i] = run
+        else:
+            tmp = self.cache.staging(job.nb.slug)
+            try:
+                self.running[i] = Running(start_worker(job, tmp, threads, self.quiet_dir), tmp, slot, threads)
+            except BaseException:  # a full disk: leave no empty run folder behind
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         self.echo(f"  [{len(self.outcomes) + len(self.running)}/{len(self.jobs)}] {job.nb.slug}: running "
                   f"(profile {job.profile}, {threads} thread{'s' * (threads > 1)}"
                   f"{', alone' if i in self.alone else ''})")
@@ -302,14 +334,14 @@ class Scheduler:
         running notebook (SIGSTOP; their workers stay awake, so a stop of ``repro`` still ends them) and start
         nothing new until the request is withdrawn or its notebook ends; then resume them."""
         if self.quiet_holder is not None:
-            holder_alive = any(self.quiet_holder in {p.pid for p in descendants(r.proc.pid)}
-                               for r in self.running.values())
-            if holder_alive and (self.quiet_dir / f"{self.quiet_holder}.request").exists():
+            pid = int(self.quiet_holder.stem.split("-")[0])
+            holder_alive = any(pid in {p.pid for p in descendants(r.proc.pid)} for r in self.running.values())
+            if holder_alive and self.quiet_holder.exists():
                 return
             self.resume()
         for request in sorted(self.quiet_dir.glob("*.request"), key=lambda p: p.stat().st_mtime):
-            with contextlib.suppress(ValueError):
-                pid = int(request.stem)
+            with contextlib.suppress(ValueError, OSError):
+                pid = int(request.stem.split("-")[0])
                 owner = next((i for i, r in self.running.items()
                               if pid in {p.pid for p in descendants(r.proc.pid)}), None)
                 if owner is None:  # a request left by a kernel that is gone
@@ -321,7 +353,7 @@ class Scheduler:
                             with contextlib.suppress(psutil.Error):
                                 p.suspend()
                                 self.paused.append(p)
-                self.quiet_holder = pid
+                self.quiet_holder = request
                 request.with_suffix(".granted").write_text("")
                 self.echo(f"  {self.jobs[owner].nb.slug}: a quiet phase (every other notebook paused)")
                 return
@@ -344,13 +376,14 @@ class Scheduler:
                         del self.running[i]
                         self.finish(i, run)
                 self.serve_quiet()
+                self.prepare_spare()
                 if self.running and time.monotonic() - last_beat > 15:
                     last_beat = time.monotonic()
                     self.echo("  ... " + ", ".join(f"{self.jobs[i].nb.slug} {time.monotonic() - r.t0:.0f} s"
                                                    for i, r in self.running.items()))
         except BaseException:  # Ctrl-C, a full disk: drop the runs under way, keep the cache as it was
             self.resume()
-            for run in self.running.values():
+            for run in list(self.running.values()) + ([self.spare[1]] if self.spare else []):
                 kill_worker(run.proc)
                 shutil.rmtree(run.tmp, ignore_errors=True)
             raise

@@ -100,6 +100,38 @@ def where_it_failed(nb) -> str:
     return ""
 
 
+def start_kernel(spec: dict):
+    """Start the notebook's kernel (in its run folder, with its connection file there) and wait until it
+    answers: the kernel manager that papermill is then given."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from lib.repro.execute import CONNECTION_FILE
+
+    out = Path(spec["out"])
+    km = AsyncKernelManager(kernel_name="python3", connection_file=str(out.with_name(CONNECTION_FILE)))
+
+    async def ready():
+        await km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(out.parent))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+        finally:
+            kc.stop_channels()
+
+    asyncio.run(ready())
+    return km
+
+
+def wait_for_go(spec: dict):
+    """A spare worker (started ahead of need, its kernel ready) waits here until the scheduler says go."""
+    go = Path(spec["go"])
+    while not go.exists():
+        time.sleep(0.01)
+
+
 def run_notebook(spec: dict) -> dict:
     """Run the notebook; the run's record (status, error, seconds, date, the notebook's run block)."""
     import nbformat
@@ -118,13 +150,20 @@ def run_notebook(spec: dict) -> dict:
     record = {"status": "failed", "error": "", **spec["meta"]}
     # The kernel's connection file in the run folder, not in the system's temporary folder.
     kernel = Config({"KernelManager": {"connection_file": str(out.with_name(CONNECTION_FILE))}})
+    km = None
+    if spec.get("go"):  # a spare: start the kernel now, run when told to
+        try:
+            km = start_kernel(spec)
+        except Exception:  # papermill starts one itself, and reports what fails
+            km = None
+        wait_for_go(spec)
     t0 = time.monotonic()
     try:
         # Papermill writes the whole notebook at each cell's start and end by default (tens of ms a write once
         # figures pile up); it still writes every 30 s and when a cell fails, which keeps partial outputs.
         executed = pm.execute_notebook(nb, str(out), parameters=spec["params"], kernel_name="python3",
                                        cwd=str(out.parent), progress_bar=False, log_output=False, config=kernel,
-                                       request_save_on_cell_execute=False,
+                                       request_save_on_cell_execute=False, km=km,
                                        iopub_timeout=900)  # a kernel paused for another's quiet phase is late
         mark_injected_cell_hidden(executed)
         executed.metadata["repro_run"] = {**spec["meta"], "seconds": round(time.monotonic() - t0, 2)}
