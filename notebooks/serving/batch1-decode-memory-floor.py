@@ -76,7 +76,7 @@
 # are measured only in the GPU cell, which runs with `--profile full -p device=cuda` on a machine with an NVIDIA
 # GPU; in any other run they are "not testable here".
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 3 model sizes × 2 contexts; full: 4 sizes × 3 contexts, more rounds, and the GPU cell when device is cuda. one of: quick, full
 seed: int = 0  # master random seed (weights, random KV contents, decoded token). range: 0..2**31-1
@@ -88,7 +88,9 @@ gpu_context: int = 2048  # context of the GPU cell (Qwen-2.5-7B shapes, bf16, st
 gpu_sessions: int = 5  # fresh CUDA-graph captures ("sessions") of the GPU cell, each 20 warm-up + 200 timed steps per variant. range: 2..30
 
 # %%
+import math
 import time
+from contextlib import contextmanager
 
 import lib.runinfo
 import matplotlib.pyplot as plt
@@ -213,7 +215,9 @@ claims.show_criteria()
 # every round, so a burst of load elsewhere touches both variants alike. A round's statistic is the median of
 # its steps; a cell's step time is the median over rounds. Everything runs on one torch thread (`n_threads`), so
 # all the work of a step happens on the calling thread, and we time it with that thread's CPU clock
-# (`time.thread_time`), which, unlike wall time, stops while the OS gives our core to another program.
+# (`time.thread_time`), which, unlike wall time, stops while the OS gives our core to another program. The
+# bandwidth runs and each cell's rounds run with the machine to themselves (`lib.runinfo.quiet`: the build
+# pauses every other notebook meanwhile), still on `n_threads` torch threads.
 #
 # **The launch-overhead A/B.** A CUDA graph records the kernels of one step once and replays them without the CPU
 # issuing each launch again. The CPU analogue of that launch cost is the per-operation work outside the kernels:
@@ -246,7 +250,23 @@ def label(d_model: int, n_layers: int) -> str:
     return f"d={d_model}, L={n_layers}"
 
 
-with lib.runinfo.threads(n_threads):
+_quiet_ended = [-math.inf]  # when the last quiet phase ended (time.monotonic)
+
+
+@contextmanager
+def quiet_phase(n_torch_threads: Optional[int] = None):
+    """`lib.runinfo.quiet()` (the machine to ourselves; torch on ``n_torch_threads`` threads inside if given, else
+    every core), entered at least 1 s after the previous quiet phase ended: repro's scheduler polls every 0.1 s,
+    and a request that comes before it has seen the previous phase end is taken for that phase, never granted."""
+    time.sleep(max(0.0, _quiet_ended[0] + 1.0 - time.monotonic()))
+    try:
+        with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
+            yield
+    finally:
+        _quiet_ended[0] = time.monotonic()
+
+
+with quiet_phase(n_threads):  # machine to ourselves, our thread count
     bandwidth_runs = [stream_bandwidth(256 * 2**20, repeats=5, clock=CLOCK)]
 print("bandwidth before decoding: " + ", ".join(f"{k} {v / 1e9:.2f} GB/s" for k, v in bandwidth_runs[0].items()))
 
@@ -267,7 +287,8 @@ def measure_cell(model, context: int, token: torch.Tensor) -> tuple[pd.DataFrame
         logit_gap = max((eager(t[None]) - captured(t[None])).abs().max().item() for t in probe)
     checks = {"kv_gap": abs(kv_bytes_read(model_shape(model.config), context + 1) - cache.nbytes),
               "logit_gap": logit_gap}
-    times = time_interleaved({"eager": eager, "captured": captured}, token, rounds, steps, warmup=2, clock=CLOCK)
+    with quiet_phase(n_threads):  # all rounds of the A/B in one quiet phase
+        times = time_interleaved({"eager": eager, "captured": captured}, token, rounds, steps, warmup=2, clock=CLOCK)
     return times, checks
 
 
@@ -287,7 +308,8 @@ with lib.runinfo.threads(n_threads):
                           "KV MiB": kv_bytes_read(shape, context + 1) / 2**20, "weight_gap": weight_gap, **checks,
                           "medians": round_medians(times)})
         del model
-    bandwidth_runs.append(stream_bandwidth(256 * 2**20, repeats=5, clock=CLOCK))
+    with quiet_phase(n_threads):
+        bandwidth_runs.append(stream_bandwidth(256 * 2**20, repeats=5, clock=CLOCK))
 bandwidth = max(max(run.values()) for run in bandwidth_runs)
 print("bandwidth after decoding: " + ", ".join(f"{k} {v / 1e9:.2f} GB/s" for k, v in bandwidth_runs[1].items())
       + f"; B = best of all: {bandwidth / 1e9:.2f} GB/s")
@@ -420,7 +442,7 @@ def gpu_cell() -> dict:
     def stream_read(_token):
         return stream_buffer.sum()
 
-    with torch.inference_mode():
+    with torch.inference_mode(), quiet_phase():  # every session (captures and timings) in one quiet phase
         logit_gap = None
         med = {"eager": [], "graph": [], "eager again": [], "stream": []}
         for session in tqdm(range(gpu_sessions), desc="GPU sessions"):

@@ -92,7 +92,7 @@
 # sequence for every new token, a stack for which the two-part model should break. C5's is a prediction made
 # without the second stack's profile.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 4 prompt sizes × 3 output lengths, 20 held-out queries of ≤ 32 new tokens per model; full: 7 × 4, 200 queries of ≤ 128. one of: quick, full
 seed: int = 0  # master random seed (prompts, held-out queries, benchmark, simulated contention). range: 0..2**31-1
@@ -239,7 +239,9 @@ claims.show_criteria()
 #
 # All timed runs of a model, profile points of both stacks and held-out queries alike, go into one list, and
 # each of the `repeats` rounds times the whole list in a fresh random order: on a shared machine the speed
-# changes from minute to minute, and this way no part of the experiment gets the quiet minutes to itself.
+# changes from minute to minute, and this way no part of the experiment gets the quiet minutes to itself. The
+# timing loop of Part A runs with the machine to itself (`lib.runinfo.quiet`: the build pauses every other
+# notebook meanwhile), still on one torch thread.
 #
 # **Simulated providers** (Part B, C1, C4). Five model shapes with the published sizes of 2022 models (GPT-3's
 # 6.7B, 13B and 175B shapes, a 30B and a 52B shape; $N = 12 L d^2 + V d$ parameters, fp16). Their
@@ -387,9 +389,10 @@ def measure_all(model, held: pd.DataFrame, gen: np.random.Generator, nocache: bo
 queries = {name: pd.DataFrame({"p": rng.integers(1, max_prompt + 1, n_val),
                                "o": rng.integers(1, max_output + 1, n_val)}) for name in MODELS}
 grids, held_out, cards, round_times = {}, {}, {}, {}
-with lib.runinfo.threads(1):
+entries = {name: zoo.load(name) for name in MODELS}  # loaded before the quiet phase
+with lib.runinfo.quiet(), lib.runinfo.threads(1):  # the machine to ourselves (one quiet phase), one torch thread
     for name in tqdm(MODELS, desc="models"):
-        entry = zoo.load(name)
+        entry = entries[name]
         model = entry.model.to(device)
         cards[name] = entry.card
         gen = np.random.default_rng([seed, MODELS.index(name)])

@@ -80,7 +80,7 @@
 # compression knobs the cache shrinks exactly 256-fold, the ratio of 1M to 4K tokens, so C6 is judged on the one
 # metric the cache size does not fix.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 5 rounds; full: longer contexts, more KV variants, 8 rounds. one of: quick, full
 seed: int = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
@@ -97,6 +97,7 @@ import math
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -228,10 +229,12 @@ claims.show_criteria()
 # fourth variant is the MHA model again, its cache not shrunk: C1's falsifier, timed in the same rounds, whose
 # ratios to MHA should be 1, not 1/2. Every timed point is measured in `repeats` rounds that visit all variants
 # in turn, in reverse order every other round (in a run where MHA always went first, the falsifier's switch time
-# came out a quarter below MHA's). The tables keep the best of the rounds at every point; the intervals come from
-# the rounds themselves: each round's own sweep gives its own fitted slope κ (or quadratic share), a ratio of two
-# variants is taken within a round (both were timed side by side) and `lib.stats.ratio` gives the t-interval of
-# the log ratios over the rounds; a single quantity per round gets a t-interval over the rounds. With the quick profile's five rounds
+# came out a quarter below MHA's). The timed rounds run with the machine to themselves (`lib.runinfo.quiet`: the
+# build pauses every other notebook meanwhile), still on `n_threads` torch threads. The tables keep the best of the
+# rounds at every point; the intervals come from the rounds themselves: each round's own sweep gives its own fitted
+# slope κ (or quadratic share), a ratio of two variants is taken within a round (both were timed side by side) and
+# `lib.stats.ratio` gives the t-interval of the log ratios over the rounds; a single quantity per round gets a
+# t-interval over the rounds. With the quick profile's five rounds
 # (four degrees of freedom) these intervals are wide, but they are real intervals, not a resampling of a handful
 # of values.
 
@@ -463,6 +466,22 @@ def best_seconds(fn, clock=CLOCK):
     fn()
     return clock() - start
 
+
+_quiet_ended = [-math.inf]  # when the last quiet phase ended (time.monotonic)
+
+
+@contextmanager
+def quiet_phase(n_torch_threads: Optional[int] = None):
+    """`lib.runinfo.quiet()` (the machine to ourselves; torch on ``n_torch_threads`` threads inside if given, else
+    every core), entered at least 1 s after the previous quiet phase ended: repro's scheduler polls every 0.1 s,
+    and a request that comes before it has seen the previous phase end is taken for that phase, never granted."""
+    time.sleep(max(0.0, _quiet_ended[0] + 1.0 - time.monotonic()))
+    try:
+        with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
+            yield
+    finally:
+        _quiet_ended[0] = time.monotonic()
+
 # %% [markdown]
 # ### B1. Prefill time against prompt length
 
@@ -472,7 +491,7 @@ def time_prefills(model, contexts):
     the machine touches one sample of several lengths rather than every sample of one."""
     prompts = {s: torch.from_numpy(rng.integers(0, BASE.vocab_size, (1, s))).to(device) for s in contexts}
     samples = {s: [] for s in contexts}
-    with lib.runinfo.threads(n_threads):
+    with quiet_phase(n_threads):  # all rounds in one quiet phase, our thread count
         for round_ in tqdm(range(repeats + 1), desc="prefill rounds"):
             for s in contexts:
                 seconds = best_seconds(lambda: model.prefill(prompts[s]))
@@ -510,18 +529,19 @@ def time_decode(contexts):
             caches = {name: models[name].new_cache(1, s + DECODE_STEPS, kind).fill_random(s, generator)
                       for name, (_, kind) in VARIANTS.items()}
             samples = {name: [] for name in VARIANTS}
-            for round_ in range(repeats + 1):
-                order = list(caches.items())  # every other round in reverse, so no variant always goes first
-                for name, cache in (order[::-1] if round_ % 2 else order):
-                    def steps():
-                        cache.truncate(s)  # every repeat decodes from the same context length
-                        for _ in range(DECODE_STEPS):
-                            models[name].decode_step(token, cache)
+            with quiet_phase(n_threads):  # this context's rounds, machine to ourselves
+                for round_ in range(repeats + 1):
+                    order = list(caches.items())  # every other round in reverse, so no variant always goes first
+                    for name, cache in (order[::-1] if round_ % 2 else order):
+                        def steps():
+                            cache.truncate(s)  # every repeat decodes from the same context length
+                            for _ in range(DECODE_STEPS):
+                                models[name].decode_step(token, cache)
 
-                    seconds = best_seconds(steps) / DECODE_STEPS
-                    if round_:  # round 0 warms up
-                        samples[name].append(seconds)
-                bandwidths.append(cm.measure_copy_bandwidth(repeats=2, clock=CLOCK))
+                        seconds = best_seconds(steps) / DECODE_STEPS
+                        if round_:  # round 0 warms up
+                            samples[name].append(seconds)
+                    bandwidths.append(cm.measure_copy_bandwidth(repeats=2, clock=CLOCK))
             rows += [{"variant": name, "context": s, "ms per token": min(t) * 1e3} for name, t in samples.items()]
             all_samples |= {(name, s): t for name, t in samples.items()}
             bytes_per_token = {name: cache.bytes_per_token for name, cache in caches.items()}
@@ -603,11 +623,12 @@ def time_switches(contexts, folder):
                 via_ram()  # warm up: first touch of the host buffer's pages
                 moves[name] = (via_ram, via_disk)
             ram, disk = {name: [] for name in VARIANTS}, {name: [] for name in VARIANTS}
-            for round_ in range(repeats):  # rounds: every variant in turn, so they share the machine's conditions
-                order = list(moves.items())  # every other round in reverse, so no variant always goes first
-                for name, (via_ram, via_disk) in (order[::-1] if round_ % 2 else order):
-                    ram[name].append(best_seconds(via_ram))
-                    disk[name].append(best_seconds(via_disk, time.perf_counter))  # I/O waits count
+            with quiet_phase(n_threads):  # this context's rounds, machine to ourselves
+                for round_ in range(repeats):  # rounds: every variant in turn, so they share the machine's conditions
+                    order = list(moves.items())  # every other round in reverse, so no variant always goes first
+                    for name, (via_ram, via_disk) in (order[::-1] if round_ % 2 else order):
+                        ram[name].append(best_seconds(via_ram))
+                        disk[name].append(best_seconds(via_disk, time.perf_counter))  # I/O waits count
             rows += [{"variant": name, "context": s, "RAM copy out+in (s)": min(ram[name]),
                       "disk out+in (s)": min(disk[name])} for name in VARIANTS]
             ram_samples |= {(name, s): ram[name] for name in VARIANTS}

@@ -96,7 +96,7 @@
 # can come out either way. C5 is measured on this machine with two processes and gloo, with an interval over
 # interleaved timing rounds.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
 profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: finer token grid, more sensitivity cases, larger and longer gloo runs. one of: quick, full
 seed: int = 0  # master random seed (the gloo part's weights and activations). range: 0..2**31-1
@@ -707,12 +707,13 @@ sens_summary.style.format("{:.3f}")
 # while A's next matmul runs; **compute only**; **communication only**. The hidden fraction
 # $(t_\text{seq} - t_\text{overlap}) / \min(t_\text{compute}, t_\text{comm})$ is 1 if the shorter part
 # vanished behind the longer and 0 if nothing was hidden. Each process computes on one thread; gloo's
-# transfers run on threads of their own — on the same two cores. These rows are wall-clock timings on a
-# shared machine.
+# transfers run on threads of their own — on the same two cores. These rows are wall-clock timings; the timed
+# rounds run with the machine to themselves (`lib.runinfo.quiet`: every other notebook of the build is paused).
 
 # %%
 load_before = os.getloadavg()[0]
-gloo = measure_overlap(tokens=gloo_tokens, hidden=gloo_hidden, layers=4, repeats=gloo_repeats, seed=seed)
+with lib.runinfo.quiet():  # the timed rounds, with every other notebook of the build paused
+    gloo = measure_overlap(tokens=gloo_tokens, hidden=gloo_hidden, layers=4, repeats=gloo_repeats, seed=seed)
 load_after = os.getloadavg()[0]
 assert gloo["same_result"], "the split chain must compute the same numbers as the sequential one"
 med = gloo["median"]
@@ -753,8 +754,11 @@ if device == "cuda":
     import torch
 
     llama_gemms = layer_gemms(llama, 8)
-    gemm_us = {(name, m): 1e6 * time_matmul(m, nn, k, device="cuda", dtype=torch.bfloat16, seed=seed)
-               for name, (nn, k) in llama_gemms.items() for m in GPU_TOKENS}
+    with lib.runinfo.quiet():  # both timing passes, with the machine to themselves
+        gemm_us = {(name, m): 1e6 * time_matmul(m, nn, k, device="cuda", dtype=torch.bfloat16, seed=seed)
+                   for name, (nn, k) in llama_gemms.items() for m in GPU_TOKENS}
+        again = {(name, m): 1e6 * time_matmul(m, nn, k, device="cuda", dtype=torch.bfloat16, seed=seed + 1)
+                 for name, (nn, k) in llama_gemms.items() for m in [512, 1024, 2048, 8192]}
 
     def layer_gemm_us(parts, timer):
         return sum(timer(name, m) for name in llama_gemms for m in parts)
@@ -776,8 +780,6 @@ if device == "cuda":
                     f"{source}: best split / whole": best / whole}
         penalty_rows.append(row)
     penalty = pd.DataFrame(penalty_rows).set_index("tokens")
-    again = {(name, m): 1e6 * time_matmul(m, nn, k, device="cuda", dtype=torch.bfloat16, seed=seed + 1)
-             for name, (nn, k) in llama_gemms.items() for m in [512, 1024, 2048, 8192]}
     same = {n: layer_gemm_us([n], lambda name, m: again[name, m]) / layer_gemm_us([n], measured)
             for n in [512, 1024, 2048, 8192]}
     c2_gpu_f = {"equal-split penalty, max over 512-2,048 tokens": max(same[n] for n in [512, 1024, 2048]),
@@ -917,8 +919,8 @@ glue("n_rounds", gloo_repeats, display=False)
 # more runnable threads gets a larger share of a busy CPU, and an idle machine with as many threads as cores
 # leaves the transfers no core of their own. Communication that needs the compute resources cannot hide behind
 # computation that uses all of them, which is why the paper builds a kernel that needs only a few SMs. Read C5's
-# verdict as a property of this run and machine, not of the method; the page keeps the notebook's *run-alone*
-# tag for that reason (a neighbour changes what is measured, not only its noise).
+# verdict as a property of this run and machine, not of the method; the timed rounds run with the machine to
+# themselves (`lib.runinfo.quiet`) for that reason (a neighbour changes what is measured, not only its noise).
 
 # %% [markdown]
 # ## Exercises
