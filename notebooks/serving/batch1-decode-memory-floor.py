@@ -88,7 +88,6 @@ gpu_context: int = 2048  # context of the GPU cell (Qwen-2.5-7B shapes, bf16, st
 gpu_sessions: int = 5  # fresh CUDA-graph captures ("sessions") of the GPU cell, each 20 warm-up + 200 timed steps per variant. range: 2..30
 
 # %%
-import math
 import time
 from contextlib import contextmanager
 
@@ -250,20 +249,12 @@ def label(d_model: int, n_layers: int) -> str:
     return f"d={d_model}, L={n_layers}"
 
 
-_quiet_ended = [-math.inf]  # when the last quiet phase ended (time.monotonic)
-
-
 @contextmanager
 def quiet_phase(n_torch_threads: Optional[int] = None):
-    """`lib.runinfo.quiet()` (the machine to ourselves; torch on ``n_torch_threads`` threads inside if given, else
-    every core), entered at least 1 s after the previous quiet phase ended: repro's scheduler polls every 0.1 s,
-    and a request that comes before it has seen the previous phase end is taken for that phase, never granted."""
-    time.sleep(max(0.0, _quiet_ended[0] + 1.0 - time.monotonic()))
-    try:
-        with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
-            yield
-    finally:
-        _quiet_ended[0] = time.monotonic()
+    """`lib.runinfo.quiet()`: the machine to ourselves, with torch on ``n_torch_threads`` threads inside if given
+    (else every core)."""
+    with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
+        yield
 
 
 with quiet_phase(n_threads):  # machine to ourselves, our thread count

@@ -467,20 +467,12 @@ def best_seconds(fn, clock=CLOCK):
     return clock() - start
 
 
-_quiet_ended = [-math.inf]  # when the last quiet phase ended (time.monotonic)
-
-
 @contextmanager
 def quiet_phase(n_torch_threads: Optional[int] = None):
-    """`lib.runinfo.quiet()` (the machine to ourselves; torch on ``n_torch_threads`` threads inside if given, else
-    every core), entered at least 1 s after the previous quiet phase ended: repro's scheduler polls every 0.1 s,
-    and a request that comes before it has seen the previous phase end is taken for that phase, never granted."""
-    time.sleep(max(0.0, _quiet_ended[0] + 1.0 - time.monotonic()))
-    try:
-        with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
-            yield
-    finally:
-        _quiet_ended[0] = time.monotonic()
+    """`lib.runinfo.quiet()`: the machine to ourselves, with torch on ``n_torch_threads`` threads inside if given
+    (else every core)."""
+    with lib.runinfo.quiet(), lib.runinfo.threads(n_torch_threads or torch.get_num_threads()):
+        yield
 
 # %% [markdown]
 # ### B1. Prefill time against prompt length
