@@ -9,7 +9,9 @@ Each build runs in its own scratch folder, so the user's ``_build`` cache is nev
    pages Sphinx re-read in each;
 4. one notebook changed (its cache entry dropped, so it reruns and its page and the scoreboard change):
    the warm ``repro book`` and the pages it re-read;
-5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner;
+5. the fixed cost of a notebook: six notebooks that each wait 2 s run cold in one build (``--jobs 1``), less
+   the waits, against jupyter-book building the same six with execution forced less the same build with
+   execution off, less the waits (``repro bench --overhead`` runs this alone);
 6. ``repro sweep``'s speed-up: a grid of 4 equal CPU-bound points on 2 Dask workers against one worker
    (``repro bench --sweep`` runs this alone, in about a minute).
 """
@@ -214,19 +216,59 @@ def drop_fastest_entry(build: Path) -> str:
     return entry.parent.name
 
 
-def per_notebook_overhead(scratch: Path, repeats: int = 3) -> float:
-    """Median seconds to run a one-empty-cell notebook cold: kernel start, papermill, caching."""
-    times = []
-    for i in range(repeats):
-        path = scratch / "probe" / "bench" / f"probe{i}.py"
+#: What a probe notebook does: wait this long (a notebook's own work, which takes no core), so that what a
+#: build adds per notebook is measured as a build of real notebooks pays it.
+PROBE_WORK_S = 2.0
+PROBE = TRIVIAL + f"""
+# %%
+import time
+
+time.sleep({PROBE_WORK_S})
+"""
+
+
+def _probes(folder: Path, k: int) -> list[Path]:
+    paths = []
+    for i in range(k):
+        path = folder / f"probe{i}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TRIVIAL.format(i=i))
-        job = Job(Notebook(path), {}, "quick", scratch / "_build")
-        (outcome,) = execute([job], echo=lambda *_: None)
-        if outcome.status != "ok":
-            raise RuntimeError(f"overhead probe failed: {outcome.error}")
-        times.append(outcome.seconds)
-    return statistics.median(times)
+        path.write_text(PROBE.format(i=i))
+        paths.append(path)
+    return paths
+
+
+def per_notebook_overhead(scratch: Path, k: int = 6) -> float:
+    """Seconds a build adds per notebook (the worker, papermill, the kernel's start, caching): ``k`` notebooks
+    that each wait PROBE_WORK_S run cold in one build with one job; the time per notebook less the wait."""
+    jobs = [Job(Notebook(p), {}, "quick", scratch / "_build") for p in _probes(scratch / "probe" / "bench", k)]
+    t0 = time.monotonic()
+    outcomes = execute(jobs, n_jobs=1, echo=lambda *_: None)
+    seconds = time.monotonic() - t0
+    failed = [o.error for o in outcomes if o.status != "ok"]
+    if failed:
+        raise RuntimeError(f"overhead probe failed: {failed[0]}")
+    return seconds / k - PROBE_WORK_S
+
+
+def jupyter_book_overhead(scratch: Path, k: int = 6) -> float:
+    """The same for jupyter-book: a site of the same ``k`` notebooks built with execution forced, less the same
+    build with execution off, per notebook, less the wait."""
+    def build(execute_mode: str) -> float:
+        site = scratch / execute_mode
+        _probes(site / "probes", k)
+        (site / "intro.md").write_text("# Probe\n")
+        (site / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n"
+                                       + "".join(f"- file: probes/probe{i}\n" for i in range(k)))
+        (site / "_config.yml").write_text(yaml.safe_dump({
+            "title": "probe", "execute": {"execute_notebooks": execute_mode, "timeout": 600},
+            "sphinx": {"config": {"nb_custom_formats": {".py": ["jupytext.reads", {"fmt": "py:percent"}]}}}}))
+        secs, code, _ = timed([str(Path(sys.executable).with_name("jupyter-book")), "build", str(site),
+                               "--path-output", str(site)])
+        if code:
+            raise RuntimeError(f"jupyter-book probe build failed ({execute_mode})")
+        return secs
+
+    return (build("force") - build("off")) / k - PROBE_WORK_S
 
 
 def warm_rows(warm: Path, row):
@@ -253,6 +295,9 @@ def report(rows) -> int:
     ratios = [("cold --jobs 2 against jupyter-book's serial execution", "cold jupyter-book build, execute_notebooks: force",
                "cold repro book --jobs 2", "x faster"),
               ("cold --jobs 2 against --jobs 1", "cold repro book --jobs 1", "cold repro book --jobs 2", "x faster"),
+              ("repro's fixed overhead per notebook against jupyter-book's",
+               "fixed overhead per notebook: repro (6 notebooks, --jobs 1)",
+               "fixed overhead per notebook: jupyter-book (6 notebooks, executing less not)", "x the time"),
               ("sweep on 2 Dask workers against 1", "sweep of 4 equal points (6 s of CPU each), 1 Dask worker",
                "sweep of 4 equal points (6 s of CPU each), 2 Dask workers", "x faster"),
               ("warm repro book against jupyter-book's incremental build of the unchanged site",
@@ -263,7 +308,8 @@ def report(rows) -> int:
     return 0 if all(code == 0 for _, _, code, _ in rows) else 1
 
 
-def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = False) -> int:
+def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = False,
+         overhead_only: bool = False) -> int:
     """The whole benchmark (cold builds in scratch folders: about three cold builds of the book), or with
     ``warm_only`` the warm rows alone, on a scratch copy of ``build`` (which must hold a rendered book)."""
     n = len(discover())
@@ -277,6 +323,13 @@ def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = 
 
     with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
         tmp = Path(tmp)
+        if overhead_only:
+            echo(f"benchmarking the fixed cost of a notebook on {os.cpu_count()} cores")
+            rows.append(("fixed overhead per notebook: repro (6 notebooks, --jobs 1)",
+                         per_notebook_overhead(tmp / "overhead"), 0, ""))
+            rows.append(("fixed overhead per notebook: jupyter-book (6 notebooks, executing less not)",
+                         jupyter_book_overhead(tmp / "jb-overhead"), 0, ""))
+            return report(rows)
         if sweep_only:
             echo(f"benchmarking repro sweep on {os.cpu_count()} cores")
             rows += sweep_speedup(tmp / "sweep")
@@ -300,6 +353,9 @@ def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = 
             echo("  " + line)
         row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
         warm_rows(tmp / "jobs1" / "_build", row)
-        rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))
+        rows.append(("fixed overhead per notebook: repro (6 notebooks, --jobs 1)",
+                     per_notebook_overhead(tmp / "overhead"), 0, ""))
+        rows.append(("fixed overhead per notebook: jupyter-book (6 notebooks, executing less not)",
+                     jupyter_book_overhead(tmp / "jb-overhead"), 0, ""))
         rows += sweep_speedup(tmp / "sweep")
     return report(rows)

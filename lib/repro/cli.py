@@ -6,7 +6,7 @@
     repro runs SLUG                                             (its cached runs: parameters, date, verdicts)
     repro clean [--dry-run]                                     (cache entries the current sources cannot use)
     repro book [--profile quick|full] [--jobs N]
-    repro bench [--warm | --sweep]
+    repro bench [--warm | --sweep | --overhead]
     repro sweep SLUG [NAME] [-p name=v1,v2|a..b ...] [--zip] [--workers N] [--scheduler ADDRESS] [--save]
     repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
     repro diff [SLUG|PART|all]         what moved against the snapshots (exit 1 when anything did)
@@ -216,7 +216,7 @@ def cmd_sweep(args) -> int:
 def cmd_bench(args) -> int:
     from lib.repro import bench
 
-    return bench.main(warm_only=args.warm, build=build_dir(), sweep_only=args.sweep)
+    return bench.main(warm_only=args.warm, build=build_dir(), sweep_only=args.sweep, overhead_only=args.overhead)
 
 
 def cmd_accept(args) -> int:
@@ -300,6 +300,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
     bench.add_argument("--sweep", action="store_true",
                        help="only repro sweep's speed-up: 4 equal points on 2 Dask workers against 1 (about a minute)")
+    bench.add_argument("--overhead", action="store_true",
+                       help="only the fixed cost per notebook, repro against jupyter-book (about a minute)")
     bench.set_defaults(func=cmd_bench)
     add_snapshot_commands(sub)
     for name, ep in registered_commands().items():

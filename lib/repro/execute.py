@@ -370,7 +370,7 @@ class Scheduler:
             while self.pending or self.running:
                 while self.may_start():
                     self.start_next()
-                time.sleep(0.1)
+                time.sleep(0.02)
                 for i, run in list(self.running.items()):
                     if run.proc.poll() is not None:
                         del self.running[i]
