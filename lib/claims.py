@@ -28,7 +28,8 @@ the same criterion. If that variant passes too, the criterion does not discrimin
 
 **Intervals.** A measurement may be an :class:`Estimate` (value and interval; :mod:`lib.stats` makes them).
 A criterion is met only when the whole interval meets it and failed only when the whole interval fails it;
-otherwise the verdict is "inconclusive at this scale".
+otherwise the verdict is "inconclusive at this scale" (or "partially reproduced" when a declared partial rule
+surely holds).
 
 Verdicts of claims: ``reproduced``; ``partially reproduced`` (the declared ``partial`` rule holds instead);
 ``not reproduced``; ``inconclusive at this scale``; ``not testable here`` (declared, with the reason).
@@ -135,6 +136,10 @@ class Criterion:
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def band(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        """The values that meet the criterion, as [low, high] (infinite ends where open), for plots."""
+        raise NotImplementedError
+
     def judge(self, x) -> bool | None:
         """True when met (by the whole interval), False when failed (by the whole interval), None between."""
         if isinstance(x, bool):
@@ -168,6 +173,8 @@ class Between(Criterion):
 
     def describe(self):
         return f"in [{format_bound(self.lo)}, {format_bound(self.hi)}]"
+    def band(self):
+        return (float(self.lo), float(self.hi))
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,8 @@ class AtMost(Criterion):
 
     def describe(self):
         return f"≤ {format_bound(self.bound)}"
+    def band(self):
+        return (-math.inf, float(self.bound))
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,8 @@ class AtLeast(Criterion):
 
     def describe(self):
         return f"≥ {format_bound(self.bound)}"
+    def band(self):
+        return (float(self.bound), math.inf)
 
 
 @dataclass(frozen=True)
@@ -213,6 +224,8 @@ class Below(Criterion):
 
     def describe(self):
         return f"< {format_bound(self.bound)}"
+    def band(self):
+        return (-math.inf, float(self.bound))
 
 
 @dataclass(frozen=True)
@@ -228,6 +241,8 @@ class Above(Criterion):
 
     def describe(self):
         return f"> {format_bound(self.bound)}"
+    def band(self):
+        return (float(self.bound), math.inf)
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,9 @@ class Near(Criterion):
             return f"{format_bound(self.target)} ± {format_bound(100 * self.tol)}%"
         return f"{format_bound(self.target)} ± {format_bound(self.tol)}"
 
+    def band(self):
+        return self._range().band()
+
 
 @dataclass(frozen=True)
 class IsTrue(Criterion):
@@ -265,6 +283,8 @@ class IsTrue(Criterion):
 
     def describe(self):
         return "yes"
+    def band(self):
+        return (1.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------------ rows
@@ -335,6 +355,7 @@ class Verdict:
     kind: str = ""
     expected: str | None = None
     revised: str = ""
+    bands: dict = field(default_factory=dict)  # measurement -> [low, high] that meets the criterion
 
     @property
     def as_expected(self) -> bool | None:
@@ -360,6 +381,11 @@ def _measured(values: dict, prefix: str = "") -> dict:
         else:
             out[prefix + k] = bool(v) if isinstance(v, bool) else float(v)
     return out
+
+
+def _bands(criteria: dict) -> dict:
+    """Criterion bands as JSON-safe lists (None for an open end)."""
+    return {k: [None if math.isinf(x) else x for x in c.band()] for k, c in criteria.items()}
 
 
 def _methods(values: dict) -> str:
@@ -392,7 +418,7 @@ class Claims:
         ``criterion`` is a Criterion, or a dict name -> Criterion when the claim is judged on several numbers;
         ``partial`` is None, such a dict judged the same way, or ``"any"`` (partially reproduced when some but
         not all criteria hold). ``evidence`` is MEASURED, MODEL or ARITHMETIC; a MEASURED claim names its
-        ``falsifier`` (a broken or baseline variant the notebook also runs). ``timed=True`` marks wall-clock
+        ``falsifier`` (a broken or baseline variant the notebook also runs), and any other claim may. ``timed=True`` marks wall-clock
         values (nbval masks their value and verdict). ``revised`` says why, and from what, a criterion was
         changed after a result had been seen. ``not_testable`` gives the reason a claim cannot be tested here
         (then no criterion or evidence)."""
@@ -449,18 +475,19 @@ class Claims:
             outcome = {True: PASSES, False: FAILS, None: INCONCLUSIVE}[_outcome(_tri(values, d.criterion))]
             return self._add(Verdict(id, d.text, "", _ours_text(values, id, d.unit, d.digits), d.criterion_text(),
                                      outcome, note, d.timed, _measured(values), CONTROL, kind=d.kind,
-                                     expected=CONTROL_KINDS[d.kind], revised=d.revised))
+                                     expected=CONTROL_KINDS[d.kind], revised=d.revised,
+                                     bands=_bands(d.criterion)))
         verdict, falsifier_row = self._verdict(d, values), None
-        if d.evidence == MEASURED:
+        if d.falsifier:
             if falsifier is None:
-                raise ValueError(f"{id}: a measured claim is judged with falsifier=<the measurement of its "
-                                 f"broken variant: {d.falsifier}>")
+                raise ValueError(f"{id}: it declares a falsifier; judge it with falsifier=<the measurement of "
+                                 f"its broken variant: {d.falsifier}>")
             verdict, note, falsifier_row = self._with_falsifier(d, verdict, note, _as_dict(falsifier, id))
         elif falsifier is not None:
-            raise ValueError(f"{id}: only a measured claim takes a falsifier")
+            raise ValueError(f"{id}: declare its falsifier='...' (what the broken variant is) before passing one")
         row = self._add(Verdict(id, d.text, d.paper, _ours_text(values, id, d.unit, d.digits), d.criterion_text(),
                                 verdict, note, d.timed, _measured(values), CLAIM, evidence=d.evidence,
-                                revised=d.revised))
+                                revised=d.revised, bands=_bands(d.criterion)))
         if falsifier_row is not None:
             self._add(falsifier_row)
         return row
@@ -490,7 +517,11 @@ class Claims:
         full = _outcome(_tri(values, d.criterion))
         if full is True:
             return REPRODUCED
-        if full is None:
+        if full is None:  # the whole claim is undecided; a partial rule that surely holds is still worth saying
+            if isinstance(d.partial, dict) and _outcome(_tri(values, d.partial)) is True:
+                return PARTIAL
+            if d.partial == "any" and any(s is True for s in _tri(values, d.criterion).values()):
+                return PARTIAL
             return INCONCLUSIVE
         if d.partial is None:
             return NOT_REPRODUCED
@@ -565,7 +596,10 @@ class Claims:
         for v in self.claims():
             mark = " (revised)" if v.revised else ""
             rows.append(f"| {v.id}{mark} | {_cell(v.claim)} | {_cell(v.paper)} | {_ours_cell(v)} | {_badge(v)} |")
-            if v.note:
+            if v.timed:  # its note may depend on the timing (a falsifier that passed): always there, masked by nbval
+                note = "; ".join(x for x in ("a wall-clock measurement: it varies from run to run", v.note) if x)
+                notes.append(f'- **{v.id}**: <span class="timed-note">{_cell(note)}</span>')
+            elif v.note:
                 notes.append(f"- **{v.id}**: {_cell(v.note)}")
         tally = ", ".join(f"{n} {k}" for k, n in self.counts().items() if n)
         out = "\n".join(rows) + ("\n\n" + "\n".join(notes) if notes else "")
@@ -582,7 +616,7 @@ class Claims:
                 "claims": [{"id": v.id, "claim": v.claim, "paper": v.paper, "ours": v.ours,
                             "criterion": v.criterion, "verdict": v.verdict, "note": v.note, "timed": v.timed,
                             "measured": v.measured, "role": v.role, "evidence": v.evidence, "kind": v.kind,
-                            "revised": v.revised} for v in self.verdicts]}
+                            "revised": v.revised, "bands": v.bands} for v in self.verdicts]}
 
     def save(self, path: str | os.PathLike | None = None) -> Path | None:
         """Write the results JSON atomically to ``path`` (default: where ``repro`` asked, else nowhere)."""

@@ -91,6 +91,37 @@ def threads(n: int):
         torch.set_num_threads(old)
 
 
+#: Environment variable through which ``repro`` tells a kernel where to ask for a quiet machine.
+QUIET_ENV = "REPRO_QUIET_DIR"
+
+
+@contextmanager
+def quiet(n_threads: int | None = None, wait_s: float = 900.0):
+    """Run the block with the machine to itself: timings made inside it see no neighbour.
+
+    Under ``repro``, the kernel asks the scheduler (a request file in ``$REPRO_QUIET_DIR``); the scheduler
+    pauses every other running notebook (SIGSTOP to their kernels), starts no new one, and grants the request;
+    the others resume when the block ends. Inside, torch and BLAS may use ``n_threads`` (default: every core)
+    instead of this kernel's share. Outside ``repro``, or when no grant comes within ``wait_s``, the block
+    simply runs. Keep it to the timed part: everything else runs beside the other notebooks."""
+    folder = os.environ.get(QUIET_ENV)
+    request = Path(folder) / f"{os.getpid()}.request" if folder else None
+    if request is not None:
+        request.write_text(str(os.getpid()))
+        granted, deadline = request.with_suffix(".granted"), time.monotonic() + wait_s
+        while not granted.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(n_threads or os.cpu_count()), threads(n_threads or os.cpu_count()):
+            yield
+    finally:
+        if request is not None:
+            request.with_suffix(".granted").unlink(missing_ok=True)
+            request.unlink(missing_ok=True)
+
+
 def cpu_model() -> str:
     """The CPU's model name, from /proc/cpuinfo where there is one."""
     try:

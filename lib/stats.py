@@ -4,6 +4,8 @@ Which one to use:
 
 * a number measured once per seed (or per independent repeat): :func:`over_seeds` (Student t interval);
 * a mean over items of one evaluation set (problems, prompts, samples): :func:`bootstrap` (scipy's BCa);
+* any statistic of several arrays resampled together (a correlation, a ratio of means over the same items):
+  :func:`paired_bootstrap`;
 * a proportion (accuracy on n problems): :func:`proportion` (Wilson score interval);
 * A against B on the same seeds or items: :func:`paired_difference` (t interval of the differences);
 * a speed ratio from interleaved A/B timing rounds: :func:`ratio` (t interval of the log ratios, so that
@@ -31,11 +33,12 @@ def _t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def over_seeds(values, confidence: float = CONFIDENCE) -> Estimate:
-    """Mean of one measurement repeated over seeds, with its t interval."""
+def over_seeds(values, confidence: float = CONFIDENCE, what: str = "seeds") -> Estimate:
+    """Mean of one measurement repeated over seeds (or other independent repeats: ``what`` names them),
+    with its t interval."""
     x = np.asarray(values, dtype=float)
     mean, lo, hi = _t_interval(x, confidence)
-    return Estimate(mean, lo, hi, f"{confidence:.0%} t-interval over {len(x)} seeds")
+    return Estimate(mean, lo, hi, f"{confidence:.0%} t-interval over {len(x)} {what}")
 
 
 def bootstrap(values, statistic=np.mean, confidence: float = CONFIDENCE, n_resamples: int = 2000,
@@ -51,6 +54,24 @@ def bootstrap(values, statistic=np.mean, confidence: float = CONFIDENCE, n_resam
                           method="BCa", rng=np.random.default_rng(seed))
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
     return Estimate(value, min(lo, value), max(hi, value), f"{confidence:.0%} bootstrap over {len(x)} {what}")
+
+
+def paired_bootstrap(arrays, statistic, confidence: float = CONFIDENCE, n_resamples: int = 2000, seed: int = 0,
+                     what: str = "items") -> Estimate:
+    """``statistic(*arrays)`` with a percentile bootstrap interval, resampling the items of all arrays together
+    (item i of every array stays paired), for example a correlation over groups or a ratio of two means."""
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    n = len(arrays[0])
+    if n < 2 or any(len(a) != n for a in arrays):
+        raise ValueError("paired_bootstrap needs arrays of one length, at least 2")
+    value = float(statistic(*arrays))
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+    stats_ = np.array([statistic(*(a[i] for a in arrays)) for i in idx], dtype=float)
+    stats_ = stats_[np.isfinite(stats_)]
+    tail = 100 * (1 - confidence) / 2
+    lo, hi = (np.percentile(stats_, [tail, 100 - tail]) if len(stats_) else (math.nan, math.nan))
+    return Estimate(value, min(float(lo), value), max(float(hi), value),
+                    f"{confidence:.0%} paired bootstrap over {n} {what}")
 
 
 def proportion(successes: int, n: int, confidence: float = CONFIDENCE) -> Estimate:

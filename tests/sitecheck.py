@@ -102,6 +102,41 @@ def broken_internal_link(root: Path, base: str, href: str) -> str | None:
     return None
 
 
+#: Widths at which no table or verdict badge may overflow its column: a laptop and a phone.
+WIDTHS = (1280, 390)
+
+OVERFLOW_JS = """() => {
+  const out = [];
+  const col = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const right = col.getBoundingClientRect().right + 1;
+  const scrolls = (el) => {  // inside a horizontally scrolling box that itself fits the column
+    for (let a = el.parentElement; a && a !== col; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if ((o === 'auto' || o === 'scroll') && a.getBoundingClientRect().right <= right) return true;
+    }
+    return false;
+  };
+  for (const t of col.querySelectorAll('table')) {
+    const r = t.getBoundingClientRect();
+    const mustFit = t.querySelector('.verdict') !== null;  // verdict and scoreboard tables wrap, never scroll
+    if (r.width > 0 && r.right > right && (mustFit || !scrolls(t)))
+      out.push(`table overflows its column by ${Math.round(r.right - right)} px: ${t.innerText.slice(0, 50).replace(/\\s+/g, ' ')}`);
+  }
+  for (const b of col.querySelectorAll('.verdict')) {
+    const r = b.getBoundingClientRect();
+    const box = (b.closest('td, th, p, li') || col).getBoundingClientRect();
+    if (r.width > 0 && (r.right > box.right + 1 || r.right > right))
+      out.push(`badge overflows its cell: ${b.innerText}`);
+  }
+  return out;
+}"""
+
+
+def overflow_problems(page, width: int) -> list[str]:
+    """Tables and badges wider than the article column (or badges than their cell) at this width."""
+    return [f"at {width} px: {p}" for p in page.evaluate(OVERFLOW_JS)]
+
+
 def check_site(root: Path, screenshots: dict[str, Path] | None = None,
                pages: list[Path] | None = None) -> list[PageReport]:
     """Open every page of the site under ``root``; one report per page (problems empty when it is fine).
@@ -116,7 +151,8 @@ def check_site(root: Path, screenshots: dict[str, Path] | None = None,
     reports = []
     with serve(root) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+        narrow = browser.new_context(viewport={"width": WIDTHS[1], "height": 800})
         for page_path in pages or html_pages(root):
             rel = page_path.relative_to(root).as_posix()
             report = PageReport(rel)
@@ -137,6 +173,11 @@ def check_site(root: Path, screenshots: dict[str, Path] | None = None,
                 report.problems.append(f"raw TeX in the page text: ...{context_text}...")
             report.problems += sorted({why for href in state["links"]
                                        if (why := broken_internal_link(root, base, href))})
+            report.problems += overflow_problems(page, WIDTHS[0])
+            small = narrow.new_page()
+            small.goto(base + rel, wait_until="load")
+            report.problems += overflow_problems(small, WIDTHS[1])
+            small.close()
             if rel in screenshots:
                 screenshots[rel].parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshots[rel]), full_page=True)

@@ -97,3 +97,23 @@ def test_deleting_a_figure_or_breaking_a_link_in_the_book_fails(site, tmp_path):
     assert any("image did not load" in p and figure.rsplit("/", 1)[1] in p
                for p in reports[paper.relative_to(copy).as_posix()])
     assert any("missing file" in p and "rerun-typo.html" in p for p in reports["book/intro.html"])
+
+
+@needs_chromium
+def test_the_checker_catches_a_table_or_badge_wider_than_its_column(tmp_path):
+    """At both widths: a verdict table that cannot wrap and a badge that cannot break overflow and are
+    reported; a wide data table inside a scrolling box that fits is not."""
+    long = "a-very-long-unbreakable-criterion-text-" * 6
+    (tmp_path / "page.html").write_text(
+        '<html><body><article class="bd-article" style="width: 300px">'
+        f'<table><tr><td style="white-space: nowrap">{long}</td><td><span class="verdict">reproduced</span></td>'
+        '</tr></table>'
+        '<p style="width: 60px"><span class="verdict" style="display: inline-block; white-space: nowrap">'
+        'partially reproduced · measured</span></p>'
+        f'<div style="overflow-x: auto"><table class="dataframe"><tr><td style="white-space: nowrap">{long}</td>'
+        '</tr></table></div></article></body></html>')
+    problems = "\n".join(sitecheck.check_site(tmp_path)[0].problems)
+    for width in sitecheck.WIDTHS:
+        assert f"at {width} px: table overflows its column" in problems, problems
+        assert f"at {width} px: badge overflows its cell: partially reproduced" in problems, problems
+    assert problems.count("table overflows") == len(sitecheck.WIDTHS), "the scrolling data table is fine"

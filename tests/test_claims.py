@@ -81,8 +81,10 @@ def test_an_interval_across_the_bound_is_inconclusive():
     c = Claims("t")
     for k in "abcd":
         _model(c, k, AtLeast(1.5), partial=AtLeast(1.2))
+    _model(c, "e", AtLeast(1.5))
     assert c.measure("a", Estimate(1.6, 1.55, 1.7)).verdict == REPRODUCED
-    assert c.measure("b", Estimate(1.6, 1.4, 1.7)).verdict == INCONCLUSIVE
+    assert c.measure("b", Estimate(1.6, 1.4, 1.7)).verdict == PARTIAL  # at least the partial rule surely holds
+    assert c.measure("e", Estimate(1.6, 1.4, 1.7)).verdict == INCONCLUSIVE
     assert c.measure("c", Estimate(1.3, 1.25, 1.45)).verdict == PARTIAL
     assert c.measure("d", Estimate(1.2, 1.0, 1.3)).verdict == INCONCLUSIVE
     assert "1.60 [1.40, 1.70]" in c.markdown()
@@ -104,6 +106,12 @@ def test_a_measured_claim_needs_a_falsifier_that_fails():
     assert rows["a-F"].kind == FALSIFIER and rows["a-F"].verdict == FAILS and rows["a-F"].as_expected
     assert rows["b-F"].verdict == PASSES and rows["b-F"].as_expected is False
     assert c.counts()[REPRODUCED] == 1 and len(c.claims()) == 3
+    c2 = Claims("t")  # a model claim may declare a falsifier too, and is then judged with it
+    c2.claim("m", "x", paper="p", criterion=AtMost(1), evidence=MODEL, falsifier="the model without its key term")
+    c2.claim("n", "x", paper="p", criterion=AtMost(1), evidence=MODEL)
+    assert c2.measure("m", 0.5, falsifier=0.7).verdict == INCONCLUSIVE
+    with pytest.raises(ValueError, match="declare its falsifier"):
+        c2.measure("n", 0.5, falsifier=2.0)
 
 
 def test_controls_are_shown_apart_and_never_counted():
@@ -195,3 +203,20 @@ def test_results_json_written_atomically_where_repro_asks(tmp_path, monkeypatch)
     assert [p.name for p in target.parent.iterdir()] == ["results.json"]
     monkeypatch.delenv("REPRO_RESULTS_FILE")
     assert _sample().save() is None
+
+
+@pytest.mark.parametrize("crit", [Between(1, 2), AtMost(3), AtLeast(3), Below(3), Above(3), Near(10, 0.5),
+                                  Near(10, 0.1, rel=True)])
+def test_band_is_where_the_criterion_holds(crit):
+    """The band drawn in sweep figures: points inside it (away from strict ends) meet the criterion."""
+    lo, hi = crit.band()
+    for x in (lo + 1e-9 if math.isfinite(lo) else -1e6, hi - 1e-9 if math.isfinite(hi) else 1e6):
+        assert crit(x)
+    for x in (lo - 1e-6, hi + 1e-6):
+        if math.isfinite(x):
+            assert not crit(x)
+
+
+def test_results_json_carries_criterion_bands():
+    rows = {r["id"]: r for r in _sample().to_json()["claims"]}
+    assert rows["C1"]["bands"] == {"C1": [0.972, 0.974]} and rows["C2"]["bands"] == {"C2": [1.5, None]}

@@ -126,7 +126,7 @@ def test_a_changed_constant_fails_the_tests_until_accepted_and_the_page_says_so(
     assert gate(project).returncode == 0
 
     nb = project / "notebooks" / "demo" / "alpha.py"
-    nb.write_text(nb.read_text().replace("reproduced=AtLeast(0.9)", "reproduced=AtLeast(0.99)"))
+    nb.write_text(nb.read_text().replace("criterion=AtLeast(0.9)", "criterion=AtLeast(0.99)"))
     assert repro(project, "book").returncode == 0
     page = project / "_build" / "html" / "notebooks" / "demo" / "alpha.html"
     assert WARNING in page.read_text() and "C2 verdict: reproduced → not reproduced" in page.read_text()

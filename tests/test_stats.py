@@ -42,3 +42,15 @@ def test_bootstrap_covers_the_mean_about_95_percent_of_the_time():
     assert 0.88 <= hits / 200 <= 0.99
     flat = stats.bootstrap([1.0, 1.0, 1.0])
     assert (flat.lo, flat.value, flat.hi) == (1.0, 1.0, 1.0)
+
+
+def test_paired_bootstrap_keeps_pairs_and_covers_the_truth():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    y = x + 0.5 * rng.normal(size=60)  # correlated pairs: r about 0.89
+    e = stats.paired_bootstrap([x, y], lambda a, b: np.corrcoef(a, b)[0, 1], n_resamples=1000)
+    assert math.isclose(e.value, np.corrcoef(x, y)[0, 1]) and 0.8 < e.lo < e.value < e.hi < 0.97
+    shuffled = stats.paired_bootstrap([x, rng.permutation(y)], lambda a, b: np.corrcoef(a, b)[0, 1])
+    assert shuffled.lo < 0.3, "pairs broken: no correlation left"
+    with pytest.raises(ValueError):
+        stats.paired_bootstrap([x, y[:5]], np.mean)

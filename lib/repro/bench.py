@@ -9,7 +9,9 @@ Each build runs in its own scratch folder, so the user's ``_build`` cache is nev
    pages Sphinx re-read in each;
 4. one notebook changed (its cache entry dropped, so it reruns and its page and the scoreboard change):
    the warm ``repro book`` and the pages it re-read;
-5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner.
+5. the fixed cost of one notebook: a notebook with one empty cell, run cold through the runner;
+6. ``repro sweep``'s speed-up: a grid of 4 equal CPU-bound points on 2 Dask workers against one worker
+   (``repro bench --sweep`` runs this alone, in about a minute).
 """
 from __future__ import annotations
 
@@ -39,6 +41,124 @@ profile = "quick"  # quick or full. one of: quick, full
 # %%
 pass
 '''
+
+
+SWEEP_PROBE = '''# %% [markdown]
+# # Sweep probe
+
+# %% tags=["parameters"]
+profile = "quick"  # quick or full. one of: quick, full
+seed = 0  # which point of the grid. range: 0..1000
+work_s = 5.0  # seconds of CPU work. range: 0..600
+
+# %%
+import time
+
+end = time.process_time() + work_s
+while time.process_time() < end:
+    sum(range(10_000))
+'''
+
+
+def sweep_speedup(scratch: Path, points: int = 4, work_s: float = 6.0) -> list[tuple[str, float, int, str]]:
+    """A grid of ``points`` equal CPU-bound points, run cold on 1 Dask worker and on 2: the report's rows."""
+    from lib.repro import sweep
+
+    path = scratch / "probe" / "bench" / "sweep_probe.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SWEEP_PROBE)
+    nb = Notebook(path)
+    grid = sweep.points({"seed": [str(i) for i in range(points)], "work_s": [str(work_s)]})
+    rows = []
+    for workers in (1, 2):
+        build = scratch / f"sweep{workers}" / "_build"
+        jobs = sweep.plan_points(nb, grid, "quick", build)
+        t0 = time.monotonic()
+        out = sweep.run_grid(nb, jobs, grid, workers, None, progress=False)
+        failed = sum(r["status"] == "failed" for r in out)
+        rows.append((f"sweep of {points} equal points ({work_s:g} s of CPU each), {workers} Dask worker"
+                     f"{'s' * (workers > 1)}", time.monotonic() - t0, 1 if failed else 0, ""))
+    return rows
+
+
+# ------------------------------------------------------------------------ where a cold build's time goes
+def _t(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def breakdown(notebook: Path, outer_seconds: float) -> dict[str, float]:
+    """Where one run's time went, from papermill's per-cell times: the worker (Python, papermill, caching),
+    the kernel's start, the imports cell (the first code cell after the parameters), the work, the run block
+    (environment capture, the last cell), and writing the notebook after the last cell."""
+    nb = json.loads(notebook.read_text())
+    pm = nb["metadata"]["papermill"]
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and c["metadata"].get("papermill", {}).get("start_time")]
+    own = [c for c in cells if not {"parameters", "injected-parameters"} & set(c["metadata"].get("tags", []))]
+    dur = [c["metadata"]["papermill"]["duration"] or 0.0 for c in own]
+    start, end = _t(pm["start_time"]), _t(pm["end_time"])
+    return {"worker": max(outer_seconds - pm["duration"], 0.0),
+            "kernel start": _t(cells[0]["metadata"]["papermill"]["start_time"]) - start if cells else 0.0,
+            "imports": dur[0] if dur else 0.0,
+            "work": sum(dur[1:-1]),
+            "run block": dur[-1] if len(dur) > 1 else 0.0,
+            "writing": end - _t(own[-1]["metadata"]["papermill"]["end_time"]) if own else 0.0}
+
+
+def time_breakdown(build: Path) -> list[str]:
+    """A table of where each notebook's time went in a build (from its timeline), and the totals."""
+    try:
+        runs = json.loads((build / "timeline.json").read_text())["runs"]
+    except (OSError, ValueError, KeyError):
+        return []
+    rows = {}
+    for run in runs:
+        entries = sorted((build / "cache" / run["slug"]).glob("*/notebook.ipynb"), key=lambda p: p.stat().st_mtime)
+        if run["status"] == "ok" and entries:
+            rows[run["slug"]] = breakdown(entries[-1], run["seconds"])
+    if not rows:
+        return []
+    cols = list(next(iter(rows.values())))
+    width = max(map(len, rows))
+    lines = [f"{'notebook':<{width}}  " + "  ".join(f"{c:>12}" for c in cols)]
+    for slug, r in sorted(rows.items(), key=lambda kv: -sum(kv[1].values())):
+        lines.append(f"{slug:<{width}}  " + "  ".join(f"{r[c]:12.2f}" for c in cols))
+    totals = {c: sum(r[c] for r in rows.values()) for c in cols}
+    lines.append(f"{'total':<{width}}  " + "  ".join(f"{totals[c]:12.1f}" for c in cols))
+    fixed = sum(totals[c] for c in ("worker", "kernel start", "writing")) / len(rows)
+    lines.append(f"fixed cost per notebook (worker, kernel start, writing), mean: {fixed:.2f} s")
+    return lines
+
+
+def idle_and_gantt(build: Path, picture: Path) -> str:
+    """Idle core-seconds of a build (slots with nothing running while the runs lasted; a run-alone notebook
+    holds every slot) and a Gantt chart of which notebook ran on which slot."""
+    try:
+        data = json.loads((build / "timeline.json").read_text())
+    except (OSError, ValueError):
+        return "no timeline recorded"
+    runs, slots = data["runs"], data["jobs"]
+    span = max(r["start"] + r["seconds"] for r in runs) - min(r["start"] for r in runs)
+    busy = sum(r["seconds"] * (slots if r["alone"] else 1) for r in runs)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 1 + 0.5 * slots))
+    for r in runs:
+        for slot in (range(slots) if r["alone"] else [r["slot"]]):
+            ax.barh(slot, r["seconds"], left=r["start"], color="#D55E00" if r["alone"] else "#0072B2",
+                    edgecolor="white")
+        ax.text(r["start"] + 0.5, r["slot"], r["slug"][:14], va="center", fontsize=6, color="white")
+    ax.set(xlabel="seconds since the runs began", ylabel="slot", yticks=range(slots),
+           title=f"--jobs {slots}: {span:.0f} s, idle {slots * span - busy:.0f} core-seconds (orange: run alone)")
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(picture, dpi=110)
+    plt.close(fig)
+    return f"idle {slots * span - busy:.0f} of {slots * span:.0f} slot-seconds; timeline: {picture}"
 
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
@@ -133,6 +253,8 @@ def report(rows) -> int:
     ratios = [("cold --jobs 2 against jupyter-book's serial execution", "cold jupyter-book build, execute_notebooks: force",
                "cold repro book --jobs 2", "x faster"),
               ("cold --jobs 2 against --jobs 1", "cold repro book --jobs 1", "cold repro book --jobs 2", "x faster"),
+              ("sweep on 2 Dask workers against 1", "sweep of 4 equal points (6 s of CPU each), 1 Dask worker",
+               "sweep of 4 equal points (6 s of CPU each), 2 Dask workers", "x faster"),
               ("warm repro book against jupyter-book's incremental build of the unchanged site",
                "warm repro book, nothing changed", "jupyter-book build, unchanged staged site (incremental)", "x the time")]
     for label, a, b, unit in ratios:
@@ -141,7 +263,7 @@ def report(rows) -> int:
     return 0 if all(code == 0 for _, _, code, _ in rows) else 1
 
 
-def main(warm_only: bool = False, build: Path | None = None) -> int:
+def main(warm_only: bool = False, build: Path | None = None, sweep_only: bool = False) -> int:
     """The whole benchmark (cold builds in scratch folders: about three cold builds of the book), or with
     ``warm_only`` the warm rows alone, on a scratch copy of ``build`` (which must hold a rendered book)."""
     n = len(discover())
@@ -155,6 +277,10 @@ def main(warm_only: bool = False, build: Path | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
         tmp = Path(tmp)
+        if sweep_only:
+            echo(f"benchmarking repro sweep on {os.cpu_count()} cores")
+            rows += sweep_speedup(tmp / "sweep")
+            return report(rows)
         if warm_only:
             if build is None or not (build / "html" / "index.html").exists():
                 echo("repro bench --warm needs a rendered book: run `repro book` first", err=True)
@@ -164,9 +290,16 @@ def main(warm_only: bool = False, build: Path | None = None) -> int:
             warm_rows(tmp / "_build", row)
             return report(rows)
         echo(f"benchmarking on {os.cpu_count()} cores, {n} notebooks (quick profile); this takes a few minutes")
+        pictures = (build or ROOT / "_build") / "bench"
         for jobs in (2, 1):
-            row(f"cold repro book --jobs {jobs}", repro_book(tmp / f"jobs{jobs}" / "_build", jobs))
+            scratch = tmp / f"jobs{jobs}" / "_build"
+            row(f"cold repro book --jobs {jobs}", repro_book(scratch, jobs),
+                idle_and_gantt(scratch, pictures / f"timeline-jobs{jobs}.png"))
+        echo("\nwhere the time of the cold --jobs 1 build went (seconds):")
+        for line in time_breakdown(tmp / "jobs1" / "_build"):
+            echo("  " + line)
         row("cold jupyter-book build, execute_notebooks: force", jupyter_book_executing(tmp / "jb"))
         warm_rows(tmp / "jobs1" / "_build", row)
         rows.append(("fixed overhead per notebook (one empty cell, cold)", per_notebook_overhead(tmp / "overhead"), 0, ""))
+        rows += sweep_speedup(tmp / "sweep")
     return report(rows)

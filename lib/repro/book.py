@@ -137,6 +137,12 @@ def stage_notebooks(site: Path, outcomes: list[Outcome], profile: str) -> list[d
                                          [snapshots.change_line(c) for c in moved])
         if header or warning:
             executed = pages.with_header(executed, warning + header)
+        sections = []
+        for record, png in pages.saved_sweeps(nb, ROOT / "sweeps"):
+            image = f"{nb.slug}-sweep-{record['sweep']}.png"
+            write_if_changed(page.with_name(image), png.read_bytes())
+            sections.append(pages.sweep_markdown(nb, record, image, cache.key(nb, {}, "quick")))
+        executed = pages.with_sweeps(executed, sections)
         write_if_changed(page, nbformat.writes(executed).encode())
         card = {"n": meta["number"] if meta else "—", "title": meta["title"] if meta else nb.title(),
                 "part": nb.part, "docname": nb.docname, "counts": counts, "by_evidence": by_evidence,

@@ -6,7 +6,8 @@
     repro runs SLUG                                             (its cached runs: parameters, date, verdicts)
     repro clean [--dry-run]                                     (cache entries the current sources cannot use)
     repro book [--profile quick|full] [--jobs N]
-    repro bench [--warm]
+    repro bench [--warm | --sweep]
+    repro sweep SLUG [NAME] [-p name=v1,v2|a..b ...] [--zip] [--workers N] [--scheduler ADDRESS] [--save]
     repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
     repro diff [SLUG|PART|all]         what moved against the snapshots (exit 1 when anything did)
     repro drift --lock FILE [SLUG|PART|all] [--page]   rerun in an environment from another lockfile
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import signal
 import sys
@@ -193,16 +195,28 @@ def cmd_book(args) -> int:
     t0 = time.monotonic()
     echo(f"repro book: {len(jobs)} notebook(s), profile {profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
+    runs = execute.timeline(outcomes)
+    if runs:  # what ran where and when: repro bench draws it
+        (build / "timeline.json").write_text(json.dumps({"jobs": args.jobs, "runs": runs}, indent=1))
     code = report(outcomes, compare=False)
     rendered = book.render(build, outcomes, profile)
     echo(f"finished in {time.monotonic() - t0:.1f} s; site: {build / 'html' / 'index.html'}")
     return code or (FAILED if rendered else 0)
 
 
+def cmd_sweep(args) -> int:
+    from lib.repro import sweep
+
+    if args.workers < 1:
+        raise ReproError("--workers must be at least 1")
+    return sweep.sweep(args.slug, args.name, args.p or [], args.zip, args.profile, args.workers, args.scheduler,
+                       args.save, writable_build_dir())
+
+
 def cmd_bench(args) -> int:
     from lib.repro import bench
 
-    return bench.main(warm_only=args.warm, build=build_dir())
+    return bench.main(warm_only=args.warm, build=build_dir(), sweep_only=args.sweep)
 
 
 def cmd_accept(args) -> int:
@@ -269,9 +283,23 @@ def make_parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("book", help="run what is stale, generate the scoreboard, render the site")
     jobs_arg(bk)
     bk.set_defaults(func=cmd_book)
+    sw = sub.add_parser("sweep", help="one notebook over a grid of parameters, on a Dask cluster (cached points)")
+    sw.add_argument("slug", help="a notebook slug")
+    sw.add_argument("name", nargs="?", help="a sweep declared in the notebook's metadata (default: its first)")
+    sw.add_argument("-p", action="append", metavar="NAME=VALUES",
+                    help="an axis of the grid: v1,v2,... or a..b (integers) or a..b:step (repeatable)")
+    sw.add_argument("--zip", action="store_true", help="pair the lists (equal lengths) instead of crossing them")
+    sw.add_argument("--workers", type=int, default=2, help="local Dask worker processes, one thread each (default 2)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:port)")
+    sw.add_argument("--save", action="store_true", help="keep a declared sweep's table and figure in sweeps/ for "
+                    "the notebook's page")
+    profile_arg(sw)
+    sw.set_defaults(func=cmd_sweep)
     bench = sub.add_parser("bench", help="time cold/warm builds against jupyter-book's own execution")
     bench.add_argument("--warm", action="store_true",
                        help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
+    bench.add_argument("--sweep", action="store_true",
+                       help="only repro sweep's speed-up: 4 equal points on 2 Dask workers against 1 (about a minute)")
     bench.set_defaults(func=cmd_bench)
     add_snapshot_commands(sub)
     for name, ep in registered_commands().items():

@@ -61,6 +61,9 @@ class Outcome:
     seconds: float = 0.0
     error: str = ""
     entry: Path | None = None
+    slot: int | None = None  # which of the n_jobs slots ran it, and when (seconds since the runs began)
+    start: float = 0.0
+    threads: int = 0
 
 
 # ------------------------------------------------------------------------------------------ jobs
@@ -138,6 +141,8 @@ DISK_FULL = 4
 #: Where the worker has the kernel write its connection file (it holds the kernel's key): in the run folder,
 #: which goes when the run does, rather than in the system's temporary folder.
 CONNECTION_FILE = "kernel.json"
+#: Where a kernel asks for the machine to itself (``lib.runinfo.quiet``); the same name as there.
+QUIET_ENV = "REPRO_QUIET_DIR"
 #: Files of a run folder that are not part of the run: removed before it enters the cache.
 SCRATCH = ("spec.json", CONNECTION_FILE)
 
@@ -152,15 +157,17 @@ def thread_env(threads: int) -> dict:
     return env
 
 
-def start_worker(job: Job, tmp: Path, threads: int) -> subprocess.Popen:
+def start_worker(job: Job, tmp: Path, threads: int, quiet_dir: Path | None = None) -> subprocess.Popen:
     spec = {"path": str(job.nb.path), "params": job.all_params(), "out": str(tmp / cache.EXECUTED),
             "results": str(tmp / cache.RESULTS), "record": str(tmp / cache.RUN_RECORD), "parent": os.getpid(),
             "meta": {"slug": job.nb.slug, "key": job.key, "profile": job.profile, "params": job.params}}
     (tmp / "spec.json").write_text(json.dumps(spec))
     with open(tmp / "log.txt", "w") as log:
+        env = thread_env(threads)
+        if quiet_dir is not None:
+            env[QUIET_ENV] = str(quiet_dir)
         return subprocess.Popen([sys.executable, "-m", "lib.repro.worker", str(tmp / "spec.json")], cwd=tmp,
-                                stdout=log, stderr=subprocess.STDOUT, env=thread_env(threads),
-                                start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
 def kill_worker(proc: subprocess.Popen):
@@ -209,24 +216,48 @@ def shown(path: Path) -> Path:
 class Running:
     proc: subprocess.Popen
     tmp: Path
+    slot: int
+    threads: int
     t0: float = field(default_factory=time.monotonic)
 
 
+def expected_seconds(job: Job) -> float:
+    """How long a notebook's run is expected to take: its last run in the cache (any parameters), else the
+    time recorded in its verdict snapshot (a clean clone), else 0."""
+    runs = []
+    for record in (job.build / "cache" / job.nb.slug).glob(f"*/{cache.RUN_RECORD}"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            runs.append((record.stat().st_mtime, float(json.loads(record.read_text())["seconds"])))
+    if runs:
+        return max(runs)[1]
+    snapshot = ROOT / "snapshots" / job.nb.part / f"{job.nb.slug}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return float(json.loads(snapshot.read_text())["seconds"])
+    return 0.0
+
+
 class Scheduler:
-    """Runs jobs ``n_jobs`` at a time; a run-alone job waits for an idle machine and holds it alone."""
+    """Runs jobs ``n_jobs`` at a time, the longest expected first (so that a build does not end on one long
+    notebook while the other cores idle); a run-alone job waits for an idle machine and holds it alone, and
+    run-alone jobs go first."""
 
     def __init__(self, jobs: list[Job], n_jobs: int, cores: int, echo):
         self.jobs, self.cores, self.echo = jobs, cores, echo
         self.alone = {i for i, job in enumerate(jobs) if job.nb.run_alone}
-        self.pending = sorted(range(len(jobs)), key=lambda i: i not in self.alone)  # run-alone ones first
+        expected = [expected_seconds(job) for job in jobs]
+        self.pending = sorted(range(len(jobs)), key=lambda i: (i not in self.alone, -expected[i], i))
         self.n_jobs = max(1, min(n_jobs, len(jobs)))
         self.running: dict[int, Running] = {}
         self.outcomes: dict[int, Outcome] = {}
         self.cache = cache.Cache(jobs[0].build) if jobs else None
+        self.began = time.monotonic()
+        self.quiet_dir = self.cache.staging("quiet") if jobs else None
+        self.quiet_holder: int | None = None  # the kernel pid whose quiet phase is under way
+        self.paused: list = []  # the processes paused for it
 
     def may_start(self) -> bool:
         """A slot is free, and no run-alone notebook is running or next in line."""
-        if not self.pending or len(self.running) >= self.n_jobs:
+        if not self.pending or len(self.running) >= self.n_jobs or self.quiet_holder is not None:
             return False
         return not self.running or (self.pending[0] not in self.alone and not self.alone & self.running.keys())
 
@@ -235,8 +266,9 @@ class Scheduler:
         job = self.jobs[i]
         threads = self.cores if i in self.alone else max(1, self.cores // self.n_jobs)
         tmp = self.cache.staging(job.nb.slug)
+        slot = min(set(range(self.n_jobs)) - {r.slot for r in self.running.values()})
         try:
-            self.running[i] = Running(start_worker(job, tmp, threads), tmp)
+            self.running[i] = Running(start_worker(job, tmp, threads, self.quiet_dir), tmp, slot, threads)
         except BaseException:  # a full disk: leave no empty run folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -252,15 +284,53 @@ class Scheduler:
             if run.proc.returncode == 0 and cache.check_run(run.tmp):
                 for name in SCRATCH:
                     cache.discard(run.tmp / name)
-                self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key))
+                self.outcomes[i] = Outcome(job, "ok", secs, entry=self.cache.commit(run.tmp, job.nb.slug, job.key),
+                                           slot=run.slot, start=run.t0 - self.began, threads=run.threads)
                 self.echo(f"  {job.nb.slug}: done in {secs:.1f} s")
                 return
             err, failed = failure_message(run.tmp), keep_failed(job, run.tmp)
         finally:
             shutil.rmtree(run.tmp, ignore_errors=True)  # committed, failed, or the disk is full
-        self.outcomes[i] = Outcome(job, "failed", secs, error=err)
+        self.outcomes[i] = Outcome(job, "failed", secs, error=err, slot=run.slot, start=run.t0 - self.began,
+                                   threads=run.threads)
         self.echo(f"  {job.nb.slug}: FAILED after {secs:.1f} s: {err}"
                   + (f" (partial outputs: {shown(failed)})" if failed else ""))
+
+    # ------------------------------------------------------------------------------ quiet phases
+    def serve_quiet(self):
+        """Grant one kernel's request for the machine (``lib.runinfo.quiet``): pause the kernels of every other
+        running notebook (SIGSTOP; their workers stay awake, so a stop of ``repro`` still ends them) and start
+        nothing new until the request is withdrawn or its notebook ends; then resume them."""
+        if self.quiet_holder is not None:
+            holder_alive = any(self.quiet_holder in {p.pid for p in descendants(r.proc.pid)}
+                               for r in self.running.values())
+            if holder_alive and (self.quiet_dir / f"{self.quiet_holder}.request").exists():
+                return
+            self.resume()
+        for request in sorted(self.quiet_dir.glob("*.request"), key=lambda p: p.stat().st_mtime):
+            with contextlib.suppress(ValueError):
+                pid = int(request.stem)
+                owner = next((i for i, r in self.running.items()
+                              if pid in {p.pid for p in descendants(r.proc.pid)}), None)
+                if owner is None:  # a request left by a kernel that is gone
+                    request.unlink(missing_ok=True)
+                    continue
+                for i, r in self.running.items():
+                    if i != owner:
+                        for p in descendants(r.proc.pid):
+                            with contextlib.suppress(psutil.Error):
+                                p.suspend()
+                                self.paused.append(p)
+                self.quiet_holder = pid
+                request.with_suffix(".granted").write_text("")
+                self.echo(f"  {self.jobs[owner].nb.slug}: a quiet phase (every other notebook paused)")
+                return
+
+    def resume(self):
+        for p in self.paused:
+            with contextlib.suppress(psutil.Error):
+                p.resume()
+        self.paused, self.quiet_holder = [], None
 
     def run(self) -> dict[int, Outcome]:
         last_beat = time.monotonic()
@@ -268,21 +338,33 @@ class Scheduler:
             while self.pending or self.running:
                 while self.may_start():
                     self.start_next()
-                time.sleep(0.2)
+                time.sleep(0.1)
                 for i, run in list(self.running.items()):
                     if run.proc.poll() is not None:
                         del self.running[i]
                         self.finish(i, run)
+                self.serve_quiet()
                 if self.running and time.monotonic() - last_beat > 15:
                     last_beat = time.monotonic()
                     self.echo("  ... " + ", ".join(f"{self.jobs[i].nb.slug} {time.monotonic() - r.t0:.0f} s"
                                                    for i, r in self.running.items()))
         except BaseException:  # Ctrl-C, a full disk: drop the runs under way, keep the cache as it was
+            self.resume()
             for run in self.running.values():
                 kill_worker(run.proc)
                 shutil.rmtree(run.tmp, ignore_errors=True)
             raise
+        finally:
+            if self.quiet_dir is not None:
+                shutil.rmtree(self.quiet_dir, ignore_errors=True)
         return self.outcomes
+
+
+def timeline(outcomes: list[Outcome]) -> list[dict]:
+    """Which notebook ran on which slot and when, for ``repro bench``'s picture of a build."""
+    return [{"slug": o.job.nb.slug, "slot": o.slot, "start": round(o.start, 2), "seconds": round(o.seconds, 2),
+             "threads": o.threads, "alone": o.job.nb.run_alone, "status": o.status}
+            for o in outcomes if o.slot is not None]
 
 
 def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=default_echo) -> list[Outcome]:

@@ -230,6 +230,46 @@ def with_header(executed, header: str):
     return nb
 
 
+# -------------------------------------------------------------------------------------- sweeps
+def saved_sweeps(nb: Notebook, sweeps_root: Path) -> list[tuple[dict, Path]]:
+    """The sweeps of ``nb`` kept with ``repro sweep SLUG NAME --save``: (their record, their figure)."""
+    folder = sweeps_root / nb.part / nb.slug
+    out = []
+    for record in sorted(folder.glob("*.json")):
+        png = record.with_suffix(".png")
+        if png.exists():
+            out.append((json.loads(record.read_text()), png))
+    return out
+
+
+def sweep_markdown(nb: Notebook, record: dict, image: str, current_key: str) -> str:
+    """A page section with a kept sweep's figure, what it ran, and whether the notebook changed since."""
+    grid = " × ".join(f"`{k}` {', '.join(map(str, v))}" for k, v in record["grid"].items())
+    stale = ("" if record.get("key") == current_key else
+             f"\n\n*Made from an earlier version of this notebook; rerun "
+             f"`repro sweep {nb.slug} {record['sweep']} --save` to refresh it.*")
+    return (f"### {record['question']}\n\n![{record['question']}]({image})\n\n"
+            f"Each point is one run of this notebook ({record['profile']} profile) over the grid {grid}"
+            f"{' (paired)' if record.get('zip') else ''}: {record['points']} points"
+            f"{', ' + str(record['failed']) + ' failed' if record.get('failed') else ''}, run on {record['date']}. "
+            f"The band is where the criterion is met; points are coloured by their verdict. Rerun it with "
+            f"`repro sweep {nb.slug} {record['sweep']}`.{stale}")
+
+
+def with_sweeps(executed, sections: list[str]):
+    """The notebook with a "Where the claims hold" section of kept sweeps, before its exercises."""
+    import nbformat
+
+    if not sections:
+        return executed
+    nb = nbformat.reads(nbformat.writes(executed), as_version=4)
+    at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+               and c.source.lstrip().startswith("## Exercises")), len(nb.cells))
+    text = "## Where the claims hold\n\n" + "\n\n".join(sections)
+    nb.cells.insert(at, nbformat.v4.new_markdown_cell(text, id="repro-sweeps"))
+    return nb
+
+
 # ------------------------------------------------------------------------------------- gallery
 def thumbnail_png(executed) -> bytes | None:
     """The last PNG drawn by the cell tagged ``thumbnail``."""

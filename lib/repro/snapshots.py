@@ -31,8 +31,8 @@ from lib.repro.notebooks import ROOT, Notebook
 
 SNAPSHOTS = ROOT / "snapshots"
 #: The fields of a row compared whether or not it is timed; then those compared only when it is not.
-ROW_TEXT = ("claim", "paper", "criterion", "note", "timed", "role", "evidence", "kind", "revised")
-ROW_VALUE = ("ours", "verdict")
+ROW_TEXT = ("claim", "paper", "criterion", "timed", "role", "evidence", "kind", "revised")
+ROW_VALUE = ("ours", "verdict", "note")  # a timed row's note may say that its falsifier passed this time
 #: Measured numbers agree when they differ by less than this, relatively: a float sum reassociated under
 #: another thread count moves the last bits, never the three significant digits the table shows.
 REL_TOL = 1e-9
@@ -54,7 +54,11 @@ def from_run(nb: Notebook, key: str, entry: Path) -> dict | None:
         return None
     rows = json.loads(results.read_text())["claims"]
     keep = ("id",) + ROW_TEXT + ROW_VALUE + ("measured",)
-    return {"slug": nb.slug, "part": nb.part, "profile": "quick", "key": key,
+    try:  # how long the run took: the scheduler starts the longest notebooks first on a clean clone
+        seconds = round(json.loads((entry / cache.RUN_RECORD).read_text())["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = None
+    return {"slug": nb.slug, "part": nb.part, "profile": "quick", "key": key, "seconds": seconds,
             "claims": [{k: row.get(k) for k in keep} for row in rows]}
 
 

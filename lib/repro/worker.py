@@ -120,8 +120,12 @@ def run_notebook(spec: dict) -> dict:
     kernel = Config({"KernelManager": {"connection_file": str(out.with_name(CONNECTION_FILE))}})
     t0 = time.monotonic()
     try:
+        # Papermill writes the whole notebook at each cell's start and end by default (tens of ms a write once
+        # figures pile up); it still writes every 30 s and when a cell fails, which keeps partial outputs.
         executed = pm.execute_notebook(nb, str(out), parameters=spec["params"], kernel_name="python3",
-                                       cwd=str(out.parent), progress_bar=False, log_output=False, config=kernel)
+                                       cwd=str(out.parent), progress_bar=False, log_output=False, config=kernel,
+                                       request_save_on_cell_execute=False,
+                                       iopub_timeout=900)  # a kernel paused for another's quiet phase is late
         mark_injected_cell_hidden(executed)
         executed.metadata["repro_run"] = {**spec["meta"], "seconds": round(time.monotonic() - t0, 2)}
         nbformat.write(executed, str(out))

@@ -67,14 +67,22 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | A Gaussian JL projection followed by sign quantization of the key, with the same projection (unquantized) applied to the query, gives an unbiased inner-product estimator with low distortion | unbiased; variance $\le \frac{\pi}{2}\lVert q\rVert^2\lVert k\rVert^2/m$ (Lemma) |
-# | C2 | No per-block quantization constants: besides the 1-bit sketch each key keeps only its norm, while block quantizers pay 1-2 extra bits per number | "zero overhead" |
-# | C3a | A KV cache at about 3 bits per number is more than 5x smaller than fp16 with no loss of accuracy (tested here on a tiny model's perplexity) | >5x memory, accuracy on par with fp16 |
-# | C3b | The same on LongBench with Llama-2 (longchat-7b-v1.5-32k) and Llama-3 | LongBench scores on par with fp16 |
-# | C4 | The CUDA kernels make QJL faster than the baselines at runtime | faster prompt encoding and decoding (GPU) |
-# | C5 | With sketch dimension $m = O(\varepsilon^{-2}\log n)$ all attention scores are accurate to a relative $\varepsilon$ at once | error $\propto m^{-1/2}$ |
+# **C1** is the estimator's theory: unbiased, with the variance of the paper's lemma. We draw thousands of
+# independent i.i.d. Gaussian sketches and compare the mean and variance of the estimates with the exact inner
+# product and the formula; the falsifier is the symmetric sign-sign (SimHash) estimator that quantizes the query too,
+# the biased baseline the paper improves on. **C2** is about storage: besides its sign bits QJL keeps only the key's
+# norm, while a group-wise quantizer pays for a scale and a zero point per group. We read the bits off the stored
+# tensors, but they are fixed by the two formats' definitions (one fp16 norm per key of $d$ numbers, an fp16 scale
+# and zero point per 32 numbers), so C2 is the paper's accounting recomputed, not a measurement that could come
+# out otherwise; control S1 checks that the stored tensors follow it. **C3a** is the memory and
+# accuracy claim scaled down to the book's tiny language model: a cache of about three bits per number, five times
+# smaller than fp16, with perplexity close to the fp32 cache's. The perplexity change is paired over windows; the
+# falsifier is the same cache with the JL pairing removed (the query projected by an independent sketch, so the
+# stored signs carry nothing the estimator can use), which a perplexity bound worth its name must reject. C3a has
+# no "partially reproduced" rule: the one it had (perplexity within 15%) would have been met by that falsifier.
+# **C5** is the rate at which the attention error falls with the sketch size; its falsifier is a sketch whose rows
+# are all one row, which has no averaging to gain from more rows. The LongBench accuracy (C3b) and the CUDA speed
+# (C4) are not testable here.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -87,6 +95,7 @@ buffer: int = 32  # most recent tokens kept in full precision (quantized wheneve
 
 # %%
 import lib.runinfo
+import contextlib
 import math
 
 import matplotlib.pyplot as plt
@@ -95,10 +104,15 @@ import pandas as pd
 import seaborn as sns
 import torch
 import torch.nn.functional as F
+from myst_nb import glue
 from tqdm import tqdm
+from unittest import mock
+
+import lib.llm.qjl
 
 from lib.llm import zoo
-from lib.claims import AtLeast, AtMost, Below, Between, Claims, IsTrue
+from lib import stats
+from lib.claims import ARITHMETIC, EXTRA, MEASURED, SANITY, AtLeast, AtMost, Below, Between, Claims, Estimate, IsTrue
 from lib.plot import subplots, use_style
 from lib.llm.qjl import (CacheScheme, cache_bits_per_number, cached_attention, forward_with_attention, orthogonal_bias,
                      qjl_key_bits, qjl_quantize, qjl_scores, qjl_variance, quantized_key_scores, quantized_values,
@@ -126,6 +140,47 @@ def sketch_seed(*key: int) -> int:
 
 
 print(f"profile={profile}: {n_draws:,} sketches per m in part A, {n_windows} windows in part D, buffer {buffer}")
+
+# %% tags=["hide-input"]
+claims = Claims("qjl-kv-quantization")
+C1_BIAS, C1_VAR_LO, C1_VAR_HI = "max |bias| in standard errors", "min variance / theory (m ≥ 64)", "max variance / theory (m ≥ 64)"
+claims.claim("C1", "Sign-quantized JL key + unquantized JL query: unbiased inner product with the stated variance",
+             paper="unbiased; Var = (π/2·|q|²|k|² − <q,k>²)/m",
+             criterion={C1_BIAS: Below(3.0), C1_VAR_LO: AtLeast(0.85), C1_VAR_HI: AtMost(1.15)}, evidence=MEASURED,
+             falsifier="the sign-sign SimHash estimator (the query quantized too), on the same pairs and sketch sizes")
+C2_QJL, C2_GROUP = "QJL overhead at d=128 (bits/number)", "group-wise overhead, group 32 (bits/number)"
+claims.claim("C2", "Only the norm is stored besides the sign bits; block quantizers pay for scales and zero points",
+             paper="zero overhead vs 1-2 extra bits per number",
+             criterion={C2_QJL: Below(1.0), C2_GROUP: Between(1.0, 2.0)}, evidence=ARITHMETIC,
+             revised="QJL's overhead was judged below the group-wise overhead measured in the same run (a bound "
+                     "computed by the experiment); it is now judged below 1 bit per number, the low end of the "
+                     "paper's 1-2 bits for block quantizers. The check that stored bits equal the accounting moved "
+                     "to control S1. It was labelled measured, with a group-wise quantizer in QJL's place as its "
+                     "falsifier; both numbers follow from the formats' definitions (16/d and 32/32 bits), so it is "
+                     "now arithmetic, without a falsifier")
+C3_BITS, C3_RATIO, C3_PPL = "bits / number", "memory ratio vs fp16", "perplexity increase vs fp32 (%)"
+claims.claim("C3a", "A KV cache at about 3 bits per number is >5x smaller than fp16 with no loss",
+             paper=">5x memory, no accuracy loss on LongBench",
+             criterion={C3_BITS: AtMost(3.2), C3_RATIO: AtLeast(5.0), C3_PPL: AtMost(5.0)}, evidence=MEASURED,
+             falsifier="the same cache with the JL pairing removed: the query projected by an independent sketch, "
+                       "so the stored signs carry nothing the estimator can use (same bits)",
+             revised="the partial rule (memory ratio ≥ 5 and perplexity increase ≤ 15%) was dropped: the falsifier, "
+                     "whose stored keys carry no usable information, raised the perplexity by 13.7% [11.5, 16.0] in "
+                     "the quick run, inside that bound, so the rule could not tell a working cache from a broken "
+                     "one. The full criterion is unchanged")
+claims.claim("C3b", "No accuracy loss on LongBench with Llama-2 / Llama-3 at 3 bits",
+             paper="LongBench scores on par with fp16",
+             not_testable="needs 7B/8B models and LongBench (long contexts, GPUs); part D is the scaled stand-in")
+claims.claim("C4", "The CUDA kernels make QJL faster than the baselines",
+             paper="faster encoding and decoding on A100 GPUs",
+             not_testable="no GPU kernel here; a CPU emulation that unpacks bits says nothing about fused CUDA kernels")
+claims.claim("C5", "Attention error falls as m^-1/2 with the sketch size",
+             paper="all scores within relative ε for m = O(ε⁻² log n)", criterion=Between(-0.65, -0.35),
+             unit="log-log slope", evidence=MEASURED,
+             falsifier="a sketch whose m rows are copies of one Gaussian row (no averaging over rows)")
+claims.control("S1", "Bits read off the stored tensors equal the closed-form accounting, for every cache of part D",
+               criterion=IsTrue(), kind=SANITY)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -192,15 +247,19 @@ def test_pair(kind: str) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(q), torch.from_numpy(k)
 
 
-def estimates(q, k, m: int, orthogonal: bool, key: tuple, draws: int, chunk: int = 250) -> np.ndarray:
+def estimates(q, k, m: int, orthogonal: bool, key: tuple, draws: int, chunk: int = 250,
+              simhash: bool = False) -> np.ndarray:
     """QJL estimates of <q_i, k_i> for each pair i under ``draws`` independent sketches, shared by the pairs
-    (draws, pairs); norms kept exact, so only the sketch is random."""
+    (draws, pairs); norms kept exact, so only the sketch is random. ``simhash``: the sign-sign estimator instead."""
     out = []
     for start in range(0, draws, chunk):
         s = sketch_matrix(m, D_A, seed=sketch_seed(*key, start), orthogonal=orthogonal,
                           copies=min(chunk, draws - start))
-        keys = qjl_quantize(k.float(), s, norm_dtype=torch.float64)
-        out.append(torch.diagonal(qjl_scores(q.float(), keys, s), dim1=-2, dim2=-1).double().numpy())
+        if simhash:
+            scores = simhash_scores(q.float(), k.float(), s)
+        else:
+            scores = qjl_scores(q.float(), qjl_quantize(k.float(), s, norm_dtype=torch.float64), s)
+        out.append(torch.diagonal(scores, dim1=-2, dim2=-1).double().numpy())
     return np.concatenate(out)
 
 
@@ -218,28 +277,36 @@ with lib.runinfo.threads(1):
     for m in tqdm(M_A, desc="part A, sketch sizes"):
         var = torch.diagonal(qjl_variance(q_a, k_a, m)).numpy()
         simhash = simhash_mean(q_a, k_a, m, (2, m)) / exact_a
-        for orthogonal in (False, True):
+        # i.i.d. rows (judged), orthogonal rows (reported), and C1's falsifier: SimHash on i.i.d. rows, whose bias
+        # is expressed in units of its own standard error (it has no variance formula of its own here)
+        for rows, orthogonal, use_simhash in [("i.i.d. Gaussian", False, False), ("orthogonal", True, False),
+                                               ("SimHash, i.i.d. Gaussian", False, True)]:
             draws = n_draws // 4 if orthogonal else n_draws  # orthogonal rows: reported, not judged
-            est = estimates(q_a, k_a, m, orthogonal, key=(1, m, orthogonal), draws=draws)
+            key = (7, m) if use_simhash else (1, m, orthogonal)
+            est = estimates(q_a, k_a, m, orthogonal, key=key, draws=draws, simhash=use_simhash)
             for i, kind in enumerate(KINDS):
                 mean, emp_var = est[:, i].mean(), est[:, i].var(ddof=1)
-                rows_a.append({"pair": kind, "m": m, "rows": "orthogonal" if orthogonal else "i.i.d. Gaussian",
-                               "exact": exact_a[i], "mean": mean, "z": (mean - exact_a[i]) / math.sqrt(var[i] / draws),
+                se = math.sqrt((emp_var if use_simhash else var[i]) / draws)
+                rows_a.append({"pair": kind, "m": m, "rows": rows,
+                               "exact": exact_a[i], "mean": mean, "z": (mean - exact_a[i]) / se,
                                "mean / exact": mean / exact_a[i], "variance": emp_var, "theory": var[i],
-                               "variance / theory": emp_var / var[i], "simhash mean / exact": simhash[i]})
+                               "variance / theory": emp_var / var[i], "simhash mean / exact": simhash[i],
+                               "estimates": est[:, i]})
 part_a = pd.DataFrame(rows_a)
+estimates_a = part_a.pop("estimates")
 part_a.style.format({"exact": "{:.1f}", "mean": "{:.2f}", "z": "{:+.2f}", "mean / exact": "{:.4f}",
                      "variance": "{:.4g}", "theory": "{:.4g}", "variance / theory": "{:.3f}",
                      "simhash mean / exact": "{:.3f}"}).hide(axis="index")
 
 # %%
 fig, (ax_var, ax_bias) = subplots(1, 2)
-sns.lineplot(data=part_a, x="m", y="variance", hue="pair", style="rows", markers=True, dashes=False, ax=ax_var);
+qjl_a = part_a[part_a.rows != "SimHash, i.i.d. Gaussian"]
+sns.lineplot(data=qjl_a, x="m", y="variance", hue="pair", style="rows", markers=True, dashes=False, ax=ax_var);
 for kind, group in part_a[part_a.rows == "i.i.d. Gaussian"].groupby("pair"):
     ax_var.plot(group.m, group.theory, color="black", lw=0.8, ls="--");
 ax_var.set(xscale="log", yscale="log", title="variance of the estimate (dashed: theory)");
 m_ticks(ax_var, M_A)
-sns.lineplot(data=part_a, x="m", y="mean / exact", hue="pair", style="rows", markers=True, dashes=False,
+sns.lineplot(data=qjl_a, x="m", y="mean / exact", hue="pair", style="rows", markers=True, dashes=False,
              ax=ax_bias, legend=False);
 ax_bias.axhline(1, color="black", lw=0.8);
 ax_bias.axhline(orthogonal_bias(D_A), color="grey", lw=0.8, ls=":");
@@ -247,12 +314,33 @@ ax_bias.set(xscale="log", title="mean estimate / <q, k>");
 m_ticks(ax_bias, M_A)
 plt.show()
 
+
+
+def variance_ratio(index: int) -> Estimate:
+    """Empirical variance / the formula for one row of part A, with a bootstrap interval over the sketches."""
+    theory = part_a.theory[index]
+    return stats.bootstrap(estimates_a[index], statistic=lambda x, axis=-1: np.var(x, ddof=1, axis=axis) / theory,
+                           what="sketches", n_resamples=1000)
+
+
+def c1_numbers(rows: str) -> dict:
+    """max |z| over m and pairs; the smallest and largest variance / theory for m >= 64, each with its interval
+    (the ends of the per-m intervals are carried to the min and the max)."""
+    sub = part_a[part_a.rows == rows]
+    ratios = [variance_ratio(i) for i in sub.index[sub.m >= 64]]
+    method = f"95% bootstrap over {n_draws:,} sketches per m and pair"
+    lo = Estimate(min(r.value for r in ratios), min(r.lo for r in ratios), min(r.hi for r in ratios), method)
+    hi = Estimate(max(r.value for r in ratios), max(r.lo for r in ratios), max(r.hi for r in ratios), method)
+    return {C1_BIAS: float(sub.z.abs().max()), C1_VAR_LO: lo, C1_VAR_HI: hi}
+
+
 iid_a = part_a[part_a.rows == "i.i.d. Gaussian"]
-c1_max_z = iid_a.z.abs().max()
-c1_var_lo = iid_a[iid_a.m >= 64]["variance / theory"].min()
-c1_var_hi = iid_a[iid_a.m >= 64]["variance / theory"].max()
+c1, c1_simhash = c1_numbers("i.i.d. Gaussian"), c1_numbers("SimHash, i.i.d. Gaussian")
+c1_max_z, c1_var_lo, c1_var_hi = c1[C1_BIAS], c1[C1_VAR_LO].value, c1[C1_VAR_HI].value
 orth_a = part_a[part_a.rows == "orthogonal"]
 print(f"i.i.d. rows: max |z| = {c1_max_z:.2f}; variance / theory in [{c1_var_lo:.3f}, {c1_var_hi:.3f}] for m >= 64")
+print(f"SimHash (falsifier): max |z| = {c1_simhash[C1_BIAS]:.1f}; variance / QJL's formula from "
+      f"{c1_simhash[C1_VAR_LO].value:.3f} to {c1_simhash[C1_VAR_HI].value:.3f} for m >= 64")
 print(f"orthogonal rows: variance / theory in [{orth_a['variance / theory'].min():.3f}, "
       f"{orth_a['variance / theory'].max():.3f}]; mean / exact in [{orth_a['mean / exact'].min():.4f}, "
       f"{orth_a['mean / exact'].max():.4f}] (length bias sqrt(d)/E[chi_d] = {orthogonal_bias(D_A):.4f})")
@@ -328,15 +416,28 @@ with torch.no_grad(), lib.runinfo.threads(1):
         k, v = per_query_head(k), per_query_head(v)
         theory_var = lambda m: qjl_variance(q, k, m)[..., CAUSAL].mean().item()  # noqa: E731
         for m in M_C:
-            for orthogonal in (False, True):
-                s = sketch_matrix(m, D, seed=sketch_seed(3, layer, m), orthogonal=orthogonal)
+            for rows in ("i.i.d. Gaussian", "orthogonal", "one row repeated"):
+                s = sketch_matrix(m, D, seed=sketch_seed(3, layer, m), orthogonal=rows == "orthogonal")
+                if rows == "one row repeated":  # C5's falsifier: m copies of the first row
+                    s = s[:1].expand(m, D).contiguous()
                 scores_hat, _ = quantized_key_scores(q, k, CacheScheme(keys="qjl", m=m), s)
-                rows_c.append({"layer": layer, "m": m, "rows": "orthogonal" if orthogonal else "i.i.d. Gaussian",
+                rows_c.append({"layer": layer, "m": m, "rows": rows,
                                "theory RMSE": math.sqrt(theory_var(m)), **attention_errors(scores_hat, q, k, v)})
 part_c = pd.DataFrame(rows_c)
 sweep = part_c.groupby(["rows", "m"])[["score RMSE", "theory RMSE", "output rel. error", "KL"]].mean().reset_index()
 slope = {rows: np.polyfit(np.log(g.m), np.log(g["output rel. error"]), 1)[0] for rows, g in sweep.groupby("rows")}
-c5_slope = slope["i.i.d. Gaussian"]
+
+
+def slope_over_layers(rows: str) -> Estimate:
+    """The log-log slope of the attention-output error against m, fitted in each layer (each has its own
+    sketches), with the t-interval over the layers."""
+    per_layer = [np.polyfit(np.log(g.m), np.log(g["output rel. error"]), 1)[0]
+                 for _, g in part_c[part_c.rows == rows].groupby("layer")]
+    e = stats.over_seeds(per_layer)
+    return Estimate(e.value, e.lo, e.hi, f"95% t-interval over {len(per_layer)} layers, one sketch per layer and m")
+
+
+c5_slope, c5_slope_repeated = slope_over_layers("i.i.d. Gaussian"), slope_over_layers("one row repeated")
 iid_c = sweep[sweep.rows == "i.i.d. Gaussian"]
 score_ratio = (iid_c["score RMSE"] / iid_c["theory RMSE"])
 print("fitted slope of log(output rel. error) vs log(m): "
@@ -346,7 +447,7 @@ sweep.style.format(precision=4).hide(axis="index")
 
 # %%
 fig, (ax_s, ax_o) = subplots(1, 2)
-sns.lineplot(data=sweep, x="m", y="score RMSE", hue="rows", marker="o", ax=ax_s);
+sns.lineplot(data=sweep[sweep.rows != "one row repeated"], x="m", y="score RMSE", hue="rows", marker="o", ax=ax_s);
 ax_s.plot(iid_c.m, iid_c["theory RMSE"], color="black", ls="--", lw=0.8, label="theory (i.i.d.)");
 ax_s.set(xscale="log", yscale="log", title="score error vs sketch size");
 m_ticks(ax_s, M_C)
@@ -447,11 +548,25 @@ def stored_bits_per_number(scheme: CacheScheme, k, v, layer: int) -> tuple[float
     return key_bits / k.numel(), value_bits / v.numel()
 
 
-rows_d = []
+FALSIFIER = "QJL m=2d + 2-bit values, query sketched independently (falsifier)"
+
+
+def unpaired_key_scores(q, k, scheme: CacheScheme, sketch):
+    """C3a's falsifier: the keys stored exactly as QJL stores them (signs of S k and the norm), but the query
+    projected by an independent sketch S', so that E[estimate] = 0: the JL pairing removed, the bits unchanged."""
+    other = sketch_matrix(sketch.shape[-2], D, seed=sketch_seed(8, sketch.shape[-2]), orthogonal=scheme.orthogonal)
+    stored = qjl_quantize(k, sketch)
+    return qjl_scores(q, stored, other), stored.nbits
+
+
+rows_d, per_window = [], {}
 with torch.no_grad(), lib.runinfo.threads(1):
     _, k0, v0 = qkv[0]
-    for name, scheme in tqdm(CACHE_SCHEMES.items(), desc="part D, perplexity"):
-        nll = torch.cat([window_nll(scheme, chunk) for chunk in windows.split(16)])
+    for name, scheme in tqdm([*CACHE_SCHEMES.items(), (FALSIFIER, CACHE_SCHEMES[HEADLINE])], desc="part D, perplexity"):
+        with mock.patch.object(lib.llm.qjl, "quantized_key_scores", unpaired_key_scores) if name == FALSIFIER \
+                else contextlib.nullcontext():
+            nll = torch.cat([window_nll(scheme, chunk) for chunk in windows.split(16)])
+        per_window[name] = nll[:, scored].mean(dim=1).numpy()  # each window's mean NLL, for the paired intervals
         key_bits, value_bits = stored_bits_per_number(scheme, k0, v0, 0)
         rows_d.append({"cache": name, "key bits": key_bits, "value bits": value_bits,
                        "bits / number": (key_bits + value_bits) / 2,
@@ -462,6 +577,17 @@ part_d = pd.DataFrame(rows_d)
 part_d.loc[0, ["key bits", "value bits", "bits / number"]] = 32.0  # the fp32 reference keeps fp32 (it stores nothing)
 part_d["perplexity vs fp32"] = part_d.perplexity / part_d.perplexity[0] - 1
 part_d["memory ratio vs fp16"] = 16 / part_d["bits / number"]
+
+
+def perplexity_increase(name: str) -> Estimate:
+    """100 (ppl / ppl(fp32) - 1) on the scored positions, with the paired t-interval of the per-window
+    differences of the mean NLL (the same windows for every cache), mapped back to a ratio."""
+    d = stats.paired_difference(per_window[name], per_window["fp32"], what=f"windows of {CTX} tokens")
+    return Estimate(*(100 * math.expm1(x) for x in (d.value, d.lo, d.hi)), d.method)
+
+
+part_d["95% interval of the increase (%)"] = [perplexity_increase(n).text(3) if n != "fp32" else ""
+                                              for n in part_d.cache]
 part_d.style.format({"key bits": "{:.3f}", "value bits": "{:.3f}", "bits / number": "{:.3f}",
                      "formula bits / number": "{:.3f}", "perplexity": "{:.4f}",
                      "perplexity, all positions": "{:.4f}", "perplexity vs fp32": "{:+.2%}",
@@ -510,55 +636,70 @@ print(f"d = 128: QJL m=256 stores {qjl128.nbits / k128.numel():.4f} bits/number 
       f"{qjl_key_bits(128, 256):.4f}; overhead {overhead_qjl:.3f} bits vs group-wise {overhead_kivi:.3f}")
 
 c3 = part_d.set_index("cache").loc[HEADLINE]
+c3_false = part_d.set_index("cache").loc[FALSIFIER]
 c3_kivi = part_d.set_index("cache").loc["KIVI-2 (2-bit keys per channel, 2-bit values)"]
 
 # %% [markdown]
 # ## Verdict
 #
-# Criteria, fixed before the run from the replication spec. C1: with i.i.d. Gaussian rows every mean estimate
-# within 3 standard errors of $\langle q,k\rangle$ and the empirical variance within [0.85, 1.15] × the formula
-# for $m \ge 64$ (a missing $\sqrt{\pi/2}$ moves the mean by 20%, hundreds of standard errors; a missing norm by
-# far more). C2: stored bits equal the accounting, and QJL's overhead at $d = 128$ is below a group-wise quantizer's.
-# C3a: memory ratio ≥ 5 from stored bytes of the quantized tokens, and perplexity at most 5% above fp32
-# (partially: at most 15%), for the headline configuration. C5: fitted log-log slope of the attention-output
-# error in [−0.65, −0.35].
+# The criteria were declared under "Claims under test"; the cell below only supplies the measurements. Each
+# measured claim is followed by its falsifier in the controls: if the broken variant passes the same criterion, the
+# claim cannot be "reproduced". An interval that straddles a bound makes the claim "inconclusive at this scale".
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("qjl-kv-quantization")
-claims.check("C1", "Sign-quantized JL key + unquantized JL query: unbiased inner product with the stated variance",
-             paper="unbiased; Var = (π/2·|q|²|k|² − <q,k>²)/m",
-             ours={"max |bias| in standard errors": c1_max_z, "min variance / theory (m ≥ 64)": c1_var_lo,
-                   "max variance / theory (m ≥ 64)": c1_var_hi},
-             reproduced={"max |bias| in standard errors": Below(3.0),
-                         "min variance / theory (m ≥ 64)": AtLeast(0.85),
-                         "max variance / theory (m ≥ 64)": AtMost(1.15)},
-             digits=3, note=f"d = 128, {n_draws:,} i.i.d. Gaussian sketches per m, two query-key pairs")
-claims.check("C2", "Only the norm is stored besides the sign bits; block quantizers pay for scales and zero points",
-             paper="zero overhead vs 1-2 extra bits per number",
-             ours={"stored bits = accounting": accounting_matches, "QJL overhead at d=128 (bits/number)": overhead_qjl,
-                   "group-wise overhead, group 32 (bits/number)": overhead_kivi},
-             reproduced={"stored bits = accounting": IsTrue(), "QJL overhead at d=128 (bits/number)": Below(overhead_kivi),
-                         "group-wise overhead, group 32 (bits/number)": Between(1.0, 2.0)})
-claims.check("C3a", "A KV cache at about 3 bits per number is >5x smaller than fp16 with no loss",
-             paper=">5x memory, no accuracy loss on LongBench",
-             ours={"bits / number": c3["bits / number"], "memory ratio vs fp16": c3["memory ratio vs fp16"],
-                   "perplexity increase vs fp32 (%)": 100 * c3["perplexity vs fp32"]},
-             reproduced={"bits / number": AtMost(3.2), "memory ratio vs fp16": AtLeast(5.0),
-                         "perplexity increase vs fp32 (%)": AtMost(5.0)},
-             partial={"memory ratio vs fp16": AtLeast(5.0), "perplexity increase vs fp32 (%)": AtMost(15.0)},
-             note=f"text-small, QJL m=2d keys + 2-bit values, buffer {buffer}, tokens after the first buffer")
-claims.not_testable("C3b", "No accuracy loss on LongBench with Llama-2 / Llama-3 at 3 bits",
-                    paper="LongBench scores on par with fp16",
-                    why="needs 7B/8B models and LongBench (long contexts, GPUs); part D is the scaled stand-in")
-claims.not_testable("C4", "The CUDA kernels make QJL faster than the baselines",
-                    paper="faster encoding and decoding on A100 GPUs",
-                    why="no GPU kernel here; a CPU emulation that unpacks bits says nothing about fused CUDA kernels")
-claims.check("C5", "Attention error falls as m^-1/2 with the sketch size",
-             paper="all scores within relative ε for m = O(ε⁻² log n)", ours=c5_slope,
-             reproduced=Between(-0.65, -0.35), unit="log-log slope",
-             note="attention-output error, text-small, m = 16 … 512, i.i.d. rows")
+claims.measure("C1", c1, falsifier=c1_simhash,
+               note=f"d = 128, {n_draws:,} i.i.d. Gaussian sketches per m, two query-key pairs")
+claims.measure("C2", {C2_QJL: overhead_qjl, C2_GROUP: overhead_kivi},
+               note="bits read off the stored tensors, as the formats define them (16/d for QJL's norm, 32/32 for "
+                    "a scale and zero point per 32 numbers)")
+claims.measure("C3a", {C3_BITS: c3["bits / number"], C3_RATIO: c3["memory ratio vs fp16"],
+                       C3_PPL: perplexity_increase(HEADLINE)},
+               falsifier={C3_BITS: c3_false["bits / number"], C3_RATIO: c3_false["memory ratio vs fp16"],
+                          C3_PPL: perplexity_increase(FALSIFIER)},
+               note=f"text-small, QJL m=2d keys + 2-bit values, buffer {buffer}, tokens after the first buffer")
+claims.context("C3b")
+claims.context("C4")
+claims.measure("C5", c5_slope, falsifier=c5_slope_repeated,
+               note="attention-output error, text-small, m = 16 … 512, i.i.d. rows")
+claims.measure("S1", accounting_matches)
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("c1_max_z", float(c1_max_z), display=False)
+glue("c1_var_lo", float(c1_var_lo), display=False)
+glue("c1_var_hi", float(c1_var_hi), display=False)
+glue("simhash_z", float(c1_simhash[C1_BIAS]), display=False)
+glue("simhash_m16", float(100 * (1 - part_a[(part_a.rows == "SimHash, i.i.d. Gaussian") & (part_a.m == M_A[0])]["mean / exact"].min())), display=False)
+glue("score_ratio_lo", float(score_ratio.min()), display=False)
+glue("score_ratio_hi", float(score_ratio.max()), display=False)
+glue("simhash_vs_qjl", float(err["SimHash m=2d"] / err["QJL m=2d"]), display=False)
+orth_gain = part_a[(part_a.rows == "orthogonal") & (part_a.m >= D_A)]["variance / theory"].mean()
+glue("orth_var", float(orth_gain), display=False)
+orth_err = sweep.set_index(["rows", "m"])["output rel. error"]
+glue("orth_err_gain", float((orth_err["i.i.d. Gaussian"] / orth_err["orthogonal"]).mean()), display=False)
+glue("c5_slope", float(c5_slope.value), display=False)
+glue("c5_slope_lo", float(c5_slope.lo), display=False)
+glue("c5_slope_hi", float(c5_slope.hi), display=False)
+glue("c5_repeated", float(c5_slope_repeated.value), display=False)
+glue("overhead_qjl", float(overhead_qjl), display=False)
+glue("overhead_kivi", float(overhead_kivi), display=False)
+glue("norm_bits_d", float(16 / D), display=False)
+glue("c3_bits", float(c3["bits / number"]), display=False)
+glue("c3_ratio", float(c3["memory ratio vs fp16"]), display=False)
+glue("c3_ppl", float(perplexity_increase(HEADLINE).value), display=False)
+glue("c3_ppl_lo", float(perplexity_increase(HEADLINE).lo), display=False)
+glue("c3_ppl_hi", float(perplexity_increase(HEADLINE).hi), display=False)
+glue("c3_ppl_false", float(perplexity_increase(FALSIFIER).value), display=False)
+glue("c3_ppl_false_lo", float(perplexity_increase(FALSIFIER).lo), display=False)
+glue("c3_ppl_false_hi", float(perplexity_increase(FALSIFIER).hi), display=False)
+glue("c3_ppl_exact_values", float(perplexity_increase("QJL m=2d, exact values").value), display=False)
+glue("c3_ppl_kivi2", float(perplexity_increase("KIVI-2 (2-bit keys per channel, 2-bit values)").value), display=False)
+glue("c3_ppl_qjl80", float(perplexity_increase("QJL m=80 + 2-bit values").value), display=False)
+glue("c3_ppl_kivi1", float(perplexity_increase("KIVI-1 keys + 2-bit values").value), display=False)
+glue("ratio_at_ctx", float(memory_rows[0]["ratio vs fp16"]), display=False)
+glue("qjl_vs_kivi", float(qjl_vs_kivi), display=False)
+glue("n_windows_d", len(windows), display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -566,8 +707,8 @@ claims.show()
 # | | Paper | Here |
 # |---|---|---|
 # | Model | Llama-2-7B (longchat-7b-v1.5-32k), Llama-3-8B | `text-small`: 4-layer TinyGPT, 4 heads of dimension 32, trained on the Python docs |
-# | Data | LongBench (contexts up to 32K) | held-out Python documentation, windows of 128 characters |
-# | Accuracy | task scores | next-character perplexity |
+# | Data | LongBench (contexts up to 32K) | held-out Python documentation, windows of 128 characters (32 in quick, 256 in full) |
+# | Accuracy | task scores | next-character perplexity, paired over windows |
 # | Head dim, sketch | d = 128, m = 256 (512 in the first layers), outlier sketch, 128-token buffer | d = 32, m = 64 (= 2d), buffer 32; outlier split as a variant |
 # | Values | 2-bit per token, group 32 | the same |
 # | Estimator check | Lemma and theorem | 2,000 (quick) or 10,000 (full) sketches per m at d = 128 |
@@ -576,45 +717,54 @@ claims.show()
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
-#
-# **The estimator is exactly what the paper says it is.** Over thousands of independent Gaussian sketches the mean
-# of the QJL estimate sits within a couple of standard errors of the true inner product at every sketch size, and
-# the variance matches $(\tfrac{\pi}{2}\lVert q\rVert^2\lVert k\rVert^2 - \langle q,k\rangle^2)/m$ to a few percent, for
-# plain Gaussian vectors and for vectors with outlier channels alike. On the tiny model's real queries and keys the
-# RMS score error follows the same formula within about 3%. The sign-sign SimHash estimator, by contrast, is biased
-# at small $m$ (its mean is several percent low at $m = 16$, as its binomial closed form predicts) and, at equal bits, its attention error is about 1.5
-# times QJL's: quantizing the query throws away information for nothing, since the query never has to be stored.
+# **The estimator is what the paper says it is.** Over thousands of independent Gaussian sketches the mean of the
+# QJL estimate sits within {glue:text}`c1_max_z:.2f` standard errors of the true inner product at every sketch
+# size, and the variance is between {glue:text}`c1_var_lo:.3f` and {glue:text}`c1_var_hi:.3f` times
+# $(\tfrac{\pi}{2}\lVert q\rVert^2\lVert k\rVert^2 - \langle q,k\rangle^2)/m$ for $m \ge 64$, for plain Gaussian
+# vectors and for vectors with outlier channels alike. On the tiny model's real queries and keys the RMS score
+# error is {glue:text}`score_ratio_lo:.3f` to {glue:text}`score_ratio_hi:.3f` times the formula's. The sign-sign
+# SimHash estimator, the falsifier, is biased: at $m = 16$ its mean is {glue:text}`simhash_m16:.1f`% low, and its
+# largest bias is {glue:text}`simhash_z:.0f` of its own standard errors. At equal bits its attention error is
+# {glue:text}`simhash_vs_qjl:.2f` times QJL's: quantizing the query throws away information for nothing, since the
+# query never has to be stored.
 #
 # **The official orthogonal rows are better than the theory, and very slightly biased.** Orthogonalising the rows
-# in blocks of $d$ cuts the variance to about a third once $m \ge d$ (part A) and lowers the attention error by a
-# factor of about 1.4 at the same $m$ (part C), so the paper's analysis, written for Gaussian rows, is conservative
-# for its own code. Fixing every row's length at $\sqrt d$ introduces a bias of $\sqrt d/\mathbb E\chi_d - 1$,
-# 0.2% at $d = 128$ and 0.8% at $d = 32$: far below what matters for attention, and below what our part A can
-# resolve with 500 orthogonal sketches.
+# in blocks of $d$ brings the variance to {glue:text}`orth_var:.2f` of the formula once $m \ge d$ (part A) and
+# divides the attention error by {glue:text}`orth_err_gain:.2f` on average at the same $m$ (part C), so the paper's
+# analysis, written for Gaussian rows, is conservative for its own code. Fixing every row's length at $\sqrt d$
+# introduces a bias of $\sqrt d/\mathbb E\chi_d - 1$, far below what matters for attention.
 #
-# **The error falls as $m^{-1/2}$** (C5): the attention-output error of the tiny model drops with a fitted log-log
-# slope close to −1/2 from $m = d/2$ to $16d$; at the smallest sketches it bends a little flatter, as the softmax
-# saturates. We test the rate, not the theorem's uniform bound over all $n$ scores with its $\log n$ factor.
+# **The error falls as $m^{-1/2}$** (C5): fitted layer by layer, the log-log slope of the attention-output error is
+# {glue:text}`c5_slope:.3f` (interval over layers [{glue:text}`c5_slope_lo:.3f`, {glue:text}`c5_slope_hi:.3f`]);
+# a sketch made of one repeated row gives {glue:text}`c5_repeated:.3f`, as it must. We test the rate, not the
+# theorem's uniform bound over all $n$ scores with its $\log n$ factor.
 #
-# **Bits (C2).** Counting the bytes actually stored confirms the accounting for every scheme, and QJL's only
-# constant is the norm: $16/d$ bits per number, 0.125 at the paper's $d = 128$, against 1 bit for a group-wise
-# quantizer's fp16 scale and zero point per 32 numbers (2 bits for groups of 16). At our $d = 32$ the norm costs 0.5
-# bits, which is why QJL needs $m = 80$ sign bits to match KIVI-2's 3 bits per key number. With the outlier split the
-# official configuration spends a second sketch and norm per key, so "zero overhead" describes the absence of
-# per-group constants, not a free lunch.
+# **Bits (C2).** Counting the bytes actually stored confirms the accounting for every scheme (S1), and QJL's only
+# constant is the norm (C2 is this accounting, hence arithmetic): {glue:text}`overhead_qjl:.3f` bits per number at the paper's $d = 128$, against
+# {glue:text}`overhead_kivi:.2f` for a group-wise quantizer's fp16 scale and zero point per 32 numbers. At our
+# $d = 32$ the norm costs {glue:text}`norm_bits_d:.2f` bits, which is why QJL needs $m = 80$ sign bits to match
+# KIVI-2's 3 bits per key number. With the outlier split the official configuration spends a second sketch and norm
+# per key, so "zero overhead" describes the absence of per-group constants, not a free lunch.
 #
-# **Memory and perplexity (C3a).** QJL keys with $m = 2d$ and 2-bit values take 2.75 bits per cached number, 5.8x less
-# than fp16 by stored bytes, and raise the tiny model's perplexity by about 2% over the tokens that read quantized
-# entries; most of that comes from the keys (with exact values the increase is nearly the same). The fp16 buffer
-# matters at short contexts: with 31 tokens in it the ratio is below 3x at our context of 128 and reaches the
-# asymptotic 5.8x only at thousands of tokens, which is the regime the paper evaluates. **At equal bits, QJL does not
-# beat KIVI here.** With 3 bits per key number, KIVI-2's per-channel keys give a smaller attention error and a slightly
-# lower perplexity than QJL with $m = 80$, and the outlier split does not help at $d = 32$ (it spends the bits on a
-# second sketch). KIVI-1 keys, at 2 bits, break the model (perplexity up by more than half), while QJL with even
-# fewer bits per key number ($m = d$, 1.5 bits) keeps a smaller attention error than KIVI-1 (part C). The
-# comparison may well turn at $d = 128$, where the norm is four times cheaper per number, and on models with stronger
-# channel outliers than a 4-layer character model trained for a few minutes; we cannot test either here.
+# **Memory and perplexity (C3a).** QJL keys with $m = 2d$ and 2-bit values take {glue:text}`c3_bits:.2f` bits per
+# cached number, {glue:text}`c3_ratio:.2f` times less than fp16 by stored bytes, and raise the tiny model's
+# perplexity by {glue:text}`c3_ppl:.2f`% (paired interval over {glue:text}`n_windows_d` windows
+# [{glue:text}`c3_ppl_lo:.2f`, {glue:text}`c3_ppl_hi:.2f`]) over the tokens that read quantized entries; with exact
+# values the increase is {glue:text}`c3_ppl_exact_values:.2f`%, so most of it comes from the keys. The falsifier
+# stores the same bits but projects the query with an independent sketch, so that the stored signs carry nothing
+# usable: it raises the perplexity by {glue:text}`c3_ppl_false:.1f`% (interval
+# [{glue:text}`c3_ppl_false_lo:.1f`, {glue:text}`c3_ppl_false_hi:.1f`]). So our 5% bound tells a working cache from
+# one whose old keys are noise, but not by a wide margin, and the looser "partially reproduced" rule the claim used
+# to have could not (we dropped it): a character model leans on its exact recent buffer, and perplexity on this
+# scale is a blunt test of the keys. The fp16 buffer matters at short contexts: at
+# our context of 128 the ratio is {glue:text}`ratio_at_ctx:.2f` with a nearly full buffer, and it reaches the
+# asymptotic value only at thousands of tokens, the regime the paper evaluates. **At equal bits, QJL does not beat
+# KIVI here.** With 3 bits per key number, KIVI-2's per-channel keys raise the perplexity by
+# {glue:text}`c3_ppl_kivi2:.2f`% against {glue:text}`c3_ppl_qjl80:.2f`% for QJL with $m = 80$, and their
+# attention error is smaller (QJL's is {glue:text}`qjl_vs_kivi:.2f` times KIVI-2's); KIVI-1 keys, at 2 bits, raise
+# it by {glue:text}`c3_ppl_kivi1:.0f`%. The comparison may turn at $d = 128$, where the norm is four times cheaper
+# per number, and on models with stronger channel outliers than a 4-layer character model trained for a few
+# minutes; we cannot test either here.
 #
 # **Not testable here.** The speed claim (C4) rests on fused CUDA kernels that read the packed bits directly; our CPU
 # emulation unpacks them to floats and says nothing about speed. LongBench with 7B models (C3b) is far out of reach.
@@ -625,7 +775,7 @@ claims.show()
 # 1. `repro run qjl-kv-quantization -p buffer=8` — a smaller buffer puts more of each window into the quantized
 #    store. How much does the perplexity of each cache move, and does the ranking of QJL against KIVI change?
 # 2. `repro run qjl-kv-quantization -p n_draws=20000` — with ten times the sketches, the standard errors shrink.
-#    Does the orthogonal-row bias $\sqrt d/\mathbb E\chi_d$ (0.2% at $d = 128$) become visible as a $z$-score? How
+#    Does the orthogonal-row bias $\sqrt d/\mathbb E\chi_d$ become visible as a $z$-score at $d = 128$? How
 #    would you change the row lengths to remove it?
 # 3. The norm costs $16/d$ bits per number: 0.5 at $d = 32$, 0.125 at $d = 128$. Redo the bit accounting of the
 #    headline configuration for $d = 128$ and $m = 2d$; what memory ratio against fp16 would it give, with and

@@ -63,19 +63,38 @@
 # abstract and introduction. **So the energy model in Part C is our stated assumption, not the paper's
 # formula.** It has the paper's ingredients: a cost per query, qubit resets by a finite-step Landauer
 # protocol, and a Landauer floor per classical query. Its constants are parameters, in units of kT.
-# Verdicts that rest on this model are labelled *model-level*.
+# Verdicts that rest on this model are labelled `model`.
 
 # %% [markdown]
 # ## Claims under test
 #
-# | id | Claim (our wording) | The paper's own figure |
-# |---|---|---|
-# | C1 | The energy of a quantum algorithm has an achievable upper bound in terms of its query count, its qubit count and the precision of qubit initialisation (finite-step Landauer erasure). For Simon's problem this bound is polynomial in N. | upper bound, polynomial in N (constants not retrieved) |
-# | C2 | Every classical algorithm pays a nonzero energy per query (energy conservation + Landauer's principle), so classical energy grows at least linearly in the query count: exponentially in N for Simon's problem. | nonzero per-query lower bound |
-# | C3 | Simon's problem: a quantum computer solves it with O(N) oracle queries, while a classical one needs Ω(2^(N/2)). This query gap is what feeds the energy gap. | O(N) vs Ω(2^(N/2)) queries |
-# | C4 | Therefore quantum computation has an exponential energy-consumption advantage on Simon's problem, as a rigorous physical theorem. | exponential advantage (theorem) |
-# | C5 | The advantage can be shown in an experiment once N passes the crossover at which the quantum energy falls below the classical lower bound. This crossover exists whatever the hardware overhead. | explicit demonstration criteria (no worked numbers retrieved) |
-# | C6 | Such an experiment, with measured energies, demonstrates the advantage. | proposed, not performed |
+# In our words. **C1**: the energy of a quantum algorithm has an achievable upper bound in terms of its
+# query count, its qubit count and the precision of qubit initialisation (finite-step Landauer erasure);
+# for Simon's problem this bound is polynomial in N. **C2**: every classical algorithm pays a nonzero
+# energy per query (energy conservation and Landauer's principle), so classical energy grows at least
+# linearly in the query count, hence exponentially in N for Simon's problem. **C3**: Simon's problem
+# needs O(N) oracle queries on a quantum computer (C3a) and Ω(2^(N/2)) on a classical one (C3b); this
+# query gap feeds the energy gap. **C4**: hence an exponential energy-consumption advantage, as a
+# physical theorem. **C5**: the advantage can be shown in an experiment once N passes the crossover at
+# which the quantum energy falls below the classical lower bound, whatever the hardware overhead.
+# **C6**: such an experiment, with measured energies, demonstrates it.
+#
+# **What each verdict rests on.** C3a and C3b are `measured`: query counts of algorithms that run here,
+# on a simulator and in numpy. C3b measures the best generic classical algorithm (the birthday search);
+# the lower bound over every classical algorithm is Simon's theorem, which a run cannot reach. C5 is
+# `model`: it follows from our stated energy model (Part C: a per-query overhead r, a gate energy, a
+# finite-step erasure cost, b bits erased per classical query, all in units of kT and set as parameters),
+# fed with the measured query counts; none of its constants is the paper's. C1, C2, C4 and C6 are `not
+# testable here`: C4 and C6 are a proof and an experiment about physical energy; C1 and C2 are the two
+# energy bounds, and our model *assumes* them (a polynomial cost per quantum run, a floor of b·kT ln 2 per
+# classical query), so under it C1 holds whenever C3a does and C2 whenever C3b does.
+#
+# **Falsifiers.** Each measured claim and the model claim are also judged on a broken or baseline
+# variant that must fail the same criterion: Simon's algorithm on a *broken oracle* whose period has been
+# removed (C3a), and a *classical algorithm that exploits the oracles' structure* (C3b, F5). Our CNOT
+# oracles compute affine functions f(x) = A x ⊕ b, and a classical computer that knows this finds s in
+# N + 1 queries, as few as the quantum one. Fed into the same energy model, that classical algorithm must
+# show no energy advantage.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -105,7 +124,9 @@ from matplotlib.ticker import MaxNLocator
 from tqdm import tqdm
 
 import lib.runinfo
-from lib.claims import AtLeast, AtMost, Between, Claims
+from lib.claims import FALSIFIER, MEASURED, MODEL, SANITY, AtLeast, AtMost, Between, Claims, Estimate
+from lib.quantum.simon import gf2_nullspace
+from myst_nb import glue
 from lib.systems.energy import landauer_joules
 from lib.plot import log2_axis, subplots, use_style
 from lib.quantum.circuits import AerSampler, bit_dot, depolarizing_noise
@@ -123,6 +144,51 @@ max_n_classical, classical_runs_per_n = sizes.max_n_classical, sizes.classical_r
 # One independent stream per part, so that resizing one part leaves the draws of the others unchanged.
 rng_quantum, rng_classical = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
 noise_model = depolarizing_noise(noise_p) if noise_p > 0 else None
+
+# %% tags=["hide-input"]
+claims = Claims("quantum-energy-advantage-simon")
+claims.claim("C1", "Quantum energy is bounded by a polynomial in N (queries × per-run cost incl. finite-step resets)",
+             paper="upper bound polynomial in N (constants not retrieved)",
+             not_testable="the bound is a theorem about physical energy; in our energy model each run's cost is "
+                          "polynomial in N by assumption, so E_Q is polynomial whenever the query count is (C3a), "
+                          "and over the N we can simulate the old criterion (log-log slope of E_Q ≤ 3) also accepts "
+                          "a machine charged an exponential query count")
+claims.claim("C2", "A nonzero per-query classical floor makes classical energy exponential in N for Simon",
+             paper="nonzero per-query lower bound",
+             not_testable="the floor is a theorem (energy conservation and Landauer's principle); our energy model "
+                          "assumes it (b·kT ln 2 per query), so E_C grows exponentially exactly when the birthday "
+                          "count does, which C3b measures; the old row (log2 slope of the E_C floor ≥ 0.45, "
+                          "'reproduced · model') could not fail apart from C3b")
+claims.claim("C3a", "Simon's algorithm finds s with O(N) oracle queries",
+             paper="O(N) quantum queries",
+             criterion={"max(Q_q − (N+3))": AtMost(0.0), "Q_q slope": Between(0.8, 1.3)}, evidence=MEASURED,
+             falsifier="Simon's algorithm on a broken oracle: the fold that gives f its period s is removed (a "
+                       "one-to-one f), the hidden s drawn as before",
+             revised="the old C3 judged the quantum and classical counts together, with the y·s = 0 and s-recovered "
+                     "gates in the same row; same bounds, now split into C3a and C3b, the gates are the sanity "
+                     "controls S1 and S2")
+claims.claim("C3b", "Classically, Simon's problem takes ~2^(N/2) queries: the best generic algorithm (birthday "
+                    "search, on the same functions) attains the Ω(2^(N/2)) bound",
+             paper="Ω(2^(N/2)) classical queries", criterion=Between(0.45, 0.55), unit="(log2 Q_c slope)",
+             evidence=MEASURED,
+             falsifier="a classical algorithm that uses the oracles' affine structure: query 0 and the N unit "
+                       "vectors, solve A s = 0 over GF(2)",
+             revised="split from the old C3 (same bound)")
+claims.claim("C4", "Exponential energy advantage as a rigorous physical theorem", paper="proved for Simon's problem",
+             not_testable="a proof about physical energy (energy conservation, Landauer, a concrete erasure protocol); "
+                          "our energy model assumes per-query costs instead of deriving them, and the theorem's "
+                          "constants were not available to us")
+claims.claim("C5", "A crossover N* exists for any hardware overhead r, growing like 2·log2 r",
+             paper="demonstration criteria: advantage past the crossover",
+             criterion={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)}, evidence=MODEL)
+claims.claim("C6", "An experiment with measured energies demonstrates the advantage", paper="proposed, not performed",
+             not_testable="needs a quantum device and a classical machine with energy metering (calorimetry); a "
+                          "simulator has no physical energy to measure")
+claims.control("S1", "Every measured y satisfies y·s = 0 (mod 2)", criterion=AtLeast(1.0), kind=SANITY, unit="(share)")
+claims.control("S2", "Simon's algorithm recovers the hidden s", criterion=AtLeast(0.99), kind=SANITY, unit="(share)")
+claims.control("F5", "Falsifier of C5: the same crossover against the structure-exploiting classical algorithm",
+               criterion={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)}, kind=FALSIFIER)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -234,6 +300,27 @@ quantum_summary["N + 3"] = quantum_summary["N"] + 3
 display(quantum_summary.round(3))
 
 # %% [markdown]
+# **The falsifier of C3a: a broken oracle.** The same algorithm, run the same way, on oracles built with
+# s = 0, that is without the fold that gives f its period. Such an f is one-to-one. The outcomes y are
+# then uniform over all N-bit strings, and the solver returns the null vector of the first N − 1
+# independent y, which is the hidden s (still drawn as before) only by chance. Q_q per solve counts the
+# repeats until a run returns the right s. A third of `oracles_per_n` oracles per N is enough to see it.
+
+# %%
+broken_rows = []
+for n in range(2, max_n_quantum + 1):
+    for k in range(max(2, oracles_per_n // 3)):
+        s = int(rng_quantum.integers(1, 2**n))
+        broken = simon_oracle(n, 0, seed=int(rng_quantum.integers(2**31)))  # the period removed
+        sampler = AerSampler(simon_circuit(n, broken.circuit), noise_model=noise_model, device=device)
+        ys, s_found = simon_run(broken, sampler, rng_quantum, max_queries=10 * n + 10)
+        broken_rows.append(dict(N=n, queries=len(ys), recovered=s_found == s))
+broken_summary = pd.DataFrame(broken_rows).groupby("N").agg(mean_queries=("queries", "mean"),
+                                                            s_recovered=("recovered", "mean"))
+broken_summary["Q_q per solve"] = broken_summary.mean_queries / broken_summary.s_recovered  # inf: never solved
+display(broken_summary.round(3))
+
+# %% [markdown]
 # ## Part B: classical collision search on the same functions
 #
 # The search draws inputs uniformly with replacement and queries each new input once; a repeated draw
@@ -288,7 +375,7 @@ def expected_collision_queries(n):
 
 
 functions_per_n = 4
-classical_rows = []
+classical_rows, classical_oracles = [], {}
 for n in tqdm(range(2, max_n_classical + 1), desc="collision search (N)", mininterval=2):
     for j in range(functions_per_n):
         if n <= max_n_quantum and j < oracles_per_n:
@@ -296,6 +383,7 @@ for n in tqdm(range(2, max_n_classical + 1), desc="collision search (N)", minint
         else:
             s = int(rng_classical.integers(1, 2**n))
             oracle = simon_oracle(n, s, seed=int(rng_classical.integers(2**31)))
+        classical_oracles[n, j] = oracle
         random_f = simon_function(n, oracle.s, seed=int(rng_classical.integers(2**31)))
         runs = classical_runs_per_n // functions_per_n
         for kind, table in (("oracle's f", oracle.table), ("random f", random_f)):
@@ -312,6 +400,35 @@ classical_table = classical_summary.pivot(index="N", columns="function",
 classical_table["exact E[Q_c]", ""] = classical_table.index.map(expected_collision_queries)
 classical_table["√(π 2^(N-1))", ""] = np.sqrt(np.pi * 2.0 ** (classical_table.index - 1))
 display(classical_table.round(2))
+
+# %% [markdown]
+# **A classical algorithm that uses the structure** (the falsifier of C3b and F5). Our oracles
+# compute f(x) = A x ⊕ b. Querying x = 0 gives b, and the N unit vectors give the columns of A; s spans
+# the null space of A over GF(2). That is N + 1 queries, run here on the same functions as the
+# collision search.
+
+# %%
+def structured_search(table, n):
+    """Queries f(0) and f(e_i); s = the nonzero null vector of A, whose column i is f(e_i) XOR f(0)."""
+    queried = [0] + [1 << i for i in range(n)]
+    answers = table[queried]
+    columns = answers[1:] ^ answers[0]
+    matrix = (columns[None, :] >> np.arange(n)[:, None]) & 1  # row j: bit j of every column
+    null = gf2_nullspace(matrix.astype(np.uint8))
+    s_found = int((null[0].astype(np.int64) << np.arange(n)).sum()) if len(null) == 1 else None
+    return len(queried), s_found
+
+
+structured_rows = []
+for n in range(2, max_n_classical + 1):
+    for j in range(functions_per_n):
+        oracle = classical_oracles[n, j]
+        q, s_found = structured_search(oracle.table, n)
+        structured_rows.append(dict(N=n, queries=q, recovered=s_found == oracle.s))
+structured = pd.DataFrame(structured_rows)
+structured_means = structured.groupby("N")["queries"].mean()
+print(f"structure-exploiting classical search: {structured.recovered.mean():.0%} of "
+      f"{len(structured)} functions solved, with N + 1 queries each")
 
 # %% [markdown]
 # ### Query scaling
@@ -481,64 +598,119 @@ sns.heatmap(heat, annot=True, fmt=".0f", cmap="mako_r", cbar_kws={"label": "N*"}
 ax2.set(xlabel="overhead ratio r", ylabel="reset error ε", title="N* over (r, ε)");
 
 # %% [markdown]
-# ### The numbers behind the verdict
+# ### The numbers behind the verdict, with their intervals
 #
-# - C1 (model-level): the log-log slope of E_Q against N over the N we ran, for every r; we report the
-#   steepest. Polynomial growth of degree ≤ 3 passes.
-# - C2 (model-level): the slope of log2 E_C against N over N ∈ [8, `max_n_classical`], from measured Q_c.
-# - C3: every measured y satisfies y·s = 0, s is recovered in ≥ 99% of the runs, Q_q stays
-#   ≤ N + 3 at every N, the slope of Q_q in N lies in [0.8, 1.3], and the slope of log2 Q_c in N lies in
-#   [0.45, 0.55]. A wrong oracle, circuit or solver fails the first two.
-# - C5 (model-level): a crossover exists for every r on the grid, and N* grows like 2·log2 r (fitted
-#   slope in [1.5, 2.5]), as a √(2^N) classical cost against a polynomial quantum one implies.
+# The query counts are means over random oracles and runs, so every number judged below comes with a
+# 95% percentile bootstrap interval: the oracles of each N (Part A) and the collision searches of each N
+# (Part B) are resampled, the fits and the energy model are redone, and the crossovers recomputed.
+# Only the measured counts vary; the model's constants stay fixed.
 
 # %%
+def verdict_numbers(q_by_n, c_by_n, classical_law=None):
+    """C3a, C3b, C2 and C5 numbers from mean query counts per N (pd.Series indexed by N).
+
+    Beyond the measured N, Q_q comes from its linear fit and Q_c from its fit 2^(a N + b) on N ≥ 8, unless
+    ``classical_law`` (a function of N) gives the classical count exactly, as for the structured search.
+    """
+    q_slope, q_icpt = fit_line(q_by_n.index, q_by_n.values)
+    fit = c_by_n[c_by_n.index >= 8]
+    c_slope, c_icpt = fit_line(fit.index, np.log2(fit.values))
+    floor = fit_line(fit.index, np.log2(fit.values * bits_per_query(fit.index.to_numpy()) * LN2))[0]
+    q_all = q_slope * ns + q_icpt
+    q_all[q_by_n.index.to_numpy() - ns[0]] = q_by_n.values
+    c_all = classical_law(ns) if classical_law else 2.0 ** (c_slope * ns + c_icpt)
+    c_all[c_by_n.index.to_numpy() - ns[0]] = c_by_n.values
+    e_c = c_all * bits_per_query(ns) * LN2
+    n_star = np.array([crossover(ns, q_all * run_energy(ns, r), e_c) for r in ratios], dtype=float)
+    return {"max(Q_q − (N+3))": float((q_by_n - (q_by_n.index + 3)).max()), "Q_q slope": float(q_slope),
+            "log2 Q_c slope": float(c_slope), "floor slope": float(floor),
+            "share of r with N*": float(np.isfinite(n_star).mean()),
+            "dN*/dlog2 r": float(fit_line(np.log2(ratios), n_star)[0])}
+
+
+n_boot = 200
+rng_boot = np.random.default_rng([seed, 2])
+quantum_by_n = {n: (g.queries.to_numpy(), g.recovered.to_numpy(dtype=float)) for n, g in quantum.groupby("N")}
+classical_by_n = {n: g.queries.to_numpy() for n, g in classical[classical.function == "oracle's f"].groupby("N")}
+replicates = []
+for _ in range(n_boot):
+    q_rep, c_rep = {}, {}
+    for n, (queries, recovered) in quantum_by_n.items():
+        pick = rng_boot.integers(queries.size, size=queries.size)
+        q_rep[n] = queries[pick].mean() / recovered[pick].mean()
+    for n, queries in classical_by_n.items():
+        c_rep[n] = queries[rng_boot.integers(queries.size, size=queries.size)].mean()
+    replicates.append(verdict_numbers(pd.Series(q_rep), pd.Series(c_rep)))
+replicates = pd.DataFrame(replicates)
+point = verdict_numbers(q_means, c_means)
+method = f"95% percentile bootstrap over oracles and runs, {n_boot} resamples"
+
+
+def interval(key):
+    """The point value of ``key`` with the 2.5-97.5 percentiles of its bootstrap replicates."""
+    lo, hi = np.nanpercentile(replicates[key], [2.5, 97.5])
+    return Estimate(point[key], min(lo, point[key]), max(hi, point[key]), method)
+
+
+# The falsifiers, measured the same way: the broken oracle's queries per recovered s (at least one success
+# counted, so the value is a lower bound), and the structured classical search, whose count N + 1 is exact.
+broken_per_solve = (pd.DataFrame(broken_rows).groupby("N")
+                    .apply(lambda g: g.queries.sum() / max(int(g.recovered.sum()), 1), include_groups=False))
+broken_numbers = {"max(Q_q − (N+3))": float((broken_per_solve - (broken_per_solve.index + 3)).max()),
+                  "Q_q slope": float(fit_line(broken_per_solve.index, broken_per_solve.values)[0])}
+assert (structured.queries == structured.N + 1).all()
+structured_numbers = verdict_numbers(q_means, structured_means, classical_law=lambda n: n + 1.0)
+
 measured_n = q_means.index.to_numpy()
 loglog_slopes = [fit_line(np.log(measured_n), np.log([q_means[n] * run_energy(n, r) for n in measured_n]))[0]
                  for r in ratios]
-floor_n = c_fit.index.to_numpy()
-floor_slope = fit_line(floor_n, np.log2([c_means[n] * bits_per_query(n) * LN2 for n in floor_n]))[0]
+birthday_slopes = [fit_line(np.log(measured_n), np.log([c_means[n] * run_energy(n, r) for n in measured_n]))[0]
+                   for r in ratios]
 y_orthogonal_share = float(quantum.orthogonal.mean())
 s_recovered_share = float(quantum.recovered.mean())
-worst_excess = float((q_means - (q_means.index + 3)).max())
-crossover_share = float(crossovers.N_star.notna().mean())
-print(f"steepest log-log slope of E_Q: {np.max(loglog_slopes):.3f}; log2 slope of E_C floor: {floor_slope:.3f}")
+display(pd.DataFrame({"ours": point, "bootstrap 2.5%": replicates.quantile(0.025),
+                      "bootstrap 97.5%": replicates.quantile(0.975), "structured classical": structured_numbers})
+        .round(3))
+print(f"steepest log-log slope of E_Q: {np.max(loglog_slopes):.3f}; of a machine charged the birthday count: "
+      f"{np.max(birthday_slopes):.3f}")
 
 # %% [markdown]
 # ## Verdict
+#
+# C3a and C3b are measured query counts; C5 is a consequence of our energy model, whose constants are
+# ours, fed with those counts. Each has a falsifier below the verdict table: the broken oracle for C3a,
+# and the classical algorithm that uses the oracles' affine structure for C3b and C5 (F5). A model
+# claim's falsifier is one of our controls; it does not change the claim's verdict by itself, but a
+# falsifier that passed would show that the model's criterion cannot tell the variants apart. C1 and C2,
+# the two energy bounds, are assumptions of our model, so they are reported as context only.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("quantum-energy-advantage-simon")
-model_level = "model-level: a consequence of our stated energy model fed with our measured query counts"
-claims.check("C1", "Quantum energy is bounded by a polynomial in N (queries × per-run cost incl. finite-step resets)",
-             paper="upper bound polynomial in N", ours=float(np.max(loglog_slopes)), reproduced=AtMost(3.0),
-             unit="(steepest log-log slope of E_Q)", note=model_level)
-claims.check("C2", "Nonzero per-query classical floor makes classical energy exponential in N for Simon",
-             paper="nonzero per-query lower bound", ours=floor_slope, reproduced=AtLeast(0.45),
-             unit="(log2 slope of E_C floor)", note=model_level)
-claims.check("C3", "Simon's problem: O(N) quantum queries vs Ω(2^(N/2)) classical queries",
-             paper="O(N) vs Ω(2^(N/2))",
-             ours={"y·s=0 share": y_orthogonal_share, "s recovered share": s_recovered_share,
-                   "max(Q_q − (N+3))": worst_excess, "Q_q slope": quantum_slope,
-                   "log2 Q_c slope": classical_slope},
-             reproduced={"y·s=0 share": AtLeast(1.0), "s recovered share": AtLeast(0.99),
-                         "max(Q_q − (N+3))": AtMost(0.0), "Q_q slope": Between(0.8, 1.3),
-                         "log2 Q_c slope": Between(0.45, 0.55)})
-claims.not_testable("C4", "Exponential energy advantage as a rigorous physical theorem",
-                    paper="proved for Simon's problem",
-                    why="a proof about physical energy (energy conservation, Landauer, a concrete erasure "
-                        "protocol); our energy model assumes per-query costs instead of deriving them, and the "
-                        "theorem's constants were not available to us")
-claims.check("C5", "A crossover N* exists for any hardware overhead r, growing like 2·log2 r",
-             paper="demonstration criteria: advantage past the crossover",
-             ours={"share of r with N*": crossover_share, "dN*/dlog2 r": n_star_slope},
-             reproduced={"share of r with N*": AtLeast(1.0), "dN*/dlog2 r": Between(1.5, 2.5)},
-             note=model_level)
-claims.not_testable("C6", "An experiment with measured energies demonstrates the advantage",
-                    paper="proposed, not performed", why="needs a quantum device and a classical machine with "
-                        "energy metering (calorimetry); a simulator has no physical energy to measure")
+claims.context("C1", f"under our model the steepest log-log slope of E_Q over N = 2..{max_n_quantum} is "
+                     f"{np.max(loglog_slopes):.2f}; charged the birthday query count instead, {np.max(birthday_slopes):.2f}")
+claims.context("C2", f"under our assumed floor, the log2 slope of the E_C floor is {interval('floor slope').text()}; "
+                     f"charged the structure-exploiting algorithm's N + 1 queries instead, "
+                     f"{structured_numbers['floor slope']:.2f}")
+claims.measure("C3a", {k: interval(k) for k in ("max(Q_q − (N+3))", "Q_q slope")}, falsifier=broken_numbers)
+claims.measure("C3b", interval("log2 Q_c slope"), falsifier=structured_numbers["log2 Q_c slope"],
+               note=f"judged on the oracles' (affine) f, on which a structure-aware algorithm needs only N + 1 "
+                    f"queries (the falsifier); on unstructured random f with the same promise the birthday "
+                    f"search's slope is {random_slope:.3f}")
+claims.context("C4")
+claims.measure("C5", {k: interval(k) for k in ("share of r with N*", "dN*/dlog2 r")})
+claims.context("C6")
+claims.measure("S1", y_orthogonal_share)
+claims.measure("S2", s_recovered_share)
+claims.measure("F5", {k: structured_numbers[k] for k in ("share of r with N*", "dN*/dlog2 r")})
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("quantum_slope", point["Q_q slope"], display=False)
+glue("classical_slope", point["log2 Q_c slope"], display=False)
+glue("n_star_slope", point["dN*/dlog2 r"], display=False)
+glue("loglog_quantum", float(np.max(loglog_slopes)), display=False)
+glue("loglog_birthday", float(np.max(birthday_slopes)), display=False)
+glue("structured_share", structured_numbers["share of r with N*"], display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -557,8 +729,11 @@ claims.show()
 # ## Discussion
 #
 # **What carried over.** The query side of the argument is measured here, not assumed. In noiseless
-# runs Simon's circuit can only return y with y·s = 0, and C3 checks that every sampled y does and that
-# the GF(2) solver returns the hidden s. The Part A table compares the mean query count with the exact
+# runs Simon's circuit can only return y with y·s = 0; the controls S1 and S2 check that every sampled y
+# does and that the GF(2) solver returns the hidden s. Simon's query count grows with a slope of
+# {glue:text}`quantum_slope:.2f` per bit (C3a), the collision search's log2 count with
+# {glue:text}`classical_slope:.3f` (C3b), and under our model N* grows by {glue:text}`n_star_slope:.2f` per
+# doubling of r (C5). The Part A table compares the mean query count with the exact
 # expectation Σ 1/(1 − 2^(k−N+1)), column `z vs exact`. That expectation stays below N + 1, so it grows
 # linearly in N. The collision search is compared with its own exact expectation and with √(π·2^(N−1)),
 # and its fitted log2 slope is set against the theoretical ½. Any energy model that puts a positive
@@ -574,10 +749,24 @@ claims.show()
 # **What did not, and why.** What the paper contributes is its *proofs*. It proves that the quantum
 # cost can be reached with finite-precision, finite-step resets, and that no classical machine can go
 # below its energy floor. A numerical study cannot check a proof. Our energy model takes its structure
-# from the paper's abstract and introduction, and its constants are our assumptions. So C1, C2 and C5
-# show only that this model behaves as the paper claims. For large N the model's quantum energy also
-# extrapolates the query counts we measured, and by default those counts come from noiseless runs. The physical
-# energy of a real device is out of reach here (C4, C6).
+# from the paper's abstract and introduction, and its constants are our assumptions. So C5 shows only
+# that this model behaves as the paper claims. C1 and C2 are not judged at all: our model *assumes* the
+# two bounds, a polynomial energy per quantum run and a floor of b·kT ln 2 per classical query, so E_Q is
+# polynomial as soon as the quantum query count is, and the E_C floor exponential as soon as the
+# classical one is; those counts are C3a and C3b. For C1 there is a second reason: over the N we
+# can simulate, a log-log slope cannot tell polynomial from exponential growth: ours is
+# {glue:text}`loglog_quantum:.2f`, and a machine charged the birthday query count gets
+# {glue:text}`loglog_birthday:.2f`, under the same bound of 3. For large N the model's quantum energy also
+# extrapolates the query counts we measured, and by default those counts come from noiseless runs. The
+# physical energy of a real device is out of reach here (C4, C6).
+#
+# **What the falsifiers show.** The criteria of C3a reject Simon's algorithm on the broken oracle: without
+# the period, the outcomes carry no information about s. The criterion of C3b rejects the classical
+# algorithm that reads the affine structure of our oracles with N + 1 queries, and that same algorithm,
+# fed into the energy model, removes the advantage: the share of overheads r with a crossover drops to
+# {glue:text}`structured_share:.2f` (F5). The energy advantage of C5 is therefore only as good as the
+# classical hardness of the oracle, which our CNOT oracles do not have (next paragraph). The model
+# compares the quantum algorithm with the best *generic* classical algorithm, as the paper's bound does.
 #
 # **A caveat on the oracles.** Oracles built from CNOT and X gates compute *affine* functions,
 # f(x) = M·x ⊕ b. For these, a classical algorithm that knows the structure finds s in N + 1 queries: it

@@ -83,14 +83,24 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | id | Claim (our wording) | The paper's own figure |
-# |---|---|---|
-# | C1a | From M random samples of f, processed on the fly, a quantum machine builds an approximate phase oracle. One sketch is a unitary within ~(N/M)^½ of O_f. Averaged over the samples it is a channel whose error falls linearly in N/M, and this linear law is what the sample count rests on. | error law behind M = Θ(N Q²/ε) |
-# | C1b | With a fresh sketch per query, any Q-query algorithm runs with error ε from M = Θ(N Q²/ε) samples in total. | M = Θ(N Q²/ε) |
-# | C1c | The Q² dependence is optimal (a Born-rule limit). | lower bound Ω(N Q²/ε) |
-# | C2 | A polylogarithmic-size quantum computer classifies and reduces the dimension of streamed data, while any classical machine with the same prediction performance needs exponentially larger memory (and smaller ones need superpolynomially more samples and time), even with unlimited time or if BPP = BQP. | exponential separation (theorem) |
-# | C3 | On single-cell RNA-seq and movie-review sentiment data the quantum machine is 4–6 orders of magnitude smaller, with fewer than 60 logical qubits. | 10⁴–10⁶ × smaller; < 60 logical qubits |
-# | C4 | Classical shadows let the quantum machine output a succinct classical model, avoiding the readout bottleneck. | succinct classical model |
+# In our words. **C1a**: from M random samples of f, processed on the fly, a quantum machine builds an
+# approximate phase oracle; one sketch is a unitary within ~(N/M)^½ of O_f, while the sketch averaged
+# over the samples is a channel whose error falls linearly in N/M, and the sample count rests on this
+# linear law. **C1b**: with a fresh sketch per query, any Q-query algorithm runs with error ε from
+# M = Θ(N Q²/ε) samples in total. **C1c**: the Q² is optimal. **C2**: a polylogarithmic-size quantum
+# computer classifies and reduces the dimension of streamed data, while any classical machine with the
+# same prediction performance needs exponentially more memory, even with unlimited time or if BPP = BQP.
+# **C3**: on single-cell RNA-seq and movie-review data the quantum machine is 4–6 orders of magnitude
+# smaller, with fewer than 60 logical qubits. **C4**: classical shadows let it output a succinct
+# classical model.
+#
+# **C1a and C1b test our reconstruction of the sketch**, not the paper's own algorithm, which we could not
+# read (see the caveat above). Both are measured on a grid of M, N and Q, with bootstrap intervals over
+# the independent sketches. Each has a falsifier built from a pitfall of the method, run the same way:
+# *sampling without replacement* (the stream passes over the data in shuffled order, so every index
+# comes ⌊M/N⌋ or ⌈M/N⌉ times) for C1a, and *one sketch reused for all Q queries* (the M/Q samples of one
+# query applied at every query, instead of Q fresh sketches) for C1b. The correctness gates of the old
+# page are now the sanity controls S1-S5.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -123,7 +133,8 @@ from qiskit import QuantumCircuit
 from tqdm import tqdm
 
 import lib.runinfo
-from lib.claims import AtMost, Between, Claims
+from lib.claims import EXTRA, MEASURED, SANITY, AtMost, Between, Claims, Estimate
+from myst_nb import glue
 from lib.plot import log2_axis, subplots, use_style
 from lib.quantum.circuits import equal_up_to_global_phase, statevector
 from lib.quantum.sketch import (aer_success_probability, aer_success_shots, bag_of_words,
@@ -146,6 +157,60 @@ max_n_sketch, sketches, log2_features = sizes.max_n_sketch, sizes.sketches, size
 max_n_grover, grover_sketches = sizes.max_n_grover, sizes.grover_sketches
 # One independent stream per part, so that resizing one part leaves the draws of the others unchanged.
 rng_a, rng_b, rng_c = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+rng_sabotage = np.random.default_rng([seed, 6])  # the pitfalls draw apart, so the real draws stay as they were
+rng_boot = np.random.default_rng([seed, 7])  # bootstrap resampling
+n_boot = 200  # bootstrap resamples behind every interval
+
+# %% tags=["hide-input"]
+claims = Claims("quantum-oracle-sketching")
+reconstruction = "tests our reconstruction of the sketch (the paper's algorithm section was not available to us)"
+claims.claim("C1a", "Sketched oracle: one sketch errs ~(N/M)^½, the sample-averaged channel ~N/M",
+             paper="error law behind M = Θ(N Q²/ε)",
+             criterion={"e_C slope (flattest N)": Between(-1.15, -0.85), "e_C slope (steepest N)": Between(-1.15, -0.85),
+                        "e_U slope (flattest N)": Between(-0.6, -0.4), "e_U slope (steepest N)": Between(-0.6, -0.4)},
+             evidence=MEASURED,
+             falsifier="sampling without replacement: the stream passes over the data in shuffled order, every index "
+                       "⌊M/N⌋ or ⌈M/N⌉ times",
+             revised="same slope bounds; the three correctness gates of the old row are now the controls S1-S3")
+claims.claim("C1b", "A Q-query algorithm on fresh sketches needs M = Θ(N Q²/ε) samples in total",
+             paper="M = Θ(N Q²/ε)",
+             criterion={"Grover: a in M* ∝ (NQ²)^a": Between(0.85, 1.15), "BV (Q=1): a in M* ∝ N^a": Between(0.85, 1.15),
+                        "b in M* ∝ (1/ε)^b": Between(0.85, 1.15)},
+             partial={"Grover: a in M* ∝ (NQ²)^a": Between(0.7, 1.3), "BV (Q=1): a in M* ∝ N^a": Between(0.7, 1.3),
+                      "b in M* ∝ (1/ε)^b": Between(0.7, 1.3)},
+             evidence=MEASURED,
+             falsifier="one sketch reused for all Q queries: the M/Q samples of one query applied at every query "
+                       "(Bernstein-Vazirani, Q = 1, is unchanged)",
+             revised="same exponent bounds; the two correctness gates of the old row are now the controls S4 and S5")
+claims.claim("C1c", "The Q² dependence is optimal (Born-rule limit)", paper="lower bound Ω(N Q²/ε)",
+             not_testable="a lower bound over every possible sketching protocol; a simulation can only show that this "
+                          "construction needs ∝ Q², which C1b measures")
+claims.claim("C2", "Exponential classical memory (or superpolynomial samples) to match the quantum learner",
+             paper="exponential separation (theorem)",
+             not_testable="an information-theoretic lower bound over all classical machines; one streaming sketch "
+                          "losing accuracy illustrates the trade-off but cannot prove it")
+claims.claim("C3", "4–6 orders of magnitude smaller on RNA-seq and movie reviews, < 60 logical qubits",
+             paper="10⁴–10⁶ × smaller; < 60 logical qubits",
+             not_testable="needs the two data sets, the paper's classifier and PCA pipelines (QSVT degrees, shadow "
+                          "sizes) and a fault-tolerant machine; none is available here")
+claims.claim("C4", "Classical shadows read out a succinct classical model", paper="succinct classical model",
+             not_testable="the interferometric shadow protocol and the model it outputs were not retrieved; we run "
+                          "no learner on the quantum side")
+claims.control("S1", "The sketch with every count at its mean M/N (M → ∞) equals O_f", criterion=AtMost(1e-9),
+               kind=SANITY, unit="(max |difference|)")
+claims.control("S2", "The streamed circuit on qiskit-aer equals the numpy sketch (n = 4)", criterion=AtMost(1e-9),
+               kind=SANITY, unit="(1 − |overlap|)")
+claims.control("S3", "Measured e_C agrees with its closed form", criterion=AtMost(0.25), kind=SANITY,
+               unit="(max relative gap)")
+claims.control("S4", "Exact Grover matches sin²((2Q+1)θ)", criterion=AtMost(1e-9), kind=SANITY, unit="(max gap)")
+claims.control("S5", "Sketched Grover on qiskit-aer matches numpy", criterion=AtMost(1e-9), kind=SANITY,
+               unit="(max gap)")
+claims.control("X1", "C1b's criterion on a different reuse: one sketch of all M samples applied at every query "
+                     "(as many samples as the real method, each applied Q times)",
+               criterion={"Grover: a in M* ∝ (NQ²)^a": Between(0.85, 1.15),
+                          "BV (Q=1): a in M* ∝ N^a": Between(0.85, 1.15), "b in M* ∝ (1/ε)^b": Between(0.85, 1.15)},
+               kind=EXTRA)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -206,9 +271,36 @@ rng_a, rng_b, rng_c = (np.random.default_rng(s) for s in np.random.SeedSequence(
 # class occurs). For each N and each M/N on a log grid, R independent sketches.
 
 # %%
+def epoch_phases(f, n_samples, rng, size):
+    """Sabotage (sampling without replacement): the stream passes over the N data points in shuffled order,
+    so after M samples every index has come ⌊M/N⌋ times, and the first M mod N of the last, partial pass
+    once more. Same rotation θ = π N / M per sample as the real sketch; shape ``size + (N,)``."""
+    f = np.asarray(f)
+    base, extra = divmod(int(n_samples), f.size)
+    shape = tuple(np.atleast_1d(size))
+    counts = np.full(shape + (f.size,), float(base))
+    if extra:
+        keys = rng.random(shape + (f.size,))  # a random order of the last pass: its first `extra` indices
+        counts += keys <= np.partition(keys, extra - 1, axis=-1)[..., extra - 1:extra]
+    return sketched_phases(f, counts, int(n_samples))
+
+
+def per_sketch_dephasing(delta, f):
+    """Per sketch, the pooled 1 − cos(δ_i − δ_j) of each pair class (their means over sketches are
+    ``pair_class_dephasing``), so that e_C = max over classes of the mean can be bootstrapped."""
+    marked = np.asarray(f, dtype=bool)
+    k = int(marked.sum())
+    out = {}
+    if 1 <= k < marked.size:
+        out[(1, 0)] = (1 - np.cos(delta[:, marked])).mean(axis=1)
+    if k >= 2:
+        out[(1, 1)] = 1 - (np.abs(np.exp(1j * delta[:, marked]).sum(axis=1)) ** 2 - k) / (k * (k - 1))
+    return out
+
+
 ratios = np.logspace(0.5, 3.5, 13)  # M/N
 ns_a = list(range(4, max_n_sketch + 1, 2))
-rows_a = []
+rows_a, draws_a = [], {}  # draws_a[variant, N, M] = (e_U per sketch, {pair class: 1 − cos per sketch})
 for n in tqdm(ns_a, desc="Part A (n)"):
     f = bernstein_vazirani_function(n, int(rng_a.integers(1, 2**n)))
     for ratio in ratios:
@@ -216,12 +308,57 @@ for n in tqdm(ns_a, desc="Part A (n)"):
         delta = sketch_phases(f, m, rng_a, size=sketches) - ideal_phases(f)  # δ = φ − π f, one row per sketch
         rows_a.append(dict(n=n, N=2**n, M=m, ratio=m / 2**n, e_U=float(unitary_error(delta).mean()),
                            e_C=channel_error(delta, f), e_C_exact=exact_channel_error(f, m)))
+        delta_wor = epoch_phases(f, m, rng_sabotage, sketches) - ideal_phases(f)
+        for variant, d in (("i.i.d.", delta), ("without replacement", delta_wor)):
+            draws_a[variant, 2**n, m] = (unitary_error(d), per_sketch_dephasing(d, f))
 part_a = pd.DataFrame(rows_a)
 
 
-def loglog_slope(x, y):
-    """Least-squares slope of log y against log x."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+def loglog_slope(x, y, floor=1e-12):
+    """Least-squares slope of log y against log x, on the points where y is above rounding (> ``floor``):
+    an error that is exactly 0 at some M has no logarithm, and leaving such points out can only help a
+    variant look like a power law. NaN when some y is NaN (say, an M* never reached) or fewer than 3
+    points are left."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if not np.isfinite(y).all():
+        return float("nan")
+    keep = y > floor
+    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0]) if keep.sum() >= 3 else float("nan")
+
+
+def part_a_slopes(variant, rng=None):
+    """C1a's four numbers (flattest and steepest e_C and e_U slopes over N, fitted on M/N ≥ fit_min_ratio)
+    from the per-sketch draws: one dict, or with ``rng`` a list of them, the measured one first, then one
+    per bootstrap resample of the sketches of every point. A NaN slope at any N makes the extremes NaN."""
+    by_n = {}
+    for (v, N, m), (e_u, classes) in draws_a.items():
+        if v != variant or m / N < fit_min_ratio:
+            continue
+        picks = (np.arange(e_u.size)[None] if rng is None else
+                 np.vstack([np.arange(e_u.size), rng.integers(e_u.size, size=(n_boot, e_u.size))]))
+        e_c = np.max([np.zeros(len(picks))] + [c[picks].mean(axis=1) for c in classes.values()], axis=0)
+        by_n.setdefault(N, []).append((m / N, e_u[picks].mean(axis=1), e_c))
+    out = []
+    for row in range(1 if rng is None else n_boot + 1):
+        s_u, s_c = zip(*[(loglog_slope([p[0] for p in pts], [p[1][row] for p in pts]),
+                          loglog_slope([p[0] for p in pts], [p[2][row] for p in pts])) for pts in by_n.values()])
+        out.append({"e_C slope (flattest N)": float(np.max(s_c)), "e_C slope (steepest N)": float(np.min(s_c)),
+                    "e_U slope (flattest N)": float(np.max(s_u)), "e_U slope (steepest N)": float(np.min(s_u))})
+    return out[0] if rng is None else out
+
+
+def with_interval(point, replicates, method):
+    """Estimates: each point value with the 2.5-97.5 percentiles of its bootstrap replicates (NaN-free ones)."""
+    out = {}
+    for key, value in point.items():
+        reps = np.array([r[key] for r in replicates], dtype=float)
+        reps = reps[np.isfinite(reps)]
+        if not np.isfinite(value) or reps.size < len(replicates) // 2:
+            out[key] = Estimate(float("nan"), float("nan"), float("nan"), method)  # too few finite resamples
+            continue
+        lo, hi = np.percentile(reps, [2.5, 97.5])
+        out[key] = Estimate(value, min(lo, value), max(hi, value), method)
+    return out
 
 
 fit_a = part_a[part_a.ratio >= fit_min_ratio]
@@ -230,6 +367,18 @@ slopes = pd.DataFrame([dict(N=N, slope_e_U=loglog_slope(g.ratio, g.e_U), slope_e
 display(slopes.set_index("N").round(3))
 channel_gap = float((part_a.e_C / part_a.e_C_exact - 1).abs().max())
 print(f"measured e_C vs its closed form: largest relative gap {channel_gap:.3f} over all points")
+boot_a = part_a_slopes("i.i.d.", rng_boot)
+c1a = with_interval(boot_a[0], boot_a[1:],
+                    f"95% percentile bootstrap over the {sketches} sketches of each point, {n_boot} resamples")
+c1a_wor = part_a_slopes("without replacement")
+display(pd.DataFrame({"i.i.d. samples": {k: v.text() for k, v in c1a.items()},
+                      "without replacement (falsifier)": c1a_wor}))
+wor_table = pd.DataFrame([dict(N=N, ratio=m / N, e_U=float(e_u.mean()),
+                               e_C=max([0.0] + [float(c.mean()) for c in classes.values()]))
+                          for (v, N, m), (e_u, classes) in draws_a.items()
+                          if v == "without replacement" and N == 2**ns_a[-1] and m / N >= fit_min_ratio])
+print(f"without replacement, N = {2**ns_a[-1]}: errors on the fitted points (0, up to rounding, where M is a multiple of N)")
+display(wor_table.set_index("ratio").drop(columns="N").T.map("{:.2g}".format))
 
 # %% [markdown]
 # **Correctness gates.** (1) With every count replaced by its mean M/N (the M → ∞ limit) the sketch
@@ -293,21 +442,34 @@ def crossing(ms, loss, eps):
     return float(np.exp(x0 + (np.log(eps) - y0) * (x1 - x0) / (y1 - y0)))
 
 
-def mean_loss_grover(f, marked, M, Q, p_exact):
-    """p_exact − mean success of Grover runs with Q fresh sketches of ⌊M/Q⌋ samples each."""
-    return p_exact - float(grover_success_on_sketches(f, marked, int(M // Q), Q, grover_sketches, rng_b).mean())
+def grover_successes(f, marked, M, Q, rng, reuse=None):
+    """Success of `grover_sketches` Grover runs with M samples in all. Real method: each query its own fresh
+    sketch of ⌊M/Q⌋ samples. reuse="per query": one sketch of ⌊M/Q⌋ samples applied at all Q queries (the
+    falsifier); reuse="all": one sketch of all M samples applied at all Q queries (the extra control X1)."""
+    if reuse is None:
+        return grover_success_on_sketches(f, marked, int(M // Q), Q, grover_sketches, rng)
+    one = sketch_phases(f, int(M // Q) if reuse == "per query" else int(M), rng, size=grover_sketches)
+    return success_probability(grover_states(np.broadcast_to(one[:, None, :], (grover_sketches, Q, f.size))), marked)
 
 
-def mean_loss_bv(f, a, M):
-    """1 − mean probability that Bernstein-Vazirani on a sketch of M samples reads out a."""
-    return 1 - float(success_probability(bernstein_vazirani_states(sketch_phases(f, int(M), rng_b,
-                                                                                 size=grover_sketches)), a).mean())
+def loss_grid(successes_at, baseline, N, rng, extra_points=2):
+    """[(M, successes)] on M/N = 10^(0.5 + k/4), four points per decade, until the loss (baseline − mean
+    success) has been ≤ the smaller target for `extra_points` more points, so that a bootstrap resample
+    still finds the crossing (the grid assumes no law for M*; the cap only stops a broken run)."""
+    grid, left = [], None
+    for k in range(200):
+        M = N * 10 ** (0.5 + k / 4)
+        if left == 0 or M > 1e9 * N:
+            break
+        grid.append((M, successes_at(M, rng)))
+        if left is not None:
+            left -= 1
+        elif baseline - grid[-1][1].mean() <= min(epsilon, epsilon_small):
+            left = extra_points
+    return grid
 
 
-# M/N = 10^(0.5 + k/4), four points per decade, rising until both losses are below both targets (the
-# grid assumes no law for M*; the cap only stops a broken run).
-target, max_ratio = min(epsilon, epsilon_small), 1e9
-rows_b, closed_form_gap = [], 0.0
+rows_b, grids, closed_form_gap = [], {}, 0.0
 for n in tqdm(range(4, max_n_grover + 1), desc="Part B (n)"):
     N = 2**n
     Q = grover_iterations(N)
@@ -318,38 +480,82 @@ for n in tqdm(range(4, max_n_grover + 1), desc="Part B (n)"):
     p_exact = float(grover_success_closed_form(N, Q))
     exact_run = success_probability(grover_states(np.tile(ideal_phases(f_g), (Q, 1))), marked)
     closed_form_gap = max(closed_form_gap, abs(float(exact_run) - p_exact))
-    grover_open = bv_open = True  # loss still above the smaller target
-    for k in range(200):
-        M = N * 10 ** (0.5 + k / 4)
-        if not (grover_open or bv_open) or M > max_ratio * N:
-            break
-        grover_loss = mean_loss_grover(f_g, marked, M, Q, p_exact) if grover_open else np.nan
-        bv_loss = mean_loss_bv(f_bv, a, M) if bv_open else np.nan
-        rows_b.append(dict(n=n, N=N, Q=Q, M=M, grover_loss=grover_loss, bv_loss=bv_loss, p_exact=p_exact))
-        grover_open = grover_open and grover_loss > target
-        bv_open = bv_open and bv_loss > target
+    bv_at = lambda M, rng: success_probability(bernstein_vazirani_states(  # noqa: E731
+        sketch_phases(f_bv, int(M), rng, size=grover_sketches)), a)
+    grids["BV", N] = (N, 1.0, loss_grid(bv_at, 1.0, N, rng_b))
+    for variant, reuse, rng in (("Grover", None, rng_b), ("Grover, reused per query", "per query", rng_sabotage),
+                                ("Grover, reused whole", "all", rng_sabotage)):
+        at = lambda M, rng, reuse=reuse: grover_successes(f_g, marked, M, Q, rng, reuse)  # noqa: E731
+        grids[variant, N] = (N * Q**2, p_exact, loss_grid(at, p_exact, N, rng))
+    rows_b += [dict(n=n, N=N, Q=Q, variant=variant, M=M, loss=baseline - succ.mean(), p_exact=p_exact)
+               for (variant, N_), (_, baseline, grid) in grids.items() if N_ == N for M, succ in grid]
 part_b = pd.DataFrame(rows_b)
 
-def crossings(g, col):
-    """M* at epsilon and at epsilon_small from one N's grid (points after the algorithm stopped are NaN)."""
-    done = g.dropna(subset=[col])
-    return [crossing(done.M.to_numpy(), done[col].to_numpy(), eps) for eps in (epsilon, epsilon_small)]
+
+def loss_curves(variant, rng=None):
+    """Per N: (x, M grid, losses), losses of shape (1 + n_boot, points) when ``rng`` is given: the measured
+    loss (baseline − mean success), then one bootstrap resample of every grid point's runs per row."""
+    out = {}
+    for (v, N), (x, baseline, grid) in grids.items():
+        if v != variant:
+            continue
+        rows = [[succ.mean()] if rng is None else
+                np.concatenate([[succ.mean()], succ[rng.integers(succ.size, size=(n_boot, succ.size))].mean(axis=1)])
+                for _, succ in grid]
+        out[N] = (x, np.array([M for M, _ in grid]), baseline - np.array(rows).T)
+    return out
 
 
-stars = pd.DataFrame([dict(N=N, Q=g.Q.iloc[0], NQ2=N * g.Q.iloc[0] ** 2,
-                           **dict(zip(["grover_M", "grover_M_small"], crossings(g, "grover_loss"))),
-                           **dict(zip(["bv_M", "bv_M_small"], crossings(g, "bv_loss"))))
-                      for N, g in part_b.groupby("N")])
+def exponents(grover_curves, bv_curves, row=0):
+    """C1b's three numbers from one row of the loss curves: a in M* ∝ (N Q²)^a (Grover), a in M* ∝ N^a
+    (Bernstein-Vazirani), and b in M* ∝ (1/ε)^b from M* at epsilon and epsilon_small (mean over N and
+    both algorithms)."""
+    g, bv = ([(x, crossing(ms, loss[row], epsilon), crossing(ms, loss[row], epsilon_small))
+              for x, ms, loss in curves.values()] for curves in (grover_curves, bv_curves))
+    g, bv = np.array(g), np.array(bv)
+    eps_ratios = np.concatenate([g[:, 2] / g[:, 1], bv[:, 2] / bv[:, 1]])
+    with np.errstate(invalid="ignore"):
+        return {"Grover: a in M* ∝ (NQ²)^a": loglog_slope(g[:, 0], g[:, 1]),
+                "BV (Q=1): a in M* ∝ N^a": loglog_slope(bv[:, 0], bv[:, 1]),
+                "b in M* ∝ (1/ε)^b": float(np.mean(np.log(eps_ratios)) / math.log(epsilon / epsilon_small))}
+
+
+def m_stars(variant):
+    """M* at epsilon and epsilon_small per N for one variant, from its grid."""
+    out = {}
+    for (v, N), (x, baseline, grid) in grids.items():
+        if v == variant:
+            ms, loss = np.array([M for M, _ in grid]), np.array([baseline - succ.mean() for _, succ in grid])
+            out[N] = (crossing(ms, loss, epsilon), crossing(ms, loss, epsilon_small))
+    return out
+
+
+stars = pd.DataFrame([dict(N=N, Q=grover_iterations(N), NQ2=N * grover_iterations(N) ** 2, grover_M=g[0],
+                           grover_M_small=g[1], bv_M=m_stars("BV")[N][0], bv_M_small=m_stars("BV")[N][1],
+                           reused_M=m_stars("Grover, reused per query")[N][0])
+                      for N, g in m_stars("Grover").items()])
 stars["grover M*/(N Q²/ε)"] = stars.grover_M * epsilon / stars.NQ2
 stars["BV M*/(N/ε)"] = stars.bv_M * epsilon / stars.N  # prediction: π²/2 ≈ 4.93 (loss ≈ π² N / 2M)
-grover_exponent = loglog_slope(stars.NQ2, stars.grover_M)
-bv_exponent = loglog_slope(stars.N, stars.bv_M)
-# M* ∝ 1/ε^b: b = log(M*(ε_small)/M*(ε)) / log(ε/ε_small), averaged over N and both algorithms
-eps_ratios = np.concatenate([stars.grover_M_small / stars.grover_M, stars.bv_M_small / stars.bv_M])
-eps_exponent = float(np.mean(np.log(eps_ratios)) / math.log(epsilon / epsilon_small))
+method_b = f"95% percentile bootstrap over the {grover_sketches} runs of each grid point, {n_boot} resamples"
+bv_curves = loss_curves("BV", rng_boot)
+
+
+def exponents_with_interval(variant):
+    """C1b's numbers for a Grover variant (Bernstein-Vazirani as measured), with bootstrap intervals."""
+    curves = loss_curves(variant, rng_boot)
+    return with_interval(exponents(curves, bv_curves),
+                         [exponents(curves, bv_curves, row) for row in range(1, n_boot + 1)], method_b)
+
+
+c1b = exponents_with_interval("Grover")
+c1b_reused = exponents_with_interval("Grover, reused per query")
+x1_reused_whole = exponents_with_interval("Grover, reused whole")
+grover_exponent, bv_exponent = c1b["Grover: a in M* ∝ (NQ²)^a"].value, c1b["BV (Q=1): a in M* ∝ N^a"].value
 display(stars.round(3).set_index("N"))
-print(f"Grover: M* ∝ (N Q²)^{grover_exponent:.3f};  Bernstein-Vazirani: M* ∝ N^{bv_exponent:.3f};  "
-      f"M* ∝ (1/ε)^{eps_exponent:.3f};  exact Grover vs sin²((2Q+1)θ): {closed_form_gap:.1e}")
+display(pd.DataFrame({"fresh sketches": {k: v.text() for k, v in c1b.items()},
+                      "one sketch reused per query (falsifier)": {k: v.text() for k, v in c1b_reused.items()},
+                      "one sketch of all M reused (X1)": {k: v.text() for k, v in x1_reused_whole.items()}}))
+print(f"exact Grover vs sin²((2Q+1)θ): {closed_form_gap:.1e}")
 
 # %% [markdown]
 # **Cross-check on qiskit-aer.** The same kind of runs as circuits: H^n, one `DiagonalGate` per query
@@ -377,7 +583,7 @@ print(grover_circuit(3, [phase_oracle_gate(np.zeros(8))]).draw(output="text", fo
 
 # %% tags=["thumbnail"]
 fig, (ax1, ax2) = subplots(1, 2, width=11)
-view = part_b.assign(loss=part_b.grover_loss.clip(lower=1e-4))
+view = part_b[part_b.variant == "Grover"].assign(loss=lambda d: d.loss.clip(lower=1e-4))
 sns.lineplot(data=view, x="M", y="loss", hue="N", palette="viridis", marker="o", ax=ax1);
 ax1.axhline(epsilon, color="black", ls=":", label=f"ε = {epsilon:g}");
 ax1.axhline(epsilon_small, color="grey", ls=":", label=f"ε = {epsilon_small:g}");
@@ -386,6 +592,7 @@ ax1.set(xscale="log", yscale="log", xlabel="samples M (all Q queries together)",
 ax1.legend(title="N", fontsize=8);
 ax2.scatter(stars.NQ2, stars.grover_M, s=50, label="Grover (Q = ⌊π/4 √N⌋)");
 ax2.scatter(stars.N, stars.bv_M, s=50, marker="s", label="Bernstein–Vazirani (Q = 1)");
+ax2.scatter(stars.NQ2, stars.reused_M, s=50, marker="x", label="Grover, one sketch reused (falsifier)");
 for xs, ys in ((stars.NQ2, stars.grover_M), (stars.N, stars.bv_M)):
     k, b = np.polyfit(np.log(xs), np.log(ys), 1)
     ax2.plot(xs, np.exp(b) * xs**k, color="grey", ls="--", lw=1);
@@ -470,70 +677,44 @@ display(accounting.set_index("N").map("{:.3g}".format))
 ratio_2_20 = float(accounting.ratio.iloc[1])
 
 # %% [markdown]
-# ### The numbers behind the verdict
-#
-# - C1a: the fitted log-log slopes on M/N ≥ `fit_min_ratio`, for every N. Every N must have a channel
-#   slope in [−1.15, −0.85] and a unitary slope in [−0.6, −0.4]. A channel slope near −½ would mean we
-#   averaged the wrong object. Gates: the M → ∞ sketch equals O_f, the aer circuit equals the numpy
-#   sketch, and the measured e_C agrees with its closed form within 25% (R ≥ 200 sketches give about
-#   10% noise).
-# - C1b: the exponent a in M* ∝ (N Q²)^a for Grover, the exponent in M* ∝ N^a for
-#   Bernstein–Vazirani (Q = 1, so this isolates the N factor), and the exponent b in M* ∝ (1/ε)^b. All
-#   three must lie in [0.85, 1.15] for `reproduced`, and [0.7, 1.3] for `partially reproduced`.
-#   Gates: exact Grover matches sin²((2Q+1)θ) and aer matches numpy, both to 1e−9.
-
-# %% [markdown]
 # ## Verdict
+#
+# C1a and C1b test **our reconstruction** of the sketch (one rotation by π N/M per sample with f(i) = 1),
+# not the paper's own construction, which we could not read; a verdict on them says that this
+# construction obeys the paper's error law and sample law, not that the paper's algorithm does. Each
+# measured number carries a bootstrap interval over the independent sketches or runs, and each claim's
+# falsifier is one of the method's pitfalls, run and judged the same way. The other claims are theorems
+# or need data and machines we do not have; what our analogue showed is given as context only.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("quantum-oracle-sketching")
-gates_a = {"max |sketch(M→∞) − O_f|": mean_field_gap, "1 − |⟨aer|numpy⟩|": aer_overlap_gap,
-           "max |e_C / closed form − 1|": channel_gap}
-claims.check("C1a", "Sketched oracle: one sketch errs ~(N/M)^½, the sample-averaged channel ~N/M",
-             paper="error law behind M = Θ(N Q²/ε)",
-             ours={"e_C slope (flattest N)": float(slopes.slope_e_C.max()),
-                   "e_C slope (steepest N)": float(slopes.slope_e_C.min()),
-                   "e_U slope (flattest N)": float(slopes.slope_e_U.max()),
-                   "e_U slope (steepest N)": float(slopes.slope_e_U.min()), **gates_a},
-             reproduced={"e_C slope (flattest N)": Between(-1.15, -0.85),
-                         "e_C slope (steepest N)": Between(-1.15, -0.85),
-                         "e_U slope (flattest N)": Between(-0.6, -0.4),
-                         "e_U slope (steepest N)": Between(-0.6, -0.4),
-                         "max |sketch(M→∞) − O_f|": AtMost(1e-9), "1 − |⟨aer|numpy⟩|": AtMost(1e-9),
-                         "max |e_C / closed form − 1|": AtMost(0.25)})
-gates_b = {"max |exact Grover − sin²((2Q+1)θ)|": closed_form_gap, "max |aer − numpy|": aer_gap}
-gate_criteria_b = {"max |exact Grover − sin²((2Q+1)θ)|": AtMost(1e-9), "max |aer − numpy|": AtMost(1e-9)}
-claims.check("C1b", "A Q-query algorithm on fresh sketches needs M = Θ(N Q²/ε) samples in total",
-             paper="M = Θ(N Q²/ε)",
-             ours={"Grover: a in M* ∝ (NQ²)^a": grover_exponent, "BV (Q=1): a in M* ∝ N^a": bv_exponent,
-                   "b in M* ∝ (1/ε)^b": eps_exponent, **gates_b},
-             reproduced={"Grover: a in M* ∝ (NQ²)^a": Between(0.85, 1.15),
-                         "BV (Q=1): a in M* ∝ N^a": Between(0.85, 1.15),
-                         "b in M* ∝ (1/ε)^b": Between(0.85, 1.15), **gate_criteria_b},
-             partial={"Grover: a in M* ∝ (NQ²)^a": Between(0.7, 1.3),
-                      "BV (Q=1): a in M* ∝ N^a": Between(0.7, 1.3),
-                      "b in M* ∝ (1/ε)^b": Between(0.7, 1.3), **gate_criteria_b})
-claims.not_testable("C1c", "The Q² dependence is optimal (Born-rule limit)", paper="lower bound Ω(N Q²/ε)",
-                    why="a lower bound over every possible sketching protocol; a simulation can only show "
-                        "that this construction needs ∝ Q², which C1b measures")
-claims.not_testable("C2", "Exponential classical memory (or superpolynomial samples) to match the quantum learner",
-                    paper="exponential separation (theorem)",
-                    ours=f"illustration only: a count sketch of ≤ N/16 words scores "
-                         f"{100 * (acc_full - acc_small):.1f} points below full memory "
-                         f"({acc_small:.3f} vs {acc_full:.3f}, N = 2^{log2_features})",
-                    why="an information-theoretic lower bound over all classical machines; one streaming "
-                        "sketch losing accuracy illustrates the trade-off but cannot prove it")
-claims.not_testable("C3", "4–6 orders of magnitude smaller on RNA-seq and movie reviews, < 60 logical qubits",
-                    paper="10⁴–10⁶ × smaller; < 60 logical qubits",
-                    ours=f"accounting only: N = 2^20 weights × {bits_per_weight} bits vs "
-                         f"{quantum_register_qubits(2**20, ancilla_qubits)} qubits = {ratio_2_20:.2e} ×",
-                    why="needs the two data sets, the paper's classifier and PCA pipelines (QSVT degrees, "
-                        "shadow sizes) and a fault-tolerant machine; none is available here")
-claims.not_testable("C4", "Classical shadows read out a succinct classical model", paper="succinct classical model",
-                    why="the interferometric shadow protocol and the model it outputs were not retrieved; "
-                        "we run no learner on the quantum side")
+claims.measure("C1a", c1a, falsifier=c1a_wor, note=reconstruction)
+claims.measure("C1b", c1b, falsifier=c1b_reused,
+               note=reconstruction + "; one sketch of all M samples applied at every query meets the same "
+                    "criterion (X1), so the sample law does not show that fresh samples are needed")
+claims.context("C1c")
+claims.context("C2", f"illustration only: a count sketch of ≤ N/16 words scores {100 * (acc_full - acc_small):.1f} "
+                     f"points below full memory ({acc_small:.3f} vs {acc_full:.3f}, N = 2^{log2_features})")
+claims.context("C3", f"accounting only: N = 2^20 weights × {bits_per_weight} bits vs "
+                     f"{quantum_register_qubits(2**20, ancilla_qubits)} qubits = {ratio_2_20:.2e} ×")
+claims.context("C4")
+claims.measure("S1", mean_field_gap)
+claims.measure("S2", aer_overlap_gap)
+claims.measure("S3", channel_gap)
+claims.measure("S4", closed_form_gap)
+claims.measure("S5", aer_gap)
+claims.measure("X1", x1_reused_whole)
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("grover_exponent", grover_exponent, display=False)
+glue("bv_exponent", bv_exponent, display=False)
+glue("reused_exponent", c1b_reused["Grover: a in M* ∝ (NQ²)^a"].value, display=False)
+glue("reused_whole_exponent", x1_reused_whole["Grover: a in M* ∝ (NQ²)^a"].value, display=False)
+glue("accounting_ratio", ratio_2_20, display=False)
+glue("wor_e_u_slope", c1a_wor["e_U slope (flattest N)"], display=False)
+glue("wor_e_c_slope", c1a_wor["e_C slope (flattest N)"], display=False)
+glue("qubits_2_20", quantum_register_qubits(2**20, ancilla_qubits), display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -560,7 +741,7 @@ claims.show()
 # N Q²/M after Q queries, instead of the √(N Q/M)·Q that a coherent error would build up. End to end,
 # the two algorithms are checked against M* ∝ N Q²/ε in C1b. Bernstein–Vazirani (Q = 1) isolates the
 # linear factor N. Its loss is 1 − E|mean_i e^{iδ_i}|² ≈ π² N/(2M), so M* ≈ (π²/2) N/ε, and the column
-# `BV M*/(N/ε)` of the Part B table can be read against π²/2 ≈ 4.93. The column `grover M*/(N Q²/ε)`
+# `BV M*/(N/ε)` of the Part B table can be read against $\pi^2/2 \approx 4.93$. The column `grover M*/(N Q²/ε)`
 # gives Grover's constant, which the theory leaves open.
 #
 # **What did not, and why.** Grover cannot separate N from Q²: with Q ∝ √N, N Q² ∝ N², so the Grover
@@ -574,12 +755,24 @@ claims.show()
 # below the full model's. But that is one learner, and our plot does not rule out a cleverer classical
 # algorithm. The real-data results (C3) need the data sets, the paper's
 # pipelines and a fault-tolerant machine. The memory accounting only repeats the arithmetic: 2^20
-# 32-bit weights are ~10⁶ times as many bits as 30 qubits. That shows the scale of the claim, and is no
+# weights of `bits_per_weight` bits are {glue:text}`accounting_ratio:.1e` times as many bits as
+# {glue:text}`qubits_2_20` qubits. That shows the scale of the claim, and is no
 # evidence for it.
 #
-# **Pitfalls we checked for.** The indices are sampled i.i.d. with replacement. Sampling without
-# replacement, with every index exactly M/N times, would make the sketch exact and the result trivial.
-# Every query gets fresh samples. Reusing one sketch for all Q queries turns the errors coherent.
+# **The pitfalls, run as sabotage.** *Sampling without replacement* (the stream passes over the data in
+# shuffled order) makes the sketch exact whenever M is a multiple of N, and nearly exact in between: its
+# errors do not follow the (N/M)^½ and N/M laws. Fitted on the points where its error is not zero, one
+# sketch's error falls with a slope of {glue:text}`wor_e_u_slope:.2f` in M/N (every count is off by less
+# than one, so the phase error is ~θ = π N/M) and the channel's with {glue:text}`wor_e_c_slope:.2f` (its
+# square), far outside C1a's bounds, and the criterion rejects it. *Reusing one sketch for all Q queries* has two readings, and we ran both. Applying
+# the M/Q samples of one query at every query (the falsifier of C1b) lets the phase errors add up
+# coherently: M* grows like (N Q²)^{glue:text}`reused_exponent:.2f` instead of
+# (N Q²)^{glue:text}`grover_exponent:.2f`, and the criterion rejects it. Applying one sketch of *all* M
+# samples at every query (X1) gives (N Q²)^{glue:text}`reused_whole_exponent:.2f`, which meets the same
+# criterion. For these two algorithms, at the same number of samples, a stored sketch is as good as fresh
+# ones in success probability. So C1b shows that our construction follows M ∝ N Q²/ε, not that fresh
+# samples are needed for it. What reuse breaks is the streaming premise: to apply the same sketch again,
+# its samples must be kept, which costs the classical memory the method sets out to save.
 
 # %% [markdown]
 # ## Exercises

@@ -41,6 +41,12 @@
 #       Large Language Model Serving'
 #     venue: arXiv preprint
 #     year: 2024
+#     sweeps:
+#       load:
+#         question: Where does FastSwitch beat the baseline, by load and workload seed?
+#         grid:
+#           loads: 0.5,0.6,0.7,0.8,0.9
+#           seed: 0,1000
 # ---
 
 # %% [markdown]
@@ -66,20 +72,43 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | Under preemption-based fair scheduling, context switching is a first-order cost: the stall it causes is a large share of tail latency at high load | stall time up to 59.9% of P99 latency |
-# | C2 | Its three causes are separable: small discontiguous block copies (poor link use), a GPU idling during synchronous swaps, and re-transfer of KV already in host memory in multi-turn chats; each of FastSwitch's mechanisms removes one | block groups, asynchronous swapping, KV reuse (qualitative) |
-# | C3 | FastSwitch beats vLLM on tail TTFT and TBT | speedups of 1.4–11.2× across tail percentiles, models and loads |
+# **C1.** Under a fair scheduler that preempts, context switching is not a detail: in the paper's high-load
+# runs the time requests spend stalled on KV swaps reaches 59.9% of P99 latency. We measure, in the slowest 1%
+# of the baseline's turns, the share of each turn's latency spent waiting for copies.
+#
+# **C2.** The overhead has three separable causes (many small block copies that use the link poorly, a GPU
+# idling while copies run synchronously, and multi-turn histories copied again although the host already holds
+# them), and each FastSwitch mechanism removes its own one. We measure each mechanism alone against the
+# baseline, per unit of data moved so that systems that swap different amounts compare fairly.
+#
+# **C3.** FastSwitch beats vLLM on tail TTFT and TBT, by 1.4-11.2× across percentiles, models and loads. We
+# measure the P99 TTFT and P99.9 TBT speedups at several loads.
+#
+# Every claim here is judged in a simulator we built, so every verdict is evidence level *model*: it says
+# whether the paper's mechanism, under the costs we assume (listed in Method), gives the paper's effect, not
+# whether a GPU does. Two assumptions decide whether a claim *can* fail. First, asynchronous copies are not
+# free: they queue on the same PCIe link as every other copy, a share `async_issue_share` of each copy call's
+# fixed cost still holds up the iteration loop (the swap thread and the scheduler share the interpreter and
+# the CUDA driver), and while a copy is in flight its DMA traffic takes HBM bandwidth from decoding. Second,
+# the *load* is measured against the capacity the baseline actually has, switching included: a load of 0.9
+# means 90% of the output rate the baseline could sustain while paying for its own history copies, so a
+# speedup cannot come from running the baseline past its own capacity. Tails are taken per seed and each
+# verdict rests on an interval over seeds.
+#
+# Our controls: the simulator's gates (no swapping gives identical latencies in every system; Little's law),
+# and free switching (no per-copy cost, infinite bandwidth), under which FastSwitch must lose its advantage.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
-profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: more sessions, three loads, three seeds, a priority-update sweep. one of: quick, full
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: more sessions and seeds, five loads, every system at every load, a priority-update sweep. one of: quick, full
 seed: int = 0  # master random seed (session arrivals, turns, prompt and output lengths, think times). range: 0..2**31-1
 device: str = "cpu"  # the simulation runs on the CPU; no accelerator is used. one of: cpu
-n_sessions: Optional[int] = None  # multi-turn chat sessions per run; None: 300 (quick), 900 (full). range: 20..20000
+n_sessions: Optional[int] = None  # multi-turn chat sessions per run; None: 400 (quick), 900 (full). range: 20..20000
+n_seeds: Optional[int] = None  # independent workloads (seeds seed, seed+1, ...) behind each interval; None: 6 (quick), 8 (full). range: 2..100
+loads: Optional[str] = None  # comma-separated offered loads as shares of the baseline's capacity; the claims are judged at the highest; None: 0.5,0.7,0.9 (quick), 0.5,0.6,0.7,0.8,0.9 (full). items: float in 0.05..2
 update_every: int = 10  # scheduler iterations between two priority updates of the fair scheduler. range: 1..10000
 copy_overhead_us: float = 5.0  # fixed cost of one host<->GPU memcpy call, microseconds (assumption, see Method). range: 0..100
+async_issue_share: float = 0.5  # share of an asynchronous copy call's fixed cost that still holds up the GPU's iteration loop (assumption, see Method). range: 0..1
 pcie_gbps: float = 25.0  # achieved PCIe 4.0 x16 bandwidth per direction, GB/s. range: 1..1000
 gpu_kv_gib: float = 4.0  # GPU memory left for the KV cache after weights and activations, GiB (A10: 24 GB - 16 GB of weights). range: 0.5..1000
 host_kv_gib: float = 64.0  # host memory for KV copies (preempted requests, conversation histories, reuse copies), GiB. range: 1..4096
@@ -94,29 +123,79 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 import simpy
+from myst_nb import glue
 from tqdm.auto import tqdm
 
+from lib import stats
 from lib.systems import costmodel as cm
 from lib.systems import sim as des
-from lib.claims import AtLeast, Between, Claims
+from lib.claims import EXTRA, MODEL, SANITY, AtLeast, AtMost, Between, Claims, Estimate
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(n_sessions=300, loads=(0.8, 0.95), seeds=(seed,), sweep=()),
-                      full=dict(n_sessions=900, loads=(0.6, 0.8, 0.95), seeds=(seed, seed + 1, seed + 2),
+sizes = profile_sizes(profile, quick=dict(n_sessions=400, n_seeds=6, loads="0.5,0.7,0.9", all_loads=False,
+                                          sweep=()),
+                      full=dict(n_sessions=900, n_seeds=8, loads="0.5,0.6,0.7,0.8,0.9", all_loads=True,
                                 sweep=(1, 100)),
-                      n_sessions=n_sessions)
-n_sessions, LOADS, SEEDS = sizes.n_sessions, sizes.loads, sizes.seeds
-print(f"profile={profile}: {n_sessions} sessions, loads {LOADS}, seeds {SEEDS}, priority update every "
-      f"{update_every} iterations, copy overhead {copy_overhead_us} µs, PCIe {pcie_gbps} GB/s")
+                      n_sessions=n_sessions, n_seeds=n_seeds, loads=loads)
+n_sessions, SEEDS = sizes.n_sessions, tuple(seed + i for i in range(sizes.n_seeds))
+LOADS = tuple(sorted({round(float(x), 4) for x in sizes.loads.split(",")}))
+TOP = max(LOADS)  # every claim is judged here; with one load given, at that load
+print(f"profile={profile}: {n_sessions} sessions, loads {LOADS} of the baseline's capacity, seeds {SEEDS}, "
+      f"priority update every {update_every} iterations, copy overhead {copy_overhead_us} µs "
+      f"({async_issue_share:.0%} of it on the critical path when asynchronous), PCIe {pcie_gbps} GB/s")
+
+# %% tags=["hide-input"]
+claims = Claims("fastswitch-kv-context-switching")
+LOAD_WHY = ("the old criterion was judged at one load, 0.95 of a capacity that ignored switching, where the "
+            "baseline's queue was unstable; the load is now a share of the baseline's capacity with its switching "
+            "costs, several loads and seeds are run, and values carry intervals over seeds")
+claims.claim("C1", "Context-switch stall is a large share of tail latency under fair preemptive scheduling",
+             paper="stall up to 59.9% of P99 latency", evidence=MODEL, unit="%",
+             criterion=AtLeast(20), partial=Between(5, 20),
+             revised=f"bounds unchanged (≥ 20%, partially 5-20%); judged at the highest load, {TOP}; {LOAD_WHY}")
+C2_TARGETS = {"copy calls per GB, baseline / block groups": AtLeast(5),
+              "GPU wait per GB, async / baseline": AtMost(0.5),
+              "bytes per swap-out, reuse / baseline": AtMost(0.7)}
+claims.claim("C2", "Each FastSwitch mechanism removes the overhead it targets",
+             paper="block groups, async swap, KV reuse (qualitative)", evidence=MODEL,
+             criterion={**C2_TARGETS, "mechanisms on target (whole interval)": AtLeast(3)},
+             partial={"mechanisms on target (whole interval)": AtLeast(2)},
+             revised=(f"bounds unchanged; judged at the highest load, {TOP}; asynchronous copies now have a cost, and "
+                      "the asynchronous ratio's interval spans the issuing share we cannot measure (0 to 1), not "
+                      f"only our default; {LOAD_WHY}"))
+C3_SPEEDUPS = {f"{m} speedup, load {TOP}": Between(1.4, 11.2) for m in ("P99 TTFT", "P99.9 TBT")}
+claims.claim("C3", "FastSwitch beats the vLLM-like baseline on tail TTFT and TBT",
+             paper="1.4–11.2× across different tail TTFT and TBT", evidence=MODEL,
+             criterion={**C3_SPEEDUPS, "throughput, FastSwitch / baseline, lowest over loads": AtLeast(0.95)},
+             partial={**{k: AtLeast(1.1) for k in C3_SPEEDUPS},
+                      "throughput, FastSwitch / baseline, lowest over loads": AtLeast(0.95)},
+             revised=("bounds unchanged ([1.4, 11.2], partially ≥ 1.1); judged at the highest load run, as our "
+                      "criterion did before it was converted (the conversion judged every load, which the paper "
+                      "does not claim: its range is over percentiles and models of stressed runs); lower loads are "
+                      f"shown beside it; the free-switching check, once inside this criterion, is control S3; {LOAD_WHY}"))
+claims.control("S1", "Without swapping (unlimited memory, single turns) all five systems give identical latencies",
+               criterion=AtMost(1e-9), kind=SANITY, unit="s, largest difference")
+claims.control("S2", "Little's law holds in every run of the first seed", criterion=AtMost(0.02), kind=SANITY,
+               unit="largest relative gap")
+FREE = [f"{m} speedup, free switching, load {TOP}" for m in ("P99 TTFT", "P99.9 TBT")]
+claims.control("S3", "With free switching (no per-copy cost, infinite bandwidth) FastSwitch keeps no tail advantage",
+               criterion={k: AtMost(1.25) for k in FREE}, kind=SANITY,
+               revised=("was [0.8, 1.25]; the upper bound is what guards the claims (a gain that survives free "
+                        "switching would be a scheduling difference); the lower bound asks another question, whether "
+                        "FastSwitch's mechanisms cost anything when switching is free, and is now X1"))
+claims.control("X1", "With free switching FastSwitch's tails stay within 0.8× of the baseline's (the cost of its "
+               "background copies joining at the next iteration)", criterion={k: AtLeast(0.8) for k in FREE},
+               kind=EXTRA, revised="the lower bound of S3's old range [0.8, 1.25], moved to a check of its own")
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
 #
 # ### The hardware and the model
 #
-# Llama-3-8B (32 layers, 8 KV heads of dimension 128, bf16) on one 24 GB A10-class GPU, the spec's setting:
+# Llama-3-8B (32 layers, 8 KV heads of dimension 128, bf16) on one 24 GB A10-class GPU, our setting:
 # 16 GB of weights leave about 4 GiB for the KV cache, so memory runs out at a few dozen concurrent
 # conversations and preemption is exercised. Step times come from the roofline model of `lib.systems.costmodel`,
 # slowed by assumed efficiencies (a real server reaches neither peak):
@@ -126,12 +205,31 @@ print(f"profile={profile}: {n_sessions} sessions, loads {LOADS}, seeds {SEEDS}, 
 # * one host↔GPU copy of $m$ bytes: $c_\text{op} + m / B_\text{PCIe}$.
 #
 # The per-copy overhead $c_\text{op}$ (launch of one `cudaMemcpyAsync` plus DMA set-up) is an assumption,
-# 5 µs by default; the spec's notes give 10–20 µs, so we are on the gentle side. As a one-off sanity check (not
-# part of this notebook's run) we timed, on an H100 host with PCIe 5.0 x16, 2,048 pinned-memory copies of 32 KiB
-# issued one by one from PyTorch: about 6.6 µs each in either direction, where one large copy moved 55 GB/s
-# (0.6 µs per 32 KiB), so about 6 µs of fixed cost per copy, PyTorch's own dispatch included. A vLLM block holds
+# 5 µs by default; our replication notes give 10–20 µs per `cudaMemcpyAsync`, so we are on the gentle side. This
+# notebook measures no copy on real hardware: every copy cost below follows from this assumption and the link's
+# bandwidth. A vLLM block holds
 # 16 tokens, and its keys and values live in one tensor per layer and per K/V, so swapping one block is
 # $2L = 64$ copies of 32 KiB each.
+#
+# **What an asynchronous copy costs.** FastSwitch issues copies from a swap thread on a stream of their own, so
+# the GPU keeps decoding. That does not make them free, and we charge three costs:
+#
+# * *the link*: every direction of PCIe is one FIFO queue that all background copies share, so a swap-in
+#   waits behind the swap-outs issued before it, and each still pays $c_\text{op}$ per call on the link;
+# * *issuing*: each call's fixed cost is CPU work (the driver call, DMA set-up). The swap thread and the thread
+#   that launches the model's kernels share the Python interpreter lock and the CUDA driver, so a share
+#   $s$ = `async_issue_share` of $c_\text{op}$ per call still delays the iteration that issued it. We do not know
+#   $s$ for FastSwitch's implementation; 0.5 is our midpoint between a thread that never blocks the loop
+#   ($s = 0$) and one that blocks it as much as a synchronous copy's calls would ($s = 1$), not an estimate.
+#   The per-call cost is most of a 32 KiB block copy's time, so the GPU wait of "+ async swap" grows almost in
+#   proportion to $s$ and its C2 ratio crosses the criterion inside this range: C2 judges it on the whole range
+#   (the sensitivity table under Experiments). FastSwitch, whose block groups cut the calls, depends on $s$ far
+#   less;
+# * *memory bandwidth*: a DMA copy reads or writes HBM at the link's rate, so while copies are in flight in $k$
+#   directions a decode step, which is bound by HBM bandwidth, is slowed by $1 / (1 - k B_\text{PCIe} /
+#   (\text{MBU} \cdot B_\text{HBM}))$ (about 5% per busy direction here).
+#
+# A synchronous copy pays none of the last two separately: the GPU is stalled for its whole duration anyway.
 
 # %%
 MODEL = cm.MODELS["llama-3-8b"]
@@ -178,9 +276,14 @@ hw_table
 # turn adds a new user prompt (log-normal, mean about 200 tokens) to the history and generates an answer
 # (log-normal, mean about 250 tokens); the user thinks for an exponential time (mean 10 s) before the next turn.
 # A conversation stops before its context would pass 4,096 tokens. The same sessions (same seed) are served by
-# every system; only the arrival rate changes with the load. The *load* $\rho$ is the offered output rate over a
-# nominal capacity: the decode throughput of a batch that fills the KV memory at the workload's mean context,
-# plus the prefill time, with no switching cost at all.
+# every system; only the arrival rate changes with the load.
+#
+# The *load* $\rho$ is the offered output rate over the **baseline's capacity**: the output rate of a server
+# whose KV memory is full of requests at the workload's mean decode context, which also prefills every prompt
+# and pays, synchronously and block by block as the baseline does, for copying every conversation's history
+# out after a turn and back in before the next one. That is the capacity the baseline has before any
+# preemption; preemptions cost more still, and how many there are depends on the load (that feedback is what
+# the claims are about). The capacity without any switching (the *nominal* one) is printed beside it.
 
 # %%
 MAX_CONTEXT, MEAN_TURNS, THINK_S = 4096, 4.0, 10.0
@@ -234,12 +337,35 @@ def nominal_capacity(sessions: list[Session]) -> float:
     return total_out / (per_token * total_out + prefill)
 
 
+def history_copy_seconds(sessions: list[Session]) -> float:
+    """GPU time the baseline stalls on history copies: each turn but the last copies its context out, each turn
+    but the first copies its history in, one call per block, per layer and per K/V."""
+    total = 0.0
+    for s in sessions:
+        history = 0
+        for i, (p, o, _) in enumerate(s.turns):
+            moves = ([math.ceil(history / BLOCK)] if i else []) + (
+                [math.ceil((history + p + o) / BLOCK)] if i + 1 < len(s.turns) else [])
+            total += sum(copy_seconds(b * COPIES_PER_BLOCK, b * BLOCK * KV_TOKEN, copy_overhead_us * 1e-6,
+                                      pcie_gbps * 1e9) for b in moves)
+            history += p + o
+    return total
+
+
+def baseline_capacity(sessions: list[Session]) -> float:
+    """The nominal capacity with the baseline's history copies added to the time it needs:
+    total output / (total output / nominal capacity + history copy time)."""
+    total_out = sum(o for s in sessions for _, o, _ in s.turns)
+    return total_out / (total_out / nominal_capacity(sessions) + history_copy_seconds(sessions))
+
+
 base_sessions = {s: make_sessions(np.random.default_rng(s), n_sessions) for s in SEEDS}
 workload = base_sessions[SEEDS[0]]
 n_turns_total = sum(len(s.turns) for s in workload)
+capacity_ratio = baseline_capacity(workload) / nominal_capacity(workload)
 print(f"{n_sessions} sessions, {n_turns_total} turns, "
-      f"{sum(o for s in workload for _, o, _ in s.turns):,} output tokens; nominal capacity "
-      f"{nominal_capacity(workload):.0f} tokens/s")
+      f"{sum(o for s in workload for _, o, _ in s.turns):,} output tokens; baseline capacity "
+      f"{baseline_capacity(workload):.0f} tokens/s, nominal (no switching) {nominal_capacity(workload):.0f} tokens/s")
 
 # %% [markdown]
 # ### The server
@@ -273,13 +399,15 @@ print(f"{n_sessions} sessions, {n_turns_total} turns, "
 # |---|---|---|---|
 # | baseline (vLLM-like) | one per block, per layer, for K and V | waits (the copy is synchronous) | freed |
 # | + block groups | one per contiguous run of blocks, per layer, for K and V | waits | freed |
-# | + async swap | one per block | keeps decoding the rest of the batch; a swapped-in request joins when its copy is done, a swapped-out one frees its blocks when its copy is done | freed |
+# | + async swap | one per block | keeps decoding the rest of the batch; a swapped-in request joins at the first iteration after its copy is done, and a swapped-out one's blocks are free from then on (a request waiting for them does not preempt another) | freed |
 # | + KV reuse | one per block | waits | kept: the next swap-out copies only blocks that changed or are new |
 # | FastSwitch | all three | | |
 #
 # Block groups: a request's blocks are allocated as contiguous runs where possible (a prompt or a swap-in takes
 # the largest free ranges; growth reserves 4 blocks at a time next to the request's last run), and a swap
-# copies each run with one call per layer and K/V. Where the host copy was built in pieces (reuse), a copy is
+# copies each run with one call per layer and K/V. A reservation is a preference, not memory withheld: when
+# memory runs short, still-empty reserved blocks are handed back (lowest priority first) before any request is
+# preempted, as the paper keeps the block allocator's near-zero waste. Where the host copy was built in pieces (reuse), a copy is
 # split at the host's piece boundaries too. Reuse copies are dropped, least recently used first, when host
 # memory runs short.
 
@@ -403,6 +531,8 @@ class Stats:
     link_seconds: float = 0.0
     gpu_stall: float = 0.0  # GPU time waiting for synchronous copies
     gpu_idle_swapping: float = 0.0  # GPU idle with nothing to run while background copies are in flight
+    async_issue: float = 0.0  # iteration time lost to issuing asynchronous copies
+    async_interference: float = 0.0  # decode time lost to DMA traffic on HBM while copies are in flight
     preemptions: int = 0
     reuse_evictions: int = 0
     iterations: int = 0
@@ -416,11 +546,13 @@ class Server:
 
     def __init__(self, sessions, rate, system, *, update_every=update_every, overhead=copy_overhead_us * 1e-6,
                  bandwidth=pcie_gbps * 1e9, blocks=capacity_blocks, host_tokens=int(host_kv_gib * 2**30 / KV_TOKEN),
-                 record=False):
+                 issue_share=async_issue_share, record=False):
         self.env = simpy.Environment()
         self.trace = des.Trace(enabled=record)
         self.system, self.update_every = system, update_every
-        self.overhead, self.bandwidth = overhead, bandwidth
+        self.overhead, self.bandwidth, self.issue_share = overhead, bandwidth, issue_share
+        # HBM share one busy link direction takes (none when switching is free: the control)
+        self.dma_share = 0.0 if math.isinf(bandwidth) else min(bandwidth / (MBU * A10.mem_bandwidth), 0.45)
         self.pool = BlockPool(blocks, track=system.block_groups)
         self.watermark = int(WATERMARK * blocks)
         self.host_budget = host_tokens
@@ -432,6 +564,7 @@ class Server:
         self.running: list[Turn] = []
         self.to_save: list[Turn] = []
         self.inflight = 0
+        self.inflight_dir = {self.d2h: 0, self.h2d: 0}  # background copies issued and not done, per direction
         self.pending_free = 0  # blocks that background swap-outs will free
         self.busy = False
         self.idle_since = None
@@ -485,7 +618,8 @@ class Server:
 
     def transfer(self, link, turn, calls, nbytes, kind, offset, done) -> float:
         """Run one copy: synchronously (returns its duration, added to the GPU's stall) or in the background
-        on the link's FIFO queue (calls done() at its end)."""
+        on the link's FIFO queue (calls done() at its end; returns the share of its calls' fixed cost that the
+        iteration loop pays for issuing them)."""
         duration = copy_seconds(calls, nbytes, self.overhead, self.bandwidth)
         self.stats.copies += calls
         self.stats.bytes += nbytes
@@ -496,15 +630,19 @@ class Server:
             done()
             return duration
         self.inflight += 1
+        self.inflight_dir[link] += 1
 
         def background():
             yield from des.hold(self.env, link, duration, self.trace, turn.rid, self.link_names[link], kind)
             self.inflight -= 1
+            self.inflight_dir[link] -= 1
             done()
             self.kick()
 
         self.env.process(background())
-        return 0.0
+        issue = self.issue_share * calls * self.overhead
+        self.stats.async_issue += issue
+        return issue
 
     def swap_out(self, turn: Turn, reason: str, offset: float) -> float:
         s = turn.session
@@ -602,6 +740,32 @@ class Server:
             turn.runs = [[-1, turn.blocks + n]]
         turn.blocks += n
 
+    def release_spare(self, want: int) -> int:
+        """Under block groups, hand back up to `want` reserved but still empty blocks (each running request keeps
+        room for its next token), lowest priority first: a group is a preference for contiguity, not memory
+        withheld from other requests, so reservations go before anyone is preempted."""
+        if not self.system.block_groups or want <= 0:
+            return 0
+        released = []
+        for t in sorted((r for r in self.running if r.state == "running" and r.prefilled),
+                        key=lambda r: (-r.prio, -r.arrival, -r.rid)):
+            spare = min(t.blocks - math.ceil((t.context + 1) / BLOCK), want - sum(k for _, k in released))
+            while spare > 0:
+                start, length = t.runs[-1]
+                k = min(spare, length)
+                released.append([start + length - k, k])
+                if k == length:
+                    t.runs.pop()
+                else:
+                    t.runs[-1][1] -= k
+                t.blocks -= k
+                spare -= k
+            if sum(k for _, k in released) >= want:
+                break
+        if released:
+            self.pool.give(released)
+        return sum(k for _, k in released)
+
     def preempt(self, victim: Turn, offset: float) -> float:
         self.running.remove(victim)
         victim.preemptions += 1
@@ -628,6 +792,7 @@ class Server:
             new_tokens = 0 if turn.prefilled else turn.prompt
             if new_tokens > budget:
                 break
+            self.release_spare(need - (self.pool.free - self.watermark))
             if self.pool.free - self.watermark < need:
                 if self.pool.free + self.pending_free - self.watermark >= need:
                     break  # memory is on its way from background swap-outs
@@ -655,8 +820,14 @@ class Server:
                 budget -= turn.prompt
         # every running request that will decode needs room for its next token
         short = [t for t in self.running if t.prefilled and t.context + 1 > t.blocks * BLOCK]
+        awaited = 0  # blocks that short requests wait for from background swap-outs already under way
         for turn in sorted(short, key=lambda t: (t.prio, t.arrival, t.rid)):
             if turn.state != "running":  # swapping in, or preempted just above
+                continue
+            if self.pool.free == 0:
+                self.release_spare(1)
+            if self.pool.free == 0 and self.pending_free > awaited:
+                awaited += 1  # asynchronous: a swap-out under way frees a block for it; no new preemption
                 continue
             if self.pool.free == 0:  # out of blocks: the lowest-priority running request makes room
                 victims = [r for r in self.running if r.state == "running" and r.prefilled]
@@ -671,6 +842,11 @@ class Server:
         compute = sum(prefill_seconds(t.prompt, t.history) for t in prefills)
         if decode:
             compute += decode_seconds(sum(t.context for t in decode))
+        busy_links = sum(1 for n in self.inflight_dir.values() if n)
+        if busy_links and compute:  # DMA traffic of background copies takes HBM bandwidth from the batch
+            extra = compute * (1 / (1 - busy_links * self.dma_share) - 1)
+            self.stats.async_interference += extra
+            stall += extra
         self.stats.gpu_stall += stall
         if stall:
             self.trace.record("GPU", "GPU", now, now + stall, "waiting for copies")
@@ -736,8 +912,9 @@ class Server:
 
 
 def serve(system: System, load: float, sessions: list[Session], **kw) -> Server:
-    """One run of `sessions` at nominal load `load` (arrival rate = load * capacity / output per session)."""
-    rate = load * nominal_capacity(sessions) / np.mean([sum(o for _, o, _ in s.turns) for s in sessions])
+    """One run of `sessions` at load `load` of the baseline's capacity (arrival rate = load * capacity / output
+    per session)."""
+    rate = load * baseline_capacity(sessions) / np.mean([sum(o for _, o, _ in s.turns) for s in sessions])
     server = Server(sessions, rate, system, **kw)
     server.run()
     return server
@@ -771,19 +948,21 @@ def metrics(server: Server) -> dict:
 # %% [markdown]
 # ### Gates before the experiments
 #
-# Two checks that the simulator is sound. (1) With unlimited GPU memory and single-turn sessions nothing is
-# ever swapped, so the five systems must produce *identical* latencies: any difference would be a scheduling
-# difference smuggled in with the switching mechanism. (2) Little's law: over a run that starts and ends empty,
-# the time-average number of turns in the system equals the turn throughput times the mean turn latency.
+# Two checks that the simulator is sound (controls S1 and S2). (1) With unlimited GPU memory and single-turn
+# sessions nothing is ever swapped, so the five systems must produce *identical* latencies: any difference would
+# be a scheduling difference smuggled in with the switching mechanism. (2) Little's law: over a run that starts
+# and ends empty, the time-average number of turns in the system equals the turn throughput times the mean turn
+# latency.
 
 # %%
 single_turn = [Session(s.sid, s.start, s.turns[:1]) for s in workload]
-gate = {sy.name: serve(sy, max(LOADS), single_turn, blocks=10**7) for sy in SYSTEMS}
+gate = {sy.name: serve(sy, TOP, single_turn, blocks=10**7) for sy in SYSTEMS}
 reference = gate["baseline"].stats
+gate_gap = 0.0
 for name, server in gate.items():
     assert server.stats.preemptions == 0 and server.stats.copies == 0, name
-    assert np.allclose(server.stats.ttft, reference.ttft, rtol=0, atol=1e-9), name
-    assert np.allclose(server.stats.tbt, reference.tbt, rtol=0, atol=1e-9), name
+    gate_gap = max(gate_gap, float(np.abs(np.subtract(server.stats.ttft, reference.ttft)).max()),
+                   float(np.abs(np.subtract(server.stats.tbt, reference.tbt)).max()))
 
 
 def littles_law_gap(server: Server) -> float:
@@ -795,26 +974,32 @@ def littles_law_gap(server: Server) -> float:
     return abs(L - lam_w) / L
 
 
-print(f"gate 1: {len(reference.ttft)} single-turn requests, identical TTFT and TBT in all {len(gate)} systems")
+print(f"gate 1: {len(reference.ttft)} single-turn requests; largest latency difference between systems "
+      f"{gate_gap:.1e} s")
 
 # %% [markdown]
 # ## Experiments
 #
-# Every system serves the same sessions at each load (and, in the full profile, for three seeds). The
-# simulation is deterministic for a seed, so no row below is a timing and every row is checked exactly on rerun.
+# Every system serves the same sessions at each load, for each seed (a seed draws a new workload: arrivals,
+# turns, lengths, think times). In the quick profile the baseline and FastSwitch run at every load and each
+# mechanism alone at the highest load only; the full profile runs every system at every load. The simulation is
+# deterministic for a seed, so no row below is a timing and every row is checked exactly on rerun. A tail
+# percentile is taken per run; what the verdict uses is its spread over seeds.
 
 # %%
-rows, runs = [], {}
-grid = [(sd, load, sy) for sd in SEEDS for load in LOADS for sy in SYSTEMS]
+grid = [(sd, load, sy) for sd in SEEDS for load in LOADS for sy in SYSTEMS
+        if sizes.all_loads or load == TOP or sy.name in ("baseline", "FastSwitch")]
+rows, runs, littles = [], {}, []
 for sd, load, sy in tqdm(grid, desc="simulated runs"):
-    server = serve(sy, load, base_sessions[sd], record=(sd == SEEDS[0] and load == max(LOADS)))
+    first_top = sd == SEEDS[0] and load == TOP
+    server = serve(sy, load, base_sessions[sd], record=first_top)
     rows.append({"seed": sd, "load": load, "system": sy.name, **metrics(server)})
-    if sd == SEEDS[0] and load == max(LOADS):
+    if first_top:
         runs[sy.name] = server
     if sd == SEEDS[0]:
-        assert littles_law_gap(server) < 0.02, (load, sy.name)
+        littles.append(littles_law_gap(server))
 results = pd.DataFrame(rows)
-print("gate 2: Little's law holds within 2% in every run of the first seed")
+print(f"gate 2: Little's law, largest relative gap {max(littles):.2%} over the runs of the first seed")
 shown = ["P95 TTFT (s)", "P99 TTFT (s)", "P99 TBT (ms)", "P99.9 TBT (ms)", "throughput (tok/s)", "preemptions",
          "GB moved", "copy calls per GB", "MB per swap-out", "GPU waiting on copies (%)",
          "stall share of P99 latency (%)"]
@@ -822,18 +1007,19 @@ table = results.groupby(["load", "system"], sort=False)[shown].mean()
 table.style.format("{:,.3g}")
 
 # %% [markdown]
-# The tails at the highest load, as latencies (log scale) per system:
+# The tails at the highest load, as latencies (log scale) per system (bars: mean over seeds; ticks: the seeds'
+# spread):
 
 # %% tags=["thumbnail"]
-top = results[results["load"] == max(LOADS)]
+top = results[results["load"] == TOP]
 tails = top.melt(id_vars=["seed", "system"], value_vars=["P95 TTFT (s)", "P99 TTFT (s)", "P99 TBT (ms)",
                                                           "P99.9 TBT (ms)"], var_name="metric")
 tails["latency (s)"] = np.where(tails["metric"].str.contains("ms"), tails["value"] / 1e3, tails["value"])
 tails["metric"] = tails["metric"].str.replace(r" \((s|ms)\)", "", regex=True)
 fig, ax = subplots()
-sns.barplot(data=tails, x="metric", y="latency (s)", hue="system", errorbar=None, ax=ax);
+sns.barplot(data=tails, x="metric", y="latency (s)", hue="system", errorbar=("pi", 100), ax=ax);
 ax.set_yscale("log");
-ax.set_title(f"Tail latencies at load {max(LOADS)}, Llama-3-8B on an A10-class GPU (simulated)");
+ax.set_title(f"Tail latencies at load {TOP}, Llama-3-8B on an A10-class GPU (simulated)");
 ax.set_xlabel("");
 sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0));
 plt.show()
@@ -855,7 +1041,8 @@ plt.show()
 
 # %% [markdown]
 # What the GPU and the link do during one second of the same runs: the baseline's GPU waits while the link
-# works through thousands of small copies; FastSwitch's copies are fewer, shorter and run beside the decode steps.
+# works through thousands of small copies; FastSwitch's copies are fewer and run beside the decode steps, with
+# short waits for issuing them and for the HBM bandwidth they take.
 
 # %%
 def typical_busy_second(server: Server) -> float:
@@ -873,135 +1060,177 @@ for ax, name in zip(axes, ["baseline", "FastSwitch"]):
     t0 = typical_busy_second(runs[name])
     des.gantt(runs[name].trace, by="resource", ax=ax, start=t0, end=t0 + 1.0, palette=COLORS,
               rows=["GPU", "PCIe GPU→host", "PCIe host→GPU"]);
-    ax.set_title(f"{name}, load {max(LOADS)}: a busy second (90th percentile of copy time)");
+    ax.set_title(f"{name}, load {TOP}: a busy second (90th percentile of copy time)");
     ax.set_xlabel("simulated time (s)");
 plt.show()
 
 # %% [markdown]
-# ### The control: free context switches
+# ### Speedups over loads, with intervals over seeds
 #
-# If the three mechanisms help only because switching costs time, making switching free ($c_\text{op} = 0$,
-# infinite PCIe bandwidth) must remove FastSwitch's advantage. This run also shows how much of the baseline's
-# tail comes from the fair scheduler itself (queueing and preemption) rather than from copying.
+# For each load, the baseline's tail latency over FastSwitch's, seed by seed, summarised as a geometric mean with
+# a 95% t-interval of the log ratios over the seeds.
 
 # %%
-free = {sy.name: metrics(serve(sy, max(LOADS), workload, overhead=0.0, bandwidth=math.inf))
-        for sy in (SYSTEMS[0], SYSTEMS[-1])}
-control = pd.DataFrame(free).T[shown]
-control.style.format("{:,.3g}")
-
-# %% [markdown]
-# ### Load and priority-update frequency
-#
-# How the copy stall's share of the tail and the speedups move with the load (and, in the full profile, with how
-# often the fair scheduler refreshes its priorities).
-
-# %%
-def speedups(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """Per load: median over seeds of baseline / system for one latency metric."""
-    base = frame[frame["system"] == "baseline"].set_index(["seed", "load"])[metric]
-    out = {}
-    for name in frame["system"].unique():
-        mine = frame[frame["system"] == name].set_index(["seed", "load"])[metric]
-        out[name] = (base / mine).groupby("load").median()
-    return pd.DataFrame(out)
+def per_seed(system: str, metric: str, load: float = TOP, frame: pd.DataFrame = results) -> np.ndarray:
+    sub = frame[(frame["system"] == system) & (frame["load"] == load)].set_index("seed")[metric]
+    return sub.loc[list(SEEDS)].to_numpy(dtype=float)
 
 
-speedup_table = pd.concat({m: speedups(results, m) for m in ["P99 TTFT (s)", "P99.9 TBT (ms)"]}, names=["metric"])
-display_speedups = speedup_table.style.format("{:.2f}×")
-display_speedups
+def seed_ratio(num: str, den: str, metric: str, load: float = TOP, frame: pd.DataFrame = results):
+    """metric(num) / metric(den), seed by seed, as a geometric mean with its interval over seeds."""
+    return stats.ratio(per_seed(num, metric, load, frame), per_seed(den, metric, load, frame), what="seeds")
+
+
+speedup_est = {(load, m): seed_ratio("baseline", "FastSwitch", metric, load)
+               for load in LOADS for m, metric in (("P99 TTFT", "P99 TTFT (s)"), ("P99.9 TBT", "P99.9 TBT (ms)"))}
+throughput_est = {load: seed_ratio("FastSwitch", "baseline", "throughput (tok/s)", load) for load in LOADS}
+pd.DataFrame({"P99 TTFT speedup": [speedup_est[load, "P99 TTFT"].text() for load in LOADS],
+              "P99.9 TBT speedup": [speedup_est[load, "P99.9 TBT"].text() for load in LOADS],
+              "throughput, FastSwitch / baseline": [throughput_est[load].text() for load in LOADS],
+              "baseline preemptions (mean)": [per_seed("baseline", "preemptions", load).mean() for load in LOADS],
+              "baseline GPU waiting on copies (%)":
+                  [per_seed("baseline", "GPU waiting on copies (%)", load).mean() for load in LOADS]},
+             index=pd.Index(LOADS, name="load"))
 
 # %%
 fig, axes = subplots(1, 2)
 share = results[results["system"].isin(["baseline", "FastSwitch"])]
-sns.lineplot(data=share, x="load", y="stall share of P99 latency (%)", hue="system", marker="o", ax=axes[0]);
-sns.lineplot(data=results[results["system"].isin(["baseline", "FastSwitch"])], x="load", y="preemptions",
-             hue="system", marker="o", ax=axes[1], legend=False);
-axes[1].set_yscale("log");
+sns.lineplot(data=share, x="load", y="stall share of P99 latency (%)", hue="system", marker="o",
+             errorbar=("pi", 100), ax=axes[0]);
+sns.lineplot(data=share, x="load", y="preemptions", hue="system", marker="o", errorbar=("pi", 100), ax=axes[1],
+             legend=False);
+axes[1].set_yscale("symlog");
 axes[0].set_title("Copy stall in the slowest 1% of turns");
 axes[1].set_title("Preemptions per run");
 plt.show()
+
+# %% [markdown]
+# ### The control: free context switches (S3)
+#
+# If the three mechanisms help only because switching costs time, making switching free ($c_\text{op} = 0$,
+# infinite PCIe bandwidth, no HBM interference) must remove FastSwitch's advantage. Every seed, highest load.
+
+# %%
+free_rows = [{"seed": sd, "load": TOP, "system": sy.name,
+              **metrics(serve(sy, TOP, base_sessions[sd], overhead=0.0, bandwidth=math.inf))}
+             for sd in SEEDS for sy in (SYSTEMS[0], SYSTEMS[-1])]
+free = pd.DataFrame(free_rows)
+free_speedup = {m: seed_ratio("baseline", "FastSwitch", metric, TOP, free)
+                for m, metric in (("P99 TTFT", "P99 TTFT (s)"), ("P99.9 TBT", "P99.9 TBT (ms)"))}
+free.groupby("system")[shown].mean().style.format("{:,.3g}")
+
+# %% [markdown]
+# ### How much the asynchronous mechanism depends on its issuing cost
+#
+# "+ async swap" and FastSwitch at the highest load, first seed, with the issuing share at both ends of its
+# range. The GPU wait per GB moved is against the baseline's; C2 judges the asynchronous mechanism on the whole
+# range, because we cannot measure the share.
+
+# %%
+def first_seed_top(system: str) -> pd.Series:
+    return results[(results["seed"] == SEEDS[0]) & (results["load"] == TOP) & (results["system"] == system)].iloc[0]
+
+
+m_base = first_seed_top("baseline")
+issue_rows = []
+for sy in (SYSTEMS[2], SYSTEMS[-1]):
+    for share_ in sorted({0.0, async_issue_share, 1.0}):
+        m = (first_seed_top(sy.name) if share_ == async_issue_share
+             else metrics(serve(sy, TOP, workload, issue_share=share_)))
+        issue_rows.append({"system": sy.name, "async_issue_share": share_,
+                           "GPU wait per GB, / baseline": m["GPU wait per GB moved (ms)"]
+                           / m_base["GPU wait per GB moved (ms)"],
+                           "P99 TTFT speedup": m_base["P99 TTFT (s)"] / m["P99 TTFT (s)"],
+                           "P99.9 TBT speedup": m_base["P99.9 TBT (ms)"] / m["P99.9 TBT (ms)"]})
+issue_frame = pd.DataFrame(issue_rows).set_index(["system", "async_issue_share"])
+issue_frame.style.format("{:.3g}")
+
+# %% [markdown]
+# ### Priority-update frequency (full profile)
+#
+# How often the fair scheduler refreshes its priorities changes how often it preempts (first seed, highest load).
 
 # %%
 sweep_rows = []
 for every in tqdm(sizes.sweep, desc="priority-update sweep"):
     for sy in (SYSTEMS[0], SYSTEMS[-1]):
         sweep_rows.append({"update_every": every, "system": sy.name,
-                           **metrics(serve(sy, max(LOADS), workload, update_every=every))})
+                           **metrics(serve(sy, TOP, workload, update_every=every))})
 sweep_rows += [{"update_every": update_every, **r} for r in
-               results[(results["seed"] == SEEDS[0]) & (results["load"] == max(LOADS))
+               results[(results["seed"] == SEEDS[0]) & (results["load"] == TOP)
                        & results["system"].isin(["baseline", "FastSwitch"])].to_dict("records")]
 sweep = pd.DataFrame(sweep_rows).set_index(["update_every", "system"]).sort_index()[
     ["P99 TTFT (s)", "P99.9 TBT (ms)", "preemptions", "stall share of P99 latency (%)"]]
 sweep.style.format("{:,.3g}")
 
+# %%
+c1 = stats.over_seeds(per_seed("baseline", "stall share of P99 latency (%)"))
+async_seeds = seed_ratio("+ async swap", "baseline", "GPU wait per GB moved (ms)")
+async_ends = issue_frame.loc["+ async swap", "GPU wait per GB, / baseline"]
+async_range = Estimate(async_seeds.value, min(async_seeds.lo, async_ends.min()), max(async_seeds.hi, async_ends.max()),
+                       f"async: {async_seeds.method} at issuing share {async_issue_share:g}, widened to the first "
+                       "seed's values at shares 0 and 1")
+c2 = {"copy calls per GB, baseline / block groups": seed_ratio("baseline", "+ block groups", "copy calls per GB"),
+      "GPU wait per GB, async / baseline": async_range,
+      "bytes per swap-out, reuse / baseline": seed_ratio("+ KV reuse", "baseline", "MB per swap-out")}
+c2["mechanisms on target (whole interval)"] = sum(C2_TARGETS[k](v) for k, v in c2.items())
+c3 = {f"{m} speedup, load {TOP}": speedup_est[TOP, m] for m in ("P99 TTFT", "P99.9 TBT")}
+c3["throughput, FastSwitch / baseline, lowest over loads"] = min(throughput_est.values(), key=lambda e: e.lo)
+s3 = dict(zip(FREE, (free_speedup["P99 TTFT"], free_speedup["P99.9 TBT"])))
+
 # %% [markdown]
 # ## Verdict
 #
-# Criteria, fixed before the runs (from the replication spec):
-#
-# * **C1** — the copy stall's share of latency in the slowest 1% of the baseline's turns at the highest load:
-#   ≥ 20% reproduced, 5–20% partially.
-# * **C2** — each mechanism removes its own overhead, measured per unit so that systems that swap different
-#   amounts compare fairly: block groups cut copy calls per GB moved by ≥ 5×; asynchronous swapping cuts the GPU's
-#   waiting time per GB moved by ≥ 50%; reuse cuts the bytes per swap-out by ≥ 30%. All three: reproduced; two:
-#   partially.
-# * **C3** — FastSwitch's speedup over the baseline at the highest load on P99 TTFT and on P99.9 TBT both in the
-#   paper's [1.4, 11.2]; FastSwitch keeps ≥ 95% of the baseline's throughput; and with free switching the speedups
-#   fall to [0.8, 1.25] (the gain must come from switching costs). Partially: both speedups above 1.1 and the
-#   throughput and control conditions hold.
+# Every claim is judged in our simulator (evidence level *model*), on intervals over seeds: a criterion met by
+# only part of an interval gives "inconclusive at this scale". All three are judged at the highest load run;
+# a speedup above the paper's range counts against C3 as one below it does. C2's asynchronous ratio carries the
+# range of the issuing share we assume, not only the seeds' spread. The controls below the table check the
+# simulator and that FastSwitch keeps no advantage when switching is free; X1, an extra check, shows what its
+# mechanisms cost then.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("fastswitch-kv-context-switching")
-at_top = results[results["load"] == max(LOADS)]
-
-
-def median_over_seeds(system: str, metric: str) -> float:
-    return float(at_top[at_top["system"] == system][metric].median())
-
-
-def ratio_over_seeds(num: str, den: str, metric: str) -> float:
-    """Median over seeds of metric(num) / metric(den)."""
-    a = at_top[at_top["system"] == num].set_index("seed")[metric]
-    b = at_top[at_top["system"] == den].set_index("seed")[metric]
-    return float((a / b).median())
-
-
-claims.check("C1", "Context-switch stall is a large share of tail latency under fair preemptive scheduling",
-             paper="stall up to 59.9% of P99 latency",
-             ours=median_over_seeds("baseline", "stall share of P99 latency (%)"),
-             reproduced=AtLeast(20), partial=Between(5, 20), unit="%",
-             note=f"baseline, load {max(LOADS)}, copy stall / latency in the slowest 1% of turns")
-c2_targets = {"copy calls per GB, baseline / block groups": AtLeast(5),
-              "GPU wait per GB, async / baseline": Between(0, 0.5),
-              "bytes per swap-out, reuse / baseline": Between(0, 0.7)}
-c2 = {"copy calls per GB, baseline / block groups": ratio_over_seeds("baseline", "+ block groups", "copy calls per GB"),
-      "GPU wait per GB, async / baseline": ratio_over_seeds("+ async swap", "baseline", "GPU wait per GB moved (ms)"),
-      "bytes per swap-out, reuse / baseline": ratio_over_seeds("+ KV reuse", "baseline", "MB per swap-out")}
-c2["mechanisms on target"] = sum(c2_targets[k](v) for k, v in c2.items())
-claims.check("C2", "Each FastSwitch mechanism removes the overhead it targets",
-             paper="block groups, async swap, KV reuse (qualitative)", ours=c2,
-             reproduced={**c2_targets, "mechanisms on target": AtLeast(3)},
-             partial={"mechanisms on target": AtLeast(2)}, note=f"load {max(LOADS)}, medians over seeds")
-c3 = {"P99 TTFT speedup": ratio_over_seeds("baseline", "FastSwitch", "P99 TTFT (s)"),
-      "P99.9 TBT speedup": ratio_over_seeds("baseline", "FastSwitch", "P99.9 TBT (ms)"),
-      "throughput, FastSwitch / baseline": ratio_over_seeds("FastSwitch", "baseline", "throughput (tok/s)"),
-      "P99 TTFT speedup, free switching": free["baseline"]["P99 TTFT (s)"] / free["FastSwitch"]["P99 TTFT (s)"],
-      "P99.9 TBT speedup, free switching":
-      free["baseline"]["P99.9 TBT (ms)"] / free["FastSwitch"]["P99.9 TBT (ms)"]}
-claims.check("C3", "FastSwitch beats the vLLM-like baseline on tail TTFT and TBT", paper="1.4–11.2× on tail TTFT and TBT",
-             ours=c3,
-             reproduced={"P99 TTFT speedup": Between(1.4, 11.2), "P99.9 TBT speedup": Between(1.4, 11.2),
-                         "throughput, FastSwitch / baseline": AtLeast(0.95),
-                         "P99 TTFT speedup, free switching": Between(0.8, 1.25),
-                         "P99.9 TBT speedup, free switching": Between(0.8, 1.25)},
-             partial={"P99 TTFT speedup": AtLeast(1.1), "P99.9 TBT speedup": AtLeast(1.1),
-                      "throughput, FastSwitch / baseline": AtLeast(0.95),
-                      "P99 TTFT speedup, free switching": Between(0.8, 1.25),
-                      "P99.9 TBT speedup, free switching": Between(0.8, 1.25)},
-             note="simulated A10 + Llama-3-8B; speedups are medians over seeds")
+claims.measure("C1", c1, note=f"baseline, load {TOP}, copy stall / latency in the slowest 1% of turns")
+claims.measure("C2", c2, note=f"load {TOP}; per unit moved")
+claims.measure("C3", c3, note=f"load {TOP}; simulated A10 + Llama-3-8B")
+claims.measure("S1", gate_gap)
+claims.measure("S2", max(littles))
+claims.measure("S3", s3)
+claims.measure("X1", s3)
 claims.show()
+
+# %% tags=["remove-cell"]
+def pct(x: float) -> float:
+    return 100 * x
+
+
+glue("cap_pct", pct(capacity_ratio), display=False)
+glue("top_load", TOP, display=False)
+glue("low_load", min(LOADS), display=False)
+glue("n_seeds", len(SEEDS), display=False)
+glue("n_sessions", n_sessions, display=False)
+LOW = min(LOADS)
+glue("ttft_low", speedup_est[LOW, "P99 TTFT"].text(), display=False)
+glue("tbt_low", speedup_est[LOW, "P99.9 TBT"].text(), display=False)
+glue("preempt_low", per_seed("baseline", "preemptions", LOW).mean(), display=False)
+glue("ttft_top", speedup_est[TOP, "P99 TTFT"].text(), display=False)
+glue("tbt_top", speedup_est[TOP, "P99.9 TBT"].text(), display=False)
+top_preempt = per_seed("baseline", "preemptions")
+glue("preempt_top_min", top_preempt.min(), display=False)
+glue("preempt_top_max", top_preempt.max(), display=False)
+glue("wait_top_min", per_seed("baseline", "GPU waiting on copies (%)").min(), display=False)
+glue("wait_top_max", per_seed("baseline", "GPU waiting on copies (%)").max(), display=False)
+glue("c1_text", c1.text(), display=False)
+glue("c2_calls", c2["copy calls per GB, baseline / block groups"].value, display=False)
+glue("c2_wait", async_seeds.text(), display=False)
+glue("c2_bytes", pct(c2["bytes per swap-out, reuse / baseline"].value), display=False)
+glue("wait_share0", issue_frame.loc[("+ async swap", 0.0), "GPU wait per GB, / baseline"], display=False)
+glue("wait_share1", issue_frame.loc[("+ async swap", 1.0), "GPU wait per GB, / baseline"], display=False)
+for share_, key in ((0.0, "0"), (1.0, "1")):
+    glue(f"fs_ttft_share{key}", issue_frame.loc[("FastSwitch", share_), "P99 TTFT speedup"], display=False)
+    glue(f"fs_tbt_share{key}", issue_frame.loc[("FastSwitch", share_), "P99.9 TBT speedup"], display=False)
+glue("free_ttft", free_speedup["P99 TTFT"].text(), display=False)
+glue("free_tbt", free_speedup["P99.9 TBT"].text(), display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -1009,77 +1238,84 @@ claims.show()
 # | | Paper | Here |
 # |---|---|---|
 # | System | FastSwitch implemented in vLLM, against vLLM | a discrete-event simulation of both (`lib.systems.sim`), with the same scheduler, allocator and workload for every system |
-# | Model | LLaMA-class 8B and Qwen-class 32B models (per the spec's notes) | the shape of Llama-3-8B (KV 128 KiB per token); step times from the roofline cost model at assumed 50% of peak compute and 80% of peak bandwidth |
-# | Hardware | A10 / A100 GPUs on PCIe | a simulated A10-class GPU (600 GB/s, 125 TFLOP/s, 4 GiB for the KV cache), PCIe at 25 GB/s per direction, 5 µs per copy call (assumed) |
+# | Model | LLaMA-class 8B and Qwen-class 32B models (per our notes on the paper) | the shape of Llama-3-8B (KV 128 KiB per token); step times from the roofline cost model at assumed 50% of peak compute and 80% of peak bandwidth |
+# | Hardware | A10 / A100 GPUs on PCIe | a simulated A10-class GPU (600 GB/s, 125 TFLOP/s, 4 GiB for the KV cache), PCIe at 25 GB/s per direction, 5 µs per copy call (assumed), half of it still paid by the iteration loop when asynchronous (assumed) |
 # | Fair scheduler | preemptive, priorities adjusted at run time (exact policy not retrieved) | VTC-style service counters, priorities refreshed every 10 iterations, strict-priority preemption |
-# | Workload | multi-turn conversations | synthetic multi-turn chats: 300 sessions (quick) or 900 (full), about 3.7 turns each, Poisson session arrivals at 0.8 and 0.95 of a nominal capacity (full: also 0.6) |
-# | Seeds | — | 1 (quick), 3 (full) |
+# | Workload | multi-turn conversations | synthetic multi-turn chats: 400 sessions (quick) or 900 (full), about 3.7 turns each, Poisson session arrivals at 0.5, 0.7 and 0.9 of the baseline's capacity (full: 0.5 to 0.9 in steps of 0.1; parameter `loads`) |
+# | Seeds | — | 6 (quick), 8 (full); a new workload per seed |
 # | Histories between turns | kept on the host by FastSwitch | kept on the host by every system (the baseline copies them in full each time) |
 #
 # Nothing here is timed: the simulation is deterministic for a seed. What the simulation cannot tell is how
-# large the per-copy overhead and the compute slow-down from concurrent copies are on a real GPU; both are
-# parameters.
+# large the per-copy overhead, the share of it an asynchronous copy still costs the iteration loop, and the
+# compute slow-down from concurrent copies are on a real GPU; all three are parameters.
 
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs; the tables and the verdict above are the authority if a rerun disagrees.*
+# **The baseline's capacity, and where it breaks.** Counting its own history copies, the baseline sustains
+# {glue:text}`cap_pct:.0f`% of the output rate it would have with free switching, and every load here is a share
+# of that capacity. At load {glue:text}`low_load` it preempts {glue:text}`preempt_low:.0f` times per run on
+# average, and FastSwitch's speedups are {glue:text}`ttft_low` on P99 TTFT and {glue:text}`tbt_low` on P99.9 TBT
+# (geometric mean [95% interval over {glue:text}`n_seeds` seeds]); the table of speedups over loads shows how
+# they grow with the load. At load {glue:text}`top_load` the baseline's preemptions range from
+# {glue:text}`preempt_top_min:,.0f` to {glue:text}`preempt_top_max:,.0f` across seeds and its GPU waits on
+# copies {glue:text}`wait_top_min:.0f`-{glue:text}`wait_top_max:.0f`% of the time: in some workloads it enters
+# a feedback loop (slow switches lower capacity, the queue grows, the fair scheduler preempts more) and in
+# others it does not. FastSwitch's speedups there, {glue:text}`ttft_top` and {glue:text}`tbt_top`, are
+# therefore large on average and spread widely across the seeds; where an interval reaches outside the paper's
+# range, C3 is inconclusive rather than reproduced. In our model FastSwitch's gain is a property of running near
+# the baseline's capacity, not a uniform one; the paper reports its range for stressed runs, and we judge it at
+# our most stressed load, not at the light ones, where there is little switching to save.
 #
-# **The baseline does not degrade gracefully; it collapses.** At load 0.8 the vLLM-like server spends about 7%
-# of its time waiting on copies and FastSwitch gains little (P99 TTFT 1.0×, P99.9 TBT 1.3×). At 0.95 the same
-# server spends almost two thirds of its time waiting on copies and preempts some 15,000 times, against a few
-# hundred for FastSwitch. The mechanism is a feedback loop: slow switches lower the server's capacity, the
-# queue grows, the fair scheduler finds more waiting requests that have been served less than the running
-# ones, and it preempts more. The switching cost decides where that loop takes over, which is why the speedups
-# grow so steeply with load: the paper's 1.4–11.2× lies between our 0.8 and 0.95 results. C1 holds in this
-# sense: in the slowest 1% of the baseline's turns at 0.95 about a quarter of the latency is time spent
-# waiting for copies (the paper reports up to 60% of P99 latency; its exact definition of stall time was not
-# retrieved, so ours, copy time seen by the turn, is one reasonable reading).
+# **C1** rests on the same unstable region: the copy stall's share of latency in the baseline's slowest 1% of
+# turns at load {glue:text}`top_load` is {glue:text}`c1_text`%, large where the baseline collapses and small
+# where it does not, so the interval straddles the criterion.
 #
-# **Each mechanism removes its own overhead.** Block groups cut the copy calls per GB moved about 18-fold (not
-# to one call per layer and K/V, because growing requests add new runs and a fragmented free list splits
-# swap-ins); asynchronous copying leaves the GPU waiting almost never, because there is nearly always another
-# request to decode; reuse moves only the blocks written since the last copy, about an eighth of the bytes per
-# swap-out. Because the collapse is a threshold effect, *any one* mechanism alone keeps the server out of it at
-# 0.95, so the ablation bars are close to each other and to FastSwitch; reuse alone helps least, since it
-# shrinks swap-outs but not swap-ins.
+# **C2, mechanism by mechanism.** Block groups cut copy calls per GB moved {glue:text}`c2_calls:.0f`-fold (not to
+# one call per layer and K/V, because growing requests add new runs, reservations handed back under memory
+# pressure split them, and a fragmented free list splits swap-ins); reuse moves {glue:text}`c2_bytes:.0f`% of the
+# baseline's bytes per swap-out. These two follow from counting and do not depend on a cost we assumed. The
+# asynchronous swap does: with half of each call's fixed cost still paid by the iteration loop, its GPU wait per
+# GB moved is {glue:text}`c2_wait` of the baseline's over seeds; with none paid it is
+# {glue:text}`wait_share0:.2f`, with all of it {glue:text}`wait_share1:.2f` (first seed, the sensitivity table).
+# When the criterion's bound lies inside that range, as here, whether asynchronous swapping removes the GPU's idling is
+# decided by how cheaply the swap thread can issue copies without holding up the loop that launches the model's
+# kernels, which our simulator cannot tell and a GPU measurement could. C2 counts two mechanisms on target and
+# is partially reproduced. FastSwitch as a whole depends on the share far less, because its block groups cut
+# the calls: on the first seed its P99 TTFT speedup is {glue:text}`fs_ttft_share0:.2f` with no issuing cost on
+# the loop and {glue:text}`fs_ttft_share1:.2f` with all of it, and its P99.9 TBT speedup
+# {glue:text}`fs_tbt_share0:.2f` and {glue:text}`fs_tbt_share1:.2f`.
 #
-# **C3 is partly reproduced.** The P99 TTFT speedup falls inside the paper's range, the P99.9 TBT speedup far
-# above it: in our model a preempted request of the collapsing baseline can wait tens of seconds between two
-# tokens. A real vLLM would hit other limits first (its swap space, request time-outs), and the paper's loads
-# were chosen on real hardware; we read the verdict as "the direction and the order of magnitude carry over,
-# the size depends on how close the baseline runs to its switching-induced saturation". The control confirms
-# that all of FastSwitch's gain comes from switching costs: with free copies its tails are no better than the
-# baseline's, and its P99 TTFT is slightly worse, because an asynchronously swapped-in request joins the batch
-# one iteration later and block groups reserve a few blocks ahead.
+# **The control.** With free switching FastSwitch's speedups are {glue:text}`free_ttft` (P99 TTFT) and
+# {glue:text}`free_tbt` (P99.9 TBT): it keeps no advantage (S3), so its gain at a cost comes from switching
+# costs and not from a scheduling difference in its favour. Without those costs it is slower than the baseline,
+# and X1 shows by how much. That loss is the price of never waiting for a copy: a request whose KV arrives by a
+# background copy joins the batch at the next iteration, and memory that a background swap-out frees is usable
+# only from then on, so each swap-in of a conversation's history adds about one iteration to that turn's time to
+# first token even when the copy takes no time. The baseline, which waits, pays nothing for a free copy. Block
+# groups and reuse change only what is copied, apart from the blocks block groups reserve, which go back
+# before anyone is preempted.
 #
-# **The collapse also depends on how long the run is.** Once the baseline is in the feedback loop it does not
-# recover until arrivals stop, so a longer run spends a larger share of its time collapsed. In development runs
-# with 900 sessions (the full profile's size) the baseline collapsed already at load 0.8, with speedups of tens,
-# while with 60 sessions it never collapsed at 0.95 and the speedups were near 1; the copy stall's share of the
-# slowest turns also *falls* in long collapsed runs, because waiting in the queue then dominates their latency.
-# The quick verdict therefore describes one operating point (300 sessions, load 0.95), not a stable property;
-# the mechanism checks of C2 are per-unit ratios and do not depend on it.
-#
-# **What the model leaves out.** Background copies compete with decoding for GPU memory bandwidth and CPU time
-# (FastSwitch's swap manager is a thread); we charge nothing for that, which flatters the asynchronous
-# variants. The per-call cost of a copy is assumed (5 µs); the spec's notes suggest 10–20 µs, which would make
-# the baseline worse still (exercise 1). We do not model recomputation as an alternative to swapping, nor the
-# fairness the scheduler buys: all systems share the same scheduler, so the comparison is about the cost of
-# context switches only.
+# **What the model leaves out.** The CPU time of the swap thread beyond issuing, recomputation as an alternative
+# to swapping, and the fairness the scheduler buys: all systems share the same scheduler, so the comparison is
+# about the cost of context switches only. The per-call cost of a copy (5 µs) is assumed; the replication notes
+# suggest 10-20 µs, which would make the baseline worse (exercise 1).
 
 # %% [markdown]
 # ## Exercises
 #
 # 1. `repro run fastswitch-kv-context-switching -p copy_overhead_us=1` and `-p copy_overhead_us=15` — how do the
-#    speedups at load 0.95 move with the per-copy cost? Find the smallest overhead at which the baseline
-#    collapses (GPU waiting on copies above 50%).
-# 2. `repro run fastswitch-kv-context-switching -p n_sessions=100` and `-p n_sessions=1000` — the same loads, shorter
-#    and longer runs. Which verdicts change, and why does a fixed nominal load not pin down the baseline's tail?
+#    speedups at the highest load move with the per-copy cost? Find the smallest overhead at which the baseline
+#    collapses in most seeds (GPU waiting on copies above 50%).
+# 2. `repro run fastswitch-kv-context-switching -p async_issue_share=1` — asynchronous copies that hold up the
+#    iteration loop as much as synchronous calls do. How far do the C3 speedups move, and why does FastSwitch
+#    (with block groups) lose less than "+ async swap" alone?
 # 3. `repro run fastswitch-kv-context-switching -p update_every=100` — refreshing priorities ten times less often
 #    means fewer preemptions. How much of the baseline's tail comes back, and what does the scheduler give up in
-#    exchange? Then explain why, with free copies (the control), FastSwitch's P99 TTFT is slightly *worse* than
-#    the baseline's, and propose a change to the asynchronous swap-in that removes the gap.
+#    exchange? Then propose a change to the asynchronous swap-in that removes FastSwitch's small TTFT loss under
+#    free switching.
+# 4. `repro run fastswitch-kv-context-switching -p loads=0.8 -p seed=1000` — one load, six new workloads. Is
+#    the baseline's collapse a matter of the load or of the workload?
 
 # %%
 lib.runinfo.run_summary()

@@ -70,17 +70,27 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | Raw runtimes measured through black-box APIs are not comparable across providers: hidden software/hardware optimisations and contention on shared infrastructure confound them | stated in the abstract and introduction, the paper's motivation |
-# | C2 | The idealized runtime of an autoregressive Transformer is estimated accurately from a small profile: a prompt cost that depends on the prompt size plus a per-output-token cost that is roughly independent of it | cost model fitted per model to Megatron profiles on A100s (the form HELM's efficiency metrics use) |
-# | C2b | The profile is cheap: its cost is fixed per model, a small share of timing a benchmark directly | a few prompt sizes × output lengths per model instead of every benchmark query |
-# | C3 | Cost-aware variants scale the idealized runtime by the number of accelerators the model needs (idealized accelerator-seconds, energy) | cost-aware variants that account for the number and type of accelerators |
-# | C4 | The faster raw runtime of some APIs comes from optimisations inside the API rather than from the model | an observation from comparing ten 2022 LLMs on efficiency and capability |
-# | C5 | The same profiles make it cheap to compare software/hardware stacks | stated as a further use of the method |
+# **C1**: raw runtimes timed through black-box APIs cannot be compared across providers, because hidden
+# optimisations and contention on shared infrastructure confound them. **C2**: the idealized runtime (every model
+# on one reference stack, no contention) is estimated accurately from a small per-model profile, as a prompt cost
+# that depends on the prompt size plus a per-output-token cost that hardly depends on it. **C2b**: that profile is
+# cheap, a fixed cost per model that a benchmark of realistic size dwarfs. **C3**: cost-aware variants multiply the
+# idealized runtime by the number of accelerators the model needs, and can rank models differently. **C4**: the
+# faster raw runtime of some APIs comes from the API's optimisations, not from the model. **C5**: the same profiles
+# compare software/hardware stacks cheaply.
 #
-# C1 and C4 are demonstrated in a simulation where the hidden stacks are known by construction: a check of the
-# mechanism, not evidence about real APIs. C2, C2b and C5 are measured on this CPU; C3 is arithmetic.
+# C2 and C5 are measured on this CPU with the book's zoo models. C2b is not testable as a verdict: how much a
+# profile costs is fixed by the grid we choose, not found by the run, so we report its cost as context. C3 rests on
+# a model we built: the fewest A100s that hold each of five paper-sized shapes, and analytic runtimes on them.
+# C1 and C4 are about real black-box APIs, which we do not have. We simulate providers around those shapes (Part
+# B), with hidden stacks and contention of our choosing, of the kinds the paper names (faster accelerators, int8
+# weights, a prompt cache, batching, queueing, time-of-day load), and we chose them so that the rankings invert:
+# the inversion is built in, so it is no evidence for C1 or C4. It shows what the idealized metric removes, as our
+# extra checks X1 and X2; two falsifier controls (F1, F2) rerun the simulation with the hidden stacks (and the
+# contention) removed. The falsifier of C2
+# is the spec's provider without a KV cache: the same profile and queries on `task-tiny`, recomputing the whole
+# sequence for every new token, a stack for which the two-part model should break. C5's is a prediction made
+# without the second stack's profile.
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -91,7 +101,7 @@ clock: str = "thread"  # thread: CPU time of the calling thread (one torch threa
 repeats: Optional[int] = None  # timed repeats of each profile point and held-out query; None: 5 (quick and full). range: 1..50
 statistic: str = "min"  # how the repeats are combined: min (the least disturbed run, closest to "no contention") or median. one of: min, median
 n_val: Optional[int] = None  # held-out validation queries per model; None: 20 (quick), 200 (full). range: 5..5000
-n_stack: Optional[int] = None  # held-out queries per model timed on both stacks for C5; None: 10 (quick), 60 (full). range: 2..5000
+n_stack: Optional[int] = None  # held-out queries per model timed on both stacks for C5; None: 20 (quick), 60 (full). range: 2..5000
 max_prompt: int = 512  # largest prompt (tokens) of a held-out query, p ~ U[1, max_prompt]. range: 16..2048
 max_output: Optional[int] = None  # largest number of generated tokens of a held-out query, o ~ U[1, max_output]; None: 32 (quick), 128 (full). range: 2..1024
 n_bench: int = 500  # queries of the simulated providers' benchmark. range: 50..100_000
@@ -110,18 +120,20 @@ import seaborn as sns
 import torch
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from myst_nb import glue
 from tqdm.auto import tqdm
 
 from lib.systems import costmodel as cm
 from lib.llm import model as llm
 from lib.llm import zoo
-from lib.claims import AtLeast, AtMost, Claims, IsTrue
+from lib import stats
+from lib.claims import EXTRA, FALSIFIER, MEASURED, MODEL, SANITY, AtLeast, AtMost, Claims, Estimate, IsTrue
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
 use_style()
 sizes = profile_sizes(profile, quick=dict(prompt_sizes=[1, 32, 128, 512], output_sizes=[1, 8, 32], repeats=5, n_val=20,
-                                          n_stack=10, max_output=32),
+                                          n_stack=20, max_output=32),
                       full=dict(prompt_sizes=[1, 16, 32, 64, 128, 256, 512], output_sizes=[1, 8, 32, 64], repeats=5,
                                 n_val=200, n_stack=60, max_output=128),
                       repeats=repeats, n_val=n_val, n_stack=n_stack, max_output=max_output)
@@ -137,8 +149,56 @@ CLOCK = time.thread_time if clock == "thread" and device == "cpu" else time.perf
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 MODELS = ["task-tiny", "task-small", "text-small"]
+NOCACHE_MODEL = "task-tiny"  # also served without a KV cache: the falsifier of C2
+n_nocache = min(10, n_val)  # its held-out queries (each recomputes the whole sequence per token)
 print(f"profile={profile}: prompt sizes {PROMPT_SIZES}, output lengths {OUTPUT_SIZES}, {repeats} repeats; "
       f"{n_val} held-out queries per model ({n_stack} on both stacks); clock {CLOCK.__name__}; device={device}")
+
+# %% tags=["hide-input"]
+claims = Claims("idealized-runtime")
+claims.claim("C2", "T_ideal = R_prompt(p) + r_out (o − 1), fitted from a small profile, predicts held-out queries, "
+             "and r_out hardly depends on p", paper="two-part cost model fitted to Megatron profiles on A100s",
+             criterion={"MAPE, worst model": AtMost(0.10), "r_out(p) spread, worst model": AtMost(0.25)},
+             partial={"MAPE, worst model": AtMost(0.20)}, evidence=MEASURED, digits=2, timed=True,
+             falsifier=f"{NOCACHE_MODEL} served without a KV cache (every token recomputes the sequence), profiled and "
+                       "checked the same way")
+claims.claim("C2b", "Profiling is a fixed cost per model, small against timing a benchmark",
+             paper="a few prompt sizes × output lengths per model instead of every benchmark query",
+             not_testable="the cost of a profile is set by the grid we choose, not found by the run: N*, the benchmark "
+                          "size at which the profile costs 10% of timing it, is about 10 × (profiled runs) × (cost of a "
+                          "profile point ÷ cost of a query), so any small grid meets a bound on it and any dense grid "
+                          "misses it (our earlier bound, N* ≤ 1,000, itself revised after the first runs, was met by "
+                          "the no-KV-cache stack too); whether so small a grid is accurate is C2")
+claims.claim("C5", "Profiles of two stacks predict the speedup between them",
+             paper="profiles compare software/hardware stacks cheaply",
+             criterion={"relative error of the predicted int8-KV ÷ fp32 time, worst model": AtMost(0.15)},
+             evidence=MEASURED, digits=2, timed=True,
+             falsifier="no profile of the second stack: both stacks assumed equally fast (predicted ratio 1)")
+SIMULATED = ("needs real black-box APIs with unknown stacks; our simulated providers have hidden stacks we chose so "
+             "that the ranking inverts, so an inversion there is built in, not found (shown as extra checks X1, X2)")
+claims.claim("C1", "Raw API runtimes rank models differently from their idealized runtimes",
+             paper="the paper's motivation (abstract, introduction)", not_testable=SIMULATED)
+claims.claim("C4", "A large model looks fast through an optimised API; the idealized runtime undoes it",
+             paper="superior API runtimes often come from the API, not the model", not_testable=SIMULATED)
+claims.claim("C3", "Cost-aware idealized metrics scale runtime by the accelerators a model needs, and can reorder models",
+             paper="idealized accelerator-seconds and energy",
+             criterion={"pairs ordered differently, runtime vs accelerator-seconds": AtLeast(1)}, evidence=MODEL)
+claims.control("S1", "Simulation: the idealized estimate fitted to a reference-stack profile ranks every pair as "
+               "that stack does and is close to it",
+               criterion={"pairs ordered differently, idealized vs reference stack": AtMost(0),
+                          "idealized MAPE vs reference stack, worst model": AtMost(0.10)}, kind=SANITY)
+claims.control("S2", "Accelerator counts equal our hand calculation", criterion=IsTrue(), kind=SANITY)
+claims.control("X1", "Simulation (inversion built in), C1's setting: pairs of models that raw API runtimes order "
+               "differently from idealized runtimes", criterion=AtLeast(1), kind=EXTRA)
+claims.control("X2", "Simulation (inversion built in), C4's setting: the 175B-like model behind the optimised API",
+               criterion={"175B-like faster than 13B-like, raw": IsTrue(),
+                          "175B-like slower than 13B-like, idealized": IsTrue(),
+                          "still faster after denoising (stack, not contention)": IsTrue()}, kind=EXTRA)
+claims.control("F1", "Falsifier of X1: the same simulation with every hidden stack and all contention removed "
+               "(pairs ordered differently, raw vs idealized)", criterion=AtLeast(1), kind=FALSIFIER)
+claims.control("F2", "Falsifier of X2: hidden stacks removed, contention kept (175B-like faster than 13B-like, raw)",
+               criterion=IsTrue(), kind=FALSIFIER)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -198,18 +258,21 @@ print(f"profile={profile}: prompt sizes {PROMPT_SIZES}, output lengths {OUTPUT_S
 # runtime assumes tensor parallelism over them; idealized accelerator-seconds $= n_\text{acc} T_\text{ideal}$,
 # energy $=$ accelerator-seconds × 400 W (A100 SXM TDP).
 #
-# **Criteria, fixed before measuring.** C2: MAPE of $T_\text{ideal}$ on the held-out queries ≤ 10% for every
-# model (≤ 20%: partially), and the per-prompt-size slopes $r_\text{out}(p_k)$ within 25% of each other
-# ((max − min) / median). C2b: profiling costs 10% of timing a benchmark directly once the benchmark has
-# $N^\ast$ = 10 × (profile seconds) / (mean seconds per query) queries; we ask $N^\ast \le 1{,}000$, the
-# number of evaluation instances HELM draws per scenario. (The spec's "profile runs ≤ 10% of the validation
-# runs" cannot hold for its own grid and 100-200 queries; the paper's point is the fixed cost, so we test that.)
-# C5: the predicted speedup within 15% of the measured one for every model. C1: at least one pair of models
-# ranked differently by raw API runtime than by idealized runtime, while the idealized estimate ranks every
-# pair as the reference stack does and is within 10% of it (MAPE). C4: the largest model's API is faster than
-# the 13B model's, its idealized runtime slower, and the inversion survives denoising (it comes from the stack,
-# not from contention). C3: the accelerator counts equal our hand calculation, and the ranking by idealized
-# accelerator-seconds differs from the ranking by idealized runtime.
+# **No KV cache** (the falsifier of C2, the spec's provider B). `task-tiny` is also profiled and checked on
+# `n_nocache` held-out queries with a stack that keeps no cache: every new token reruns the model over the whole
+# sequence so far. Its per-token cost grows with the prompt and with the tokens already generated, so the two-part
+# model, whose per-token cost is a constant, should fail on it.
+#
+# **Intervals.** MAPE: bootstrap over the held-out queries. The spread of $r_\text{out}(p)$: bootstrap over the
+# `repeats` rounds (resampled rounds, the same statistic of the resampled repeats, the same fit; with five rounds
+# this interval is crude). $N^\ast$ (context for C2b): a ratio over rounds (each round timed the whole profile and
+# every held-out query once). C5's relative error: bootstrap over the queries timed on both stacks. A claim judged on "the worst model" takes the largest value and the
+# largest lower and upper ends of the models' intervals.
+#
+# **Criteria** are declared in the table above. C2: MAPE ≤ 10% for every model (≤ 20%: partially) and the
+# per-prompt-size slopes within 25% of each other ((max − min) / median). C5: the predicted speedup within 15% of
+# the measured one. For C2b we report, as context, $N^\ast$ = 10 × (profile seconds) / (mean seconds per query): the
+# benchmark size from which the profile costs less than 10% of timing the benchmark directly.
 
 # %%
 @dataclass
@@ -276,24 +339,40 @@ assert np.allclose(_fit.prompt_cost([16], "helm"), [(2 + 0.32) * 16 / 32])
 # and the held-out queries (all on fp32, the first `n_stack` also on int8) in `repeats` shuffled rounds.
 
 # %%
+@torch.inference_mode()
+def generate_without_cache(model, prompt: torch.Tensor, n_new: int) -> torch.Tensor:
+    """Greedy decoding with no KV cache: every new token reruns the model over the whole sequence so far."""
+    ids = prompt.to(model.embed.weight.device)[None]
+    for _ in range(n_new):
+        ids = torch.cat([ids, model(ids)[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ids[0, prompt.numel():]
+
+
 def time_query(model, p: int, o: int, kind: str, gen: np.random.Generator) -> float:
     """Seconds for one API-like call: encode a random prompt of p tokens, generate o tokens greedily."""
     prompt = torch.from_numpy(gen.integers(0, model.config.vocab_size, p))
     start = CLOCK()
-    llm.generate(model, prompt, o, temperature=0, cache_kind=kind)
+    if kind == "nocache":
+        generate_without_cache(model, prompt, o)
+    else:
+        llm.generate(model, prompt, o, temperature=0, cache_kind=kind)
     if device == "cuda":
         torch.cuda.synchronize()
     return CLOCK() - start
 
 
-def measure_all(model, held: pd.DataFrame, gen: np.random.Generator) -> pd.DataFrame:
+def measure_all(model, held: pd.DataFrame, gen: np.random.Generator, nocache: bool = False):
     """Every timed job of one model: the profile points of both stacks and the held-out queries (all on fp32,
     the first ``n_stack`` also on int8). The repeats go round all jobs together, in a fresh shuffled order each
     round, so that profile and held-out queries meet the same mix of quiet and busy moments. Returns one row
-    per job with the min, median, max and sum of its repeats and ``seconds`` = the chosen statistic."""
-    jobs = [("profile", kind, p, o) for kind in ("fp32", "int8") for p in PROMPT_SIZES for o in OUTPUT_SIZES]
+    per job with the min, median, max and sum of its repeats and ``seconds`` = the chosen statistic, and the
+    (repeats, jobs) array of times. ``nocache``: also the falsifier's stack (profile and ``n_nocache`` queries)."""
+    kinds = ("fp32", "int8", "nocache") if nocache else ("fp32", "int8")
+    jobs = [("profile", kind, p, o) for kind in kinds for p in PROMPT_SIZES for o in OUTPUT_SIZES]
     jobs += [("held-out", "fp32", p, o) for p, o in zip(held.p, held.o)]
     jobs += [("held-out", "int8", p, o) for p, o in zip(held.p[:n_stack], held.o[:n_stack])]
+    if nocache:
+        jobs += [("held-out", "nocache", p, o) for p, o in zip(held.p[:n_nocache], held.o[:n_nocache])]
     times = np.full((repeats, len(jobs)), np.nan)
     for r in range(repeats):
         for j in gen.permutation(len(jobs)):
@@ -302,29 +381,34 @@ def measure_all(model, held: pd.DataFrame, gen: np.random.Generator) -> pd.DataF
     out = pd.DataFrame(jobs, columns=["job", "kind", "p", "o"])
     out = out.assign(min=times.min(0), median=np.median(times, 0), max=times.max(0), sum=times.sum(0),
                      mean=times.mean(0))
-    return out.assign(seconds=out[statistic])
+    return out.assign(seconds=out[statistic]), times
 
 
 queries = {name: pd.DataFrame({"p": rng.integers(1, max_prompt + 1, n_val),
                                "o": rng.integers(1, max_output + 1, n_val)}) for name in MODELS}
-grids, held_out, cards = {}, {}, {}
+grids, held_out, cards, round_times = {}, {}, {}, {}
 with lib.runinfo.threads(1):
     for name in tqdm(MODELS, desc="models"):
         entry = zoo.load(name)
         model = entry.model.to(device)
         cards[name] = entry.card
         gen = np.random.default_rng([seed, MODELS.index(name)])
-        for kind in ("fp32", "int8"):
+        for kind in ("fp32", "int8") + (("nocache",) if name == NOCACHE_MODEL else ()):
             for p, o in ((16, 8), (64, 4), (8, 16)):  # warm-up, identical for every stack and model
                 time_query(model, p, o, kind, gen)
-        jobs = measure_all(model, queries[name], gen)
-        for kind in ("fp32", "int8"):
+        jobs, times = measure_all(model, queries[name], gen, nocache=name == NOCACHE_MODEL)
+        round_times[name] = (jobs, times)
+        for kind in jobs.kind.unique():
             grids[name, kind] = jobs[(jobs.job == "profile") & (jobs.kind == kind)].reset_index(drop=True)
         q = queries[name].copy()
         fp32 = jobs[(jobs.job == "held-out") & (jobs.kind == "fp32")]
         q["fp32"], q["fp32 one run"] = fp32.seconds.to_numpy(), fp32["mean"].to_numpy()
         q["int8"] = np.nan
         q.loc[:n_stack - 1, "int8"] = jobs[(jobs.job == "held-out") & (jobs.kind == "int8")].seconds.to_numpy()
+        if name == NOCACHE_MODEL:
+            q["nocache"] = np.nan
+            q.loc[:n_nocache - 1, "nocache"] = jobs[(jobs.job == "held-out")
+                                                     & (jobs.kind == "nocache")].seconds.to_numpy()
         held_out[name] = q
         model.to("cpu")
 
@@ -345,7 +429,73 @@ for name in MODELS:
                  "profile s": grid["sum"].sum(), "mean query s": q["fp32 one run"].mean()})
 summary = pd.DataFrame(rows).set_index("model")
 summary["N* (10% cost)"] = 10 * summary["profile s"] / summary["mean query s"]
-summary.style.format({c: "{:.2f}" for c in summary.columns if c not in ("params",)} |
+
+
+def combine_repeats(times: np.ndarray) -> np.ndarray:
+    """The chosen statistic of each job's repeats (rows: rounds)."""
+    return times.min(0) if statistic == "min" else np.median(times, 0)
+
+
+def slope_spread(profile_seconds) -> float:
+    """(max − min) / median of r_out(p_k), the least-squares slope over o at each p_k (profile jobs in
+    p-major, o-minor order, as measure_all lists them): what per_prompt_slopes computes, vectorised."""
+    t = np.asarray(profile_seconds).reshape(len(PROMPT_SIZES), len(OUTPUT_SIZES))
+    x = np.asarray(OUTPUT_SIZES, float) - 1
+    slopes = (t * (x - x.mean())).sum(1) / ((x - x.mean()) ** 2).sum()
+    return float((slopes.max() - slopes.min()) / np.median(slopes))
+
+
+def no_interval(value: float, why: str) -> Estimate:
+    return Estimate(value, value, value, why)
+
+
+def mask(name: str, job: str, kind: str) -> np.ndarray:
+    jobs = round_times[name][0]
+    return ((jobs.job == job) & (jobs.kind == kind)).to_numpy()
+
+
+def spread_estimate(name: str, kind: str) -> Estimate:
+    """Spread of r_out(p) with a bootstrap over the rounds (resampled rounds, the same statistic and fit)."""
+    times = round_times[name][1][:, mask(name, "profile", kind)]
+    value = slope_spread(combine_repeats(times))
+    if repeats < 2:
+        return no_interval(value, "one round: no interval")
+    est = stats.bootstrap(np.arange(repeats), lambda idx: slope_spread(combine_repeats(times[np.asarray(idx, int)])),
+                          seed=seed, what="rounds")
+    return Estimate(value, min(est.lo, value), max(est.hi, value), est.method)
+
+
+def mape_estimate(predicted, measured) -> Estimate:
+    ape = np.abs(np.asarray(predicted, float) - np.asarray(measured, float)) / np.asarray(measured, float)
+    return stats.bootstrap(ape, seed=seed, what="held-out queries")
+
+
+def n_star_estimate(name: str, kind: str) -> Estimate:
+    """N* = 10 × (profile seconds) / (mean seconds per held-out query), as a ratio over rounds."""
+    times = round_times[name][1]
+    profile_r = repeats * times[:, mask(name, "profile", kind)].sum(1)  # each round timed the whole profile once
+    query_r = times[:, mask(name, "held-out", kind)].mean(1)
+    if repeats < 2:
+        return no_interval(float(10 * profile_r[0] / query_r[0]), "one round: no interval")
+    return stats.ratio(10 * profile_r, query_r)
+
+
+def worst(estimates: list) -> Estimate:
+    """The largest of several estimates: it lies in [max of the lower ends, max of the upper ends]."""
+    return Estimate(max(e.value for e in estimates), max(e.lo for e in estimates), max(e.hi for e in estimates),
+                    "largest over models of: " + estimates[0].method)
+
+
+est = {name: {"MAPE": mape_estimate(fits[name, "fp32"].predict(held_out[name].p, held_out[name].o),
+                                    held_out[name].fp32),
+              "spread": spread_estimate(name, "fp32"), "N*": n_star_estimate(name, "fp32")} for name in MODELS}
+nq = held_out[NOCACHE_MODEL].iloc[:n_nocache]
+fits[NOCACHE_MODEL, "nocache"] = IdealizedRuntime.fit(grids[NOCACHE_MODEL, "nocache"])
+nocache = {"MAPE": mape_estimate(fits[NOCACHE_MODEL, "nocache"].predict(nq.p, nq.o), nq.nocache),
+           "spread": spread_estimate(NOCACHE_MODEL, "nocache"), "N*": n_star_estimate(NOCACHE_MODEL, "nocache")}
+summary["MAPE interval"] = [f"[{est[n]['MAPE'].lo:.1%}, {est[n]['MAPE'].hi:.1%}]" for n in summary.index]
+summary["N* interval"] = [f"[{est[n]['N*'].lo:.0f}, {est[n]['N*'].hi:.0f}]" for n in summary.index]
+summary.style.format({c: "{:.2f}" for c in summary.columns if c not in ("params", "MAPE interval", "N* interval")} |
                      {"r_out(p) spread": "{:.1%}", "repeat spread": "{:.1%}", "MAPE interpolate": "{:.1%}",
                       "MAPE HELM lookup": "{:.1%}", "N* (10% cost)": "{:.0f}", "params": "{:,}"})
 
@@ -385,18 +535,37 @@ plt.show()
 # profiles alone and measured on the same held-out queries:
 
 # %%
+def stack_error(q: pd.DataFrame, predicted_int8, predicted_fp32) -> Estimate:
+    """|predicted ÷ measured − 1| of the int8-KV ÷ fp32 time ratio (ratios of sums over the queries), with a
+    bootstrap over the queries."""
+    a, b = np.asarray(predicted_int8, float), np.asarray(predicted_fp32, float)
+    m8, m32 = q.int8.to_numpy(float), q.fp32.to_numpy(float)
+
+    def error(idx):
+        i = np.asarray(idx, int)
+        return abs((a[i].sum() / b[i].sum()) / (m8[i].sum() / m32[i].sum()) - 1)
+    value = error(np.arange(len(q)))
+    e = stats.bootstrap(np.arange(len(q)), error, seed=seed, what="queries on both stacks")
+    return Estimate(value, min(e.lo, value), max(e.hi, value), e.method)
+
+
+stack_est, stack_null = {}, {}
 stack_rows = []
 for name in MODELS:
     q = held_out[name].iloc[:n_stack]
     predicted = fits[name, "int8"].predict(q.p, q.o).sum() / fits[name, "fp32"].predict(q.p, q.o).sum()
     measured = q.int8.sum() / q.fp32.sum()
+    stack_est[name] = stack_error(q, fits[name, "int8"].predict(q.p, q.o), fits[name, "fp32"].predict(q.p, q.o))
+    stack_null[name] = stack_error(q, np.ones(len(q)), np.ones(len(q)))  # no second profile: ratio 1
     stack_rows.append({"model": name, "r_out fp32 ms": 1e3 * fits[name, "fp32"].per_token,
                        "r_out int8 ms": 1e3 * fits[name, "int8"].per_token,
                        "predicted int8 ÷ fp32": predicted, "measured int8 ÷ fp32": measured,
                        "relative error": abs(predicted / measured - 1),
+                       "interval": f"[{stack_est[name].lo:.1%}, {stack_est[name].hi:.1%}]",
                        "MAPE int8 stack": mape(fits[name, "int8"].predict(q.p, q.o), q.int8)})
 stacks = pd.DataFrame(stack_rows).set_index("model")
-stacks.style.format("{:.3f}").format({"relative error": "{:.1%}", "MAPE int8 stack": "{:.1%}"})
+stacks.style.format("{:.3f}", subset=[c for c in stacks.columns if c != "interval"]).format(
+    {"relative error": "{:.1%}", "MAPE int8 stack": "{:.1%}"})
 
 # %% [markdown]
 # ## Part B: simulated black-box providers
@@ -540,6 +709,31 @@ sim_table.style.format("{:.3f}", subset=["raw API s", "denoised s", "idealized s
     {"idealized MAPE": "{:.2%}", "idealized energy J": "{:.0f}"})
 
 # %% [markdown]
+# **The simulation's falsifiers.** The same benchmark through providers that serve each model on the reference
+# stack: once with no contention either (F1: raw API times should then rank the models as the idealized runtime
+# does) and once with each provider's contention kept (F2: without the optimised stack, the 175B-like model should
+# no longer look faster than the 13B-like one).
+
+# %%
+def plain(pv: Provider, contention: bool) -> Provider:
+    """``pv`` without its hidden stack (reference stack, fp16, no prompt cache, no batching), with or without
+    its contention."""
+    keep = dict(queue_median_s=pv.queue_median_s, queue_sigma=pv.queue_sigma, load_amp=pv.load_amp) if contention else {}
+    return Provider(pv.name, pv.model, reference[pv.model], **keep)
+
+
+falsifier_sim = np.random.default_rng([seed, 62])
+falsifier_raw = {}
+for contention in (False, True):
+    hours = falsifier_sim.uniform(0, 24, n_bench)
+    falsifier_raw[contention] = pd.Series({pv.model: plain(pv, contention).call(bench.p, bench.o, hours, bench.prefix,
+                                                                                falsifier_sim).mean()
+                                           for pv in PROVIDERS})
+pd.DataFrame({"raw API s, no hidden stack, no contention": falsifier_raw[False],
+              "raw API s, no hidden stack, contention kept": falsifier_raw[True],
+              "idealized s": sim_table["idealized s"]}).style.format("{:.3f}")
+
+# %% [markdown]
 # Mean runtime per query of each provider's model: raw through the API, denoised (contention removed, hidden
 # stack kept) and idealized (reference stack). Ranks 1 (fastest) to 5 are printed at the right.
 
@@ -592,10 +786,13 @@ plt.show()
 # %% [markdown]
 # ## Verdict
 #
-# C2, C2b and C5 rest on CPU timings and are declared timed (the reproducibility check masks their values and
-# verdicts). C1, C3 and C4 come from seeded simulation and arithmetic and are checked exactly between runs.
+# The criteria were declared under "Claims under test". C2 and C5 rest on CPU timings: they are declared
+# timed (the reproducibility check masks their values and verdicts) and judged on intervals, so a noisy run can be
+# "inconclusive at this scale". C3 rests on our analytic model (evidence: model): exact between runs, and only as
+# good as the assumptions stated under "Claims under test". C1 and C4 need real APIs: the simulated providers, which
+# invert the rankings because we built them to, appear as our extra checks X1 and X2 with their falsifiers F1 and F2.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 def discordant_pairs(a: pd.Series, b: pd.Series) -> int:
     """Pairs of models that ``a`` and ``b`` order differently."""
@@ -603,57 +800,65 @@ def discordant_pairs(a: pd.Series, b: pd.Series) -> int:
     return int(sum((a[x] - a[y]) * (b[x] - b[y]) < 0 for i, x in enumerate(names) for y in names[i + 1:]))
 
 
-claims = Claims("idealized-runtime")
-claims.check("C2", "T_ideal = R_prompt(p) + r_out (o − 1), fitted from a small profile, predicts held-out queries",
-             paper="two-part cost model fitted to Megatron profiles on A100s",
-             ours={"MAPE, worst model": summary["MAPE interpolate"].max(),
-                   "r_out(p) spread, worst model": summary["r_out(p) spread"].max()},
-             reproduced={"MAPE, worst model": AtMost(0.10), "r_out(p) spread, worst model": AtMost(0.25)},
-             partial={"MAPE, worst model": AtMost(0.20)}, digits=2, timed=True,
-             note=f"{len(MODELS)} zoo models, {n_val} held-out queries each, p ≤ {max_prompt}, o ≤ {max_output}; "
-                  f"interpolated R_prompt")
-claims.check("C2b", "Profiling is a fixed cost per model, small against timing a benchmark",
-             paper="a few prompt sizes × output lengths per model",
-             ours={"N*: benchmark queries at which the profile costs 10%, worst model": summary["N* (10% cost)"].max()},
-             reproduced={"N*: benchmark queries at which the profile costs 10%, worst model": AtMost(1000)},
-             digits=3, timed=True,
-             note=f"{len(PROMPT_SIZES)} × {len(OUTPUT_SIZES)} points × {repeats} repeats; 1,000 = HELM's instances per scenario")
-claims.check("C5", "Profiles of two stacks predict the speedup between them",
-             paper="profiles compare software/hardware stacks cheaply",
-             ours={"worst relative error of the predicted int8-KV ÷ fp32 time": stacks["relative error"].max()},
-             reproduced={"worst relative error of the predicted int8-KV ÷ fp32 time": AtMost(0.15)},
-             digits=2, timed=True, note=f"fp32 vs int8 KV cache, {n_stack} queries per model timed on both")
-raw_ranks, ideal_ranks = sim_table["raw API s"], sim_table["idealized s"]
-claims.check("C1", "Raw API runtimes rank models differently from their idealized runtimes",
-             paper="the paper's motivation (abstract, introduction)",
-             ours={"pairs ordered differently, raw vs idealized": discordant_pairs(raw_ranks, ideal_ranks),
-                   "pairs ordered differently, idealized vs reference stack": discordant_pairs(ideal_ranks, sim_table["reference stack s"]),
-                   "idealized MAPE vs reference stack, worst model": sim_table["idealized MAPE"].max()},
-             reproduced={"pairs ordered differently, raw vs idealized": AtLeast(1),
-                         "pairs ordered differently, idealized vs reference stack": AtMost(0),
-                         "idealized MAPE vs reference stack, worst model": AtMost(0.10)},
-             digits=3, note=f"simulation (mechanism, not evidence about real APIs): {len(PROVIDERS)} providers, "
-                            f"{n_bench} queries, seed {seed}")
 big, mid = sim_table.loc["175B-like"], sim_table.loc["13B-like"]
-claims.check("C4", "A large model looks fast through an optimised API; the idealized runtime undoes it",
-             paper="superior API runtimes often come from the API, not the model",
-             ours={"175B-like faster than 13B-like, raw": bool(big["raw API s"] < mid["raw API s"]),
-                   "175B-like slower than 13B-like, idealized": bool(big["idealized s"] > mid["idealized s"]),
-                   "still faster after denoising (stack, not contention)": bool(big["denoised s"] < mid["denoised s"])},
-             reproduced={"175B-like faster than 13B-like, raw": IsTrue(),
-                         "175B-like slower than 13B-like, idealized": IsTrue(),
-                         "still faster after denoising (stack, not contention)": IsTrue()},
-             note="simulation: the hidden stack (8× H100, int8 weights, prompt cache) is built in")
-counts_match = all(reference[n].n_gpus == c for n, c in HAND_COUNTS.items())
-claims.check("C3", "Cost-aware idealized metrics scale runtime by the accelerators a model needs",
-             paper="idealized accelerator-seconds and energy",
-             ours={"accelerator counts = hand calculation": counts_match,
-                   "pairs ordered differently, runtime vs accelerator-seconds": discordant_pairs(
-                       sim_table["idealized s"], sim_table["idealized acc-s"])},
-             reproduced={"accelerator counts = hand calculation": IsTrue(),
-                         "pairs ordered differently, runtime vs accelerator-seconds": AtLeast(1)},
-             digits=3, note="fp16 weights + KV of 2,048 tokens on A100-80GB; tensor parallel over the count")
+claims.measure("C2", {"MAPE, worst model": worst([est[n]["MAPE"] for n in MODELS]),
+                      "r_out(p) spread, worst model": worst([est[n]["spread"] for n in MODELS])},
+               falsifier={"MAPE, worst model": nocache["MAPE"], "r_out(p) spread, worst model": nocache["spread"]},
+               note=f"{len(MODELS)} zoo models, {n_val} held-out queries each, p ≤ {max_prompt}, o ≤ {max_output}; "
+                    f"interpolated R_prompt")
+claims.context("C2b", f"our profile: {len(PROMPT_SIZES)} × {len(OUTPUT_SIZES)} points × {repeats} repeats = "
+               f"{len(PROMPT_SIZES) * len(OUTPUT_SIZES) * repeats} runs per model; its N* (timed) is in the summary "
+               "table and the Discussion")
+claims.measure("C5", {"relative error of the predicted int8-KV ÷ fp32 time, worst model":
+                      worst([stack_est[n] for n in MODELS])},
+               falsifier={"relative error of the predicted int8-KV ÷ fp32 time, worst model":
+                          worst([stack_null[n] for n in MODELS])},
+               note=f"fp32 vs int8 KV cache, {n_stack} queries per model timed on both")
+raw_vs_ideal = discordant_pairs(sim_table["raw API s"], sim_table["idealized s"])
+claims.context("C1", f"simulation only: {raw_vs_ideal} of {len(SHAPES) * (len(SHAPES) - 1) // 2} pairs ordered "
+                     f"differently raw vs idealized (X1), "
+                     f"{discordant_pairs(falsifier_raw[False], sim_table['idealized s'])} without the hidden stacks (F1)")
+claims.context("C4", f"simulation only: the 175B-like model behind the optimised API is "
+                     f"{'faster' if big['raw API s'] < mid['raw API s'] else 'slower'} than the 13B-like raw and "
+                     f"{'slower' if big['idealized s'] > mid['idealized s'] else 'faster'} idealized (X2)")
+claims.measure("C3", {"pairs ordered differently, runtime vs accelerator-seconds": discordant_pairs(
+    sim_table["idealized s"], sim_table["idealized acc-s"])},
+               note="fp16 weights + KV of 2,048 tokens on A100-80GB; tensor parallel over the count")
+claims.measure("S1", {"pairs ordered differently, idealized vs reference stack":
+                      discordant_pairs(sim_table["idealized s"], sim_table["reference stack s"]),
+                      "idealized MAPE vs reference stack, worst model": sim_table["idealized MAPE"].max()})
+claims.measure("S2", all(reference[n].n_gpus == c for n, c in HAND_COUNTS.items()))
+claims.measure("X1", raw_vs_ideal, note=f"{len(PROVIDERS)} simulated providers, {n_bench} queries, seed {seed}")
+claims.measure("X2", {"175B-like faster than 13B-like, raw": bool(big["raw API s"] < mid["raw API s"]),
+                      "175B-like slower than 13B-like, idealized": bool(big["idealized s"] > mid["idealized s"]),
+                      "still faster after denoising (stack, not contention)": bool(big["denoised s"] < mid["denoised s"])},
+               note="the hidden stack (8× H100, int8 weights, prompt cache) is our assumption")
+claims.measure("F1", discordant_pairs(falsifier_raw[False], sim_table["idealized s"]))
+claims.measure("F2", bool(falsifier_raw[True]["175B-like"] < falsifier_raw[True]["13B-like"]))
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("mape_lo", 100 * min(est[n]["MAPE"].value for n in MODELS), display=False)
+glue("mape_hi", 100 * max(est[n]["MAPE"].value for n in MODELS), display=False)
+glue("mape_hi_upper", 100 * max(est[n]["MAPE"].hi for n in MODELS), display=False)
+glue("spread_worst", 100 * max(est[n]["spread"].value for n in MODELS), display=False)
+glue("rout_lo", summary["r_out ms/token"].min(), display=False)
+glue("rout_hi", summary["r_out ms/token"].max(), display=False)
+glue("nocache_mape", 100 * nocache["MAPE"].value, display=False)
+glue("nocache_spread", 100 * nocache["spread"].value, display=False)
+glue("nocache_nstar", nocache["N*"].value, display=False)
+glue("n_points", len(PROMPT_SIZES) * len(OUTPUT_SIZES), display=False)
+glue("nstar_lo", min(est[n]["N*"].value for n in MODELS), display=False)
+glue("nstar_hi", max(est[n]["N*"].value for n in MODELS), display=False)
+glue("int8_slowdown_lo", stacks["measured int8 ÷ fp32"].min(), display=False)
+glue("int8_slowdown_hi", stacks["measured int8 ÷ fp32"].max(), display=False)
+glue("c5_worst", 100 * max(stack_est[n].value for n in MODELS), display=False)
+glue("c5_worst_upper", 100 * max(stack_est[n].hi for n in MODELS), display=False)
+glue("c5_null", 100 * max(stack_null[n].value for n in MODELS), display=False)
+glue("raw_discordant", discordant_pairs(sim_table["raw API s"], sim_table["idealized s"]), display=False)
+glue("sim_mape", 100 * sim_table["idealized MAPE"].max(), display=False)
+glue("accs_ratio", sim_table.loc["52B-like", "idealized acc-s"] / sim_table.loc["30B-like", "idealized acc-s"],
+     display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -664,71 +869,72 @@ claims.show()
 # | Reference stack | Megatron on NVIDIA A100s, tensor parallel as needed | `lib.llm.model.generate` on this CPU, one thread, fp32 KV cache |
 # | Profile | prompt sizes 1-2,048 × several output lengths per model | quick: p ∈ {1, 32, 128, 512} × o ∈ {1, 8, 32}; full: 7 × 4 up to o = 64; 5 repeats |
 # | Validation | runtimes of the profiled models | 20 held-out queries per model with o ≤ 32 (quick), 200 with o ≤ 128 (full); p ≤ 512; each timed like a profile point (fastest of the repeats) |
-# | Second stack (C5) | other software/hardware stacks | int8 KV cache on the same CPU |
+# | Second stack (C5) | other software/hardware stacks | int8 KV cache on the same CPU, 20 queries per model (quick), 60 (full) |
+# | Falsifier stack | — | `task-tiny` without a KV cache, 10 held-out queries |
 # | APIs (C1, C4) | real commercial APIs (OpenAI, AI21, Cohere, ...) | five simulated providers with seeded hidden stacks and contention, around GPT-3-like shapes with analytic runtimes |
 # | Capability axis (C4) | HELM accuracy | not used: the simulated models have no capability; the inversion is shown on runtime alone |
 
 # %% [markdown]
 # ## Discussion
 #
-# *Written after the first quick runs on a shared machine; the tables and the verdict above are the authority
-# if a rerun disagrees.*
+# **The cost model carries over to a CPU, and the paper's two-part form fits it.** Each further token cost
+# {glue:text}`rout_lo:.1f`-{glue:text}`rout_hi:.1f` ms on the zoo models in this run (on a shared machine; less when
+# it is idle). Fitted from {glue:text}`n_points` profile points per model, $T_\text{ideal}$ predicted the held-out queries with a MAPE
+# of {glue:text}`mape_lo:.1f`-{glue:text}`mape_hi:.1f`% per model (the worst interval reaching
+# {glue:text}`mape_hi_upper:.1f`%). The per-token cost is not quite independent of the prompt: attention over a
+# longer cache costs more, and the worst model's $r_\text{out}(p)$ spread was {glue:text}`spread_worst:.0f`%. Each
+# slope rests on three output lengths at one prompt size, so its noise is large, and under heavy load its interval
+# can straddle the criterion: then C2 is "inconclusive at this scale", which is what such a run can tell.
 #
-# **The cost model carries over to a CPU, and the paper's two-part form fits it.** On the zoo models the
-# prompt cost starts from a floor of a few milliseconds at one token (one forward pass of Python and operator
-# dispatch, whatever its length) and grows roughly linearly to 9-31 ms at 512 tokens; each further token costs
-# about 2-5 ms (on this loaded machine; less when it was idle). Fitted from 12 profile points per model,
-# $T_\text{ideal}$ predicted the held-out queries with a MAPE of about 3-15% per model over our quick runs,
-# with no model consistently best or worst: the errors are mostly timing noise, so C2 came out reproduced in
-# quieter runs and partially reproduced (or, once, not reproduced) under heavier load. The per-token cost is not
-# quite independent of the prompt: attention over a longer cache costs more, and $r_\text{out}(p)$ rose by
-# about 10-15% from $p = 1$ to $p = 512$ in our quieter runs. Each of these slopes rests on three output lengths
-# at one prompt size, so its noise is large: the worst model's spread ranged from about 10% to over 50% between
-# quick runs (the high values with three repeats under heavy load), which also moves C2's verdict.
+# **Without a KV cache the model form breaks, as it should.** The falsifier stack recomputes the sequence for every
+# token, so its per-token cost grows with the prompt: the spread of its slopes was {glue:text}`nocache_spread:.0f`%
+# and its MAPE {glue:text}`nocache_mape:.0f`%. Its $N^\ast$ was {glue:text}`nocache_nstar:.0f`, against
+# {glue:text}`nstar_lo:.0f`-{glue:text}`nstar_hi:.0f` with the cache: its queries are dearer too, so the profile's share
+# of a benchmark barely moves: $N^\ast$ measures the size of our grid, not a property of the stack, which is why
+# C2b has no verdict.
 #
 # **HELM's prompt lookup assumes compute-bound prompts.** Scaling the runtime of the next profiled size by $p/p_k$
 # says that a prompt of 2 tokens costs a sixteenth of one of 32. On a GPU running a large model that is nearly
 # true; on this CPU the fixed per-pass cost dominates short prompts and the rule underestimates them (the dashed
-# saw-tooth in the first figure). Our held-out queries spend most of their time decoding, so the two lookups'
-# MAPEs differ by only a few points; linear interpolation is the safer default for small models.
+# saw-tooth in the first figure); the summary table shows both lookups' MAPEs.
 #
-# **Measuring an idealized runtime needs a quiet machine, and we did not have one.** A single run of the same
-# query varied by tens of per cent while other programs shared the two cores, and the profile points' repeats
-# spread by 10-50%. Three design choices made the fit usable: the CPU clock of the one working thread instead of
-# wall time, the fastest of five runs (the idealized runtime is defined without contention, and contention only
-# ever slows a run down), and timing profile and held-out queries in the same shuffled rounds. The last one
-# mattered most: an earlier version that profiled first and timed the held-out queries afterwards gave MAPEs of
-# about 40% for two of the models on an otherwise idle 16-core virtual machine whose speed changed in phases. That
-# is C1 in miniature: our own "reference stack" was subject to contention we could not see, and only the
-# experimental design kept it out of the metric.
+# **Measuring an idealized runtime needs a quiet machine, and we did not have one.** Three design choices made the
+# fit usable: the CPU clock of the one working thread instead of wall time, the fastest of five runs (the idealized
+# runtime is defined without contention, and contention only ever slows a run down), and timing profile and
+# held-out queries in the same shuffled rounds. An earlier version that profiled first and timed the held-out
+# queries afterwards gave far larger MAPEs on a virtual machine whose speed changed in phases. That is C1 in
+# miniature: our own "reference stack" was subject to contention we could not see, and only the experimental
+# design kept it out of the metric.
 #
-# **Comparing stacks from profiles (C5) works.** The int8 KV cache is *slower* here (about 1.3×: every decode
-# step dequantises the whole cache), and the ratio of the two fitted models predicted the measured slowdown of
-# the same held-out queries within about 1-13% in most runs (24% for one model in one run under heavy load),
-# without timing those queries on either stack.
+# **Comparing stacks from profiles (C5).** The int8 KV cache is *slower* here ({glue:text}`int8_slowdown_lo:.2f`-
+# {glue:text}`int8_slowdown_hi:.2f` times the fp32 time: every decode step dequantises the whole cache). The two
+# fitted models predicted the measured ratio with a worst error of {glue:text}`c5_worst:.1f`% (upper end of its
+# interval {glue:text}`c5_worst_upper:.1f`%), without timing those queries on either stack; assuming the stacks equal
+# would be off by {glue:text}`c5_null:.0f`%.
 #
-# **The profile is cheap only for large benchmarks (C2b).** Our profile costs as much as timing a few dozen
-# held-out queries (40-50 of the quick profile's short ones), so it drops below 10% of the cost of timing a
-# benchmark directly once the benchmark has a few hundred queries per model. HELM draws up to 1,000 instances
-# per scenario and runs many scenarios, far past that point; for a benchmark of a few dozen queries, timing them
-# directly is cheaper. The spec's criterion (profile runs ≤ 10% of the validation runs) cannot hold for its own
-# grid and 100-200 validation queries, which is why we test the break-even size instead.
+# **The profile is cheap only for large benchmarks (C2b).** The profile drops below 10% of the cost of timing a
+# benchmark directly once the benchmark has {glue:text}`nstar_lo:.0f`-{glue:text}`nstar_hi:.0f` queries per model.
+# HELM draws up to 1,000 instances per scenario and runs many scenarios; for a benchmark of a few dozen queries,
+# timing them directly is cheaper. That number follows from how many runs we chose to profile (the no-KV-cache
+# stack, a different stack with the same grid, lands in the same place), so it is context, not a verdict; a dense
+# grid would miss any bound we set, for the same reason. What a run can test is whether so few points are enough,
+# and that is C2.
 #
-# **The simulation shows the mechanism, by construction.** Through the APIs the 175B-like model answers fastest,
-# because its provider runs it on eight H100s with int8 weights and a prompt cache; the batching provider makes
-# the 6.7B-like model slower than it is, and the busy provider adds queueing to the 13B-like model. Four of the
-# ten pairs are ordered differently from the idealized ranking. Denoising (the fastest of five calls per profile
-# point) removes most of the contention but keeps the hidden stack, so the 175B-like model stays first: a
-# contention-free measurement of an API still measures the provider. The idealized estimate, fitted to a profile
-# of the reference stack, is within about 1% (MAPE over the benchmark) of that stack's runtime for every model
-# and ranks all five models as it does. None of this is evidence about real APIs; it shows what the metric
-# removes and what the auditor has to know for it (the architecture, to build the reference-stack profile).
+# **The simulation shows the mechanism under our assumptions (X1, X2; C1 and C4 are not tested).** Through the APIs the 175B-like model answers
+# fastest, because we put its provider on eight H100s with int8 weights and a prompt cache; the batching provider
+# makes the smallest model slower than it is, and the busy provider adds queueing to the 13B-like model.
+# {glue:text}`raw_discordant` of the ten pairs are ordered differently from the idealized ranking. Denoising keeps the
+# hidden stack, so the 175B-like model stays first: a contention-free measurement of an API still measures the
+# provider. With the hidden stacks removed (F1, F2) the inversions go, so they come from the stacks we assumed, not
+# from the way we compare. The idealized estimate is within {glue:text}`sim_mape:.1f`% (MAPE) of the reference stack
+# for every model. None of this is evidence about real APIs: it shows what the metric removes, and that the auditor
+# needs each model's architecture to build the reference-stack profile.
 #
 # **Cost-aware variants reorder models (C3).** With fp16 weights and a 2,048-token KV cache, the 52B-like model
 # needs two 80 GB accelerators and the 30B-like one fits on one. Split over two, the 52B model answers faster than
-# the 30B model, yet uses about 1.75 times its accelerator-seconds. Our counts are the fewest devices that hold the
-# model; real deployments round up to a power of two for tensor parallelism (eight for a 175B model), which would
-# change the runtimes but not the point.
+# the 30B model, yet uses {glue:text}`accs_ratio:.2f` times its accelerator-seconds. Our counts are the fewest devices
+# that hold the model; real deployments round up to a power of two for tensor parallelism (eight for a 175B model),
+# which would change the runtimes but not the point.
 #
 # **Not tested.** Real API timings, the paper's ten models and their HELM capabilities: the capability axis of
 # the paper's efficiency-capability plot has no counterpart here, and the zoo models' tiny task scores would not

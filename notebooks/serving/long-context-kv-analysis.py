@@ -64,23 +64,30 @@
 # 8 KV heads of dimension 128, bf16) on one A100-80GB. Figures marked "reported (secondary)" come from the
 # summary in the replication spec and were not checked against the paper's text.
 #
-# | id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | Every extra cost of a long context over 4K traces back to one source: the size of the KV cache. | analytical argument |
-# | C2 | Prefill of a long prompt takes much more compute time (and memory). | 14.1 s at 50K vs 0.89 s at 4K, reported (secondary) |
-# | C3 | The KV cache left in HBM after prefill severely limits how many users can be served at once. | about 20 users at 4K, 1 at 50K, reported (secondary) |
-# | C4 | Decoding re-reads the whole KV cache from HBM at every step, which raises latency. | 250 tokens in 9.8 s at 50K vs 8.5 s at 4K, reported (secondary) |
-# | C5 | When the KV cache overflows HBM, swapping it to and from host memory over PCIe adds a large context-switch latency. | bounded by PCIe bandwidth |
-# | C6 | Combining KV compression along layers, heads, tokens and precision could make a 1M-token context about as cheap to serve as 4K. | direction, no number |
+# **C1**: every extra cost of a long context over 4K traces back to one quantity, the size of the KV cache.
+# **C2**: prefill of a long prompt takes much more compute time. **C3**: the KV cache left in HBM after prefill
+# severely limits how many users can be served at once. **C4**: decoding re-reads the whole cache at every step,
+# which raises latency. **C5**: when the cache overflows HBM, moving it to and from host memory over PCIe adds a
+# large context-switch latency (yet less than recomputing it). **C6**: combining KV compression along layers,
+# heads, tokens and precision could make a 1M-token context about as cheap to serve as 4K.
+#
+# The paper is analytical, and so is most of what we can check: C2, C3 and C4 recompute its summary figures from
+# its formulas and A100 constants (evidence: arithmetic), and C5 and C6 apply the same roofline model to questions
+# the summary gives no figure for (evidence: model). Only C1 is measured: on a real, tiny transformer on this CPU,
+# halving the KV heads must halve the cache-dependent costs. The other CPU measurements (a quadratic prefill term,
+# decode time that grows with the cached bytes, switching cheaper than re-prefilling, int8 KV) are extra checks of
+# ours, shown as controls. Where the model cannot fail by construction we say so, as a control: with our four
+# compression knobs the cache shrinks exactly 256-fold, the ratio of 1M to 4K tokens, so C6 is judged on the one
+# metric the cache size does not fix.
 
 # %% tags=["parameters", "remove-cell", "run-alone"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
-profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: longer contexts, more KV variants, 5 repeats. one of: quick, full
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores, 5 rounds; full: longer contexts, more KV variants, 8 rounds. one of: quick, full
 seed: int = 0  # master random seed (TinyGPT weights, prompts, random KV contents). range: 0..2**31-1
 device: str = "cpu"  # torch device; part B measures this machine's CPU and RAM. one of: cpu
 max_context: Optional[int] = None  # longest prompt of the measured prefill and context-switch sweeps (prompts are powers of two from 128 up to it); None: 4096 (quick), 8192 (full). range: 1024..16384
 max_decode_context: Optional[int] = None  # longest cached context of the decode and concurrency sweeps (powers of two from where the KV cache outweighs the weights, 2048, up to it); None: 16384 (quick), 65536 (full). range: 8192..131072
-repeats: Optional[int] = None  # timed repeats per point, the best is kept; None: 3 (quick), 5 (full). range: 1..20
+repeats: Optional[int] = None  # timing rounds, each visiting every point and variant once (the best is kept for the tables; the intervals are t-intervals over rounds); None: 5 (quick), 8 (full). range: 2..20
 ram_budget_mib: int = 2048  # RAM given to weights plus KV caches when counting resident sessions in part B. range: 1024..65536
 n_threads: int = 1  # torch threads while timing (1 keeps a busy neighbour core from stalling every op). range: 1..64
 workspace_gb: float = 0.0  # activation workspace reserved per GPU in the analytic concurrency, GB. range: 0..40
@@ -98,24 +105,90 @@ import pandas as pd
 import seaborn as sns
 import torch
 from IPython.display import Markdown
+from scipy import stats as scipy_stats
 from matplotlib.ticker import NullFormatter, NullLocator
+from myst_nb import glue
 from tqdm.auto import tqdm
 
 import lib.runinfo
 from lib.systems import costmodel as cm
-from lib.claims import AtLeast, AtMost, Above, Between, Claims, IsTrue, Near
+from lib import stats
+from lib.claims import (ARITHMETIC, EXTRA, FALSIFIER, MEASURED, MODEL, SANITY, Above, AtLeast, AtMost,
+                        Between, Claims, Estimate, Near)
 from lib.llm.decode import model_shape
 from lib.llm.model import GPTConfig, TinyGPT
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(max_context=4096, max_decode_context=16384, repeats=3, extra_variants=False),
-                      full=dict(max_context=8192, max_decode_context=65536, repeats=5, extra_variants=True),
+sizes = profile_sizes(profile, quick=dict(max_context=4096, max_decode_context=16384, repeats=5, extra_variants=False),
+                      full=dict(max_context=8192, max_decode_context=65536, repeats=8, extra_variants=True),
                       max_context=max_context, max_decode_context=max_decode_context, repeats=repeats)
 max_context, max_decode_context, repeats = sizes.max_context, sizes.max_decode_context, sizes.repeats
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
+
+# %% tags=["hide-input"]
+def within_quarter(prediction):
+    """A measured ratio that KV-size proportionality predicts to be `prediction`, ±25%."""
+    return Between(0.75 * prediction, 1.25 * prediction)
+
+
+HALF = within_quarter(0.5)  # GQA 8 → 4 KV heads halves the fp32 cache
+claims = Claims("long-context-kv-analysis")
+claims.claim("C1", "Extra long-context cost follows KV size: halving the KV heads (8 → 4) halves the "
+             "cache-dependent costs on the CPU", paper="all extra cost traces to KV size (analytical argument)",
+             criterion={"decode κ ratio, GQA ÷ MHA": HALF, "RAM switch time ratio, GQA ÷ MHA": HALF},
+             evidence=MEASURED, digits=3, timed=True,
+             falsifier="the MHA model timed again as a second variant, its cache not shrunk (ratio should be 1)",
+             revised="a third criterion, the sessions ratio in [1.5, 2.5], was dropped: computed from allocated bytes, "
+                     "it equals the inverse bytes ratio up to rounding and cannot fail")
+claims.claim("C2", "Long prompts take much longer to prefill (34B on A100, a = 1)",
+             paper="0.89 s at 4K, 14.1 s at 50K (reported (secondary))",
+             criterion={"T_pre(4K)": Between(0.85, 0.95), "T_pre(50K), a=1": Between(13, 15.5)}, evidence=ARITHMETIC,
+             unit="s", revised="the CPU criteria (fitted γ > 0, γs² share ≥ 0.2 at s_max) moved to control X1: the "
+                               "paper measures nothing, and one claim has one evidence level")
+claims.claim("C3", "The KV cache limits concurrent users (34B, one A100)",
+             paper="about 20 users at 4K, 1 at 50K, one A100 (reported (secondary))",
+             criterion={"users(4K), 1 GPU": Near(20, 2), "users(50K), 1 GPU": Between(1, 1)},
+             partial={"users(50K), 1 GPU": Between(1, 1)}, evidence=ARITHMETIC,
+             revised="the CPU criterion (log-log slope of sessions in [-1.1, -0.9], computed from allocated bytes) "
+                     "moved to control X3")
+claims.claim("C4", "Decoding slows as the cache it re-reads grows (34B on A100, 250 tokens)",
+             paper="250 tokens: 8.5 s at 4K, 9.8 s at 50K (reported (secondary))",
+             criterion={"T_dec(4K)": Near(8.5, 0.3), "T_dec(50K)": Near(9.8, 0.4)}, evidence=ARITHMETIC, unit="s",
+             revised="the CPU criteria (decode time rises with s; κ ÷ (kv / copy bw) in [0.5, 2]) moved to control X2")
+claims.claim("C5", "Moving a 50K session's KV over PCIe is a large latency, yet cheaper than recomputing it",
+             paper="context switch bounded by PCIe bandwidth; swap of 12.3 GB ≈ 0.5 s at 50K",
+             criterion={"T_swap(50K), one way, s": AtLeast(0.1), "min T_pre ÷ T_swap, s ≥ 4K": AtLeast(10)},
+             evidence=MODEL,
+             revised="the 'large latency' side (T_swap(50K) ≥ 0.1 s, a delay a user notices) was added after the "
+                     "old notebook had shown T_swap(50K); before, C5 tested only min T_pre ÷ T_swap ≥ 10 (A100) and "
+                     "re-prefill ÷ RAM switch > 1 (CPU, now control X4)")
+claims.claim("C6", "Combined KV compression brings every cost of a 1M-token session to about that of 4K, prefill "
+             "included", paper="direction: 1M as cheap as 4K",
+             criterion={"A100 prefill per token, 1M ÷ 4K": AtMost(2)}, evidence=MODEL,
+             revised="restated: the old criterion also asked the KV-bound metrics (users, decode, swap) at 1M to be "
+                     "≤ 2× 4K and two CPU int8 ratios; our knobs multiply to exactly 256 = 1M ÷ 4K, so the KV-bound "
+                     "part holds by construction (now control S1) and the int8 rows are controls X3, X5")
+claims.control("S1", "By construction: the four knobs shrink the cache 256-fold, so the KV-bound metrics of a "
+               "compressed 1M session equal an uncompressed 4K session's",
+               criterion={"KV memory, 1M ÷ 4K": Near(1, 1e-9), "decode, 1M ÷ 4K": Near(1, 1e-9),
+                          "swap, 1M ÷ 4K": Near(1, 1e-9)}, kind=SANITY)
+claims.control("F3", "Falsifier of C3: a cache capped at 4,096 tokens (a sliding window) at 50K: users(50K), 1 GPU",
+               criterion=Between(1, 1), kind=FALSIFIER)
+claims.control("X1", "CPU: prefill gains a quadratic term (share of γs² in the fitted time at the longest prompt)",
+               criterion=AtLeast(0.2), kind=EXTRA, digits=2, timed=True)
+claims.control("X2", "CPU: decode time per token rises with the cached context, at the rate of the RAM copy "
+               "bandwidth (κ ÷ (KV bytes per token ÷ copy bandwidth))", criterion=Between(0.5, 2), kind=EXTRA,
+               digits=2, timed=True)
+claims.control("X3", "CPU: resident sessions in a RAM budget scale as 1/s (log-log slope, from allocated bytes)",
+               criterion=Between(-1.1, -0.9), kind=EXTRA)
+claims.control("X4", "CPU: moving a session's cache through RAM is cheaper than re-prefilling it (min ratio, s ≥ 1K)",
+               criterion=Above(1), kind=EXTRA, digits=3, timed=True)
+claims.control("X5", "CPU: int8 KV shrinks the decode κ by its bytes ratio, ±25% (κ ratio ÷ bytes ratio)",
+               criterion=Between(0.75, 1.25), kind=EXTRA, digits=2, timed=True)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -151,7 +224,16 @@ rng = np.random.default_rng(seed)
 # time to move one session's cache to another RAM buffer and back, or to disk (with `fsync`, and the
 # file dropped from the page cache before reading it back), against recomputing it by prefill. Then we
 # shrink the cache two ways, halving the KV heads (grouped-query attention, 8 → 4) and storing it in int8
-# with one scale per token and head, and check that each metric moves by the factor the cache size predicts.
+# with one scale per token and head, and check that each metric moves by the factor the cache size predicts. A
+# fourth variant is the MHA model again, its cache not shrunk: C1's falsifier, timed in the same rounds, whose
+# ratios to MHA should be 1, not 1/2. Every timed point is measured in `repeats` rounds that visit all variants
+# in turn, in reverse order every other round (in a run where MHA always went first, the falsifier's switch time
+# came out a quarter below MHA's). The tables keep the best of the rounds at every point; the intervals come from
+# the rounds themselves: each round's own sweep gives its own fitted slope κ (or quadratic share), a ratio of two
+# variants is taken within a round (both were timed side by side) and `lib.stats.ratio` gives the t-interval of
+# the log ratios over the rounds; a single quantity per round gets a t-interval over the rounds. With the quick profile's five rounds
+# (four degrees of freedom) these intervals are wide, but they are real intervals, not a resampling of a handful
+# of values.
 
 # %%
 YI = cm.MODELS["34b-yi-200k"]
@@ -349,10 +431,10 @@ plot_compression(compression);
 BASE = GPTConfig(vocab_size=256, n_layers=4, d_model=256, n_heads=8)
 TINY = model_shape(BASE)  # the cost model's view of the MHA model: fp32 weights and cache, as TinyGPT holds them
 VARIANTS = {"MHA fp32 (8 KV heads)": (8, "fp32"), "GQA fp32 (4 KV heads)": (4, "fp32"),
-            "MHA int8": (8, "int8")}
+            "MHA int8": (8, "int8"), "MHA fp32 again (falsifier)": (8, "fp32")}
 if sizes.extra_variants:
     VARIANTS |= {"GQA fp32 (2 KV heads)": (2, "fp32"), "MQA fp32 (1 KV head)": (1, "fp32")}
-MHA, GQA, INT8 = "MHA fp32 (8 KV heads)", "GQA fp32 (4 KV heads)", "MHA int8"
+MHA, GQA, INT8, AGAIN = "MHA fp32 (8 KV heads)", "GQA fp32 (4 KV heads)", "MHA int8", "MHA fp32 again (falsifier)"
 DECODE_STEPS = 16  # decode steps per timed repeat
 
 models = {name: TinyGPT(replace(BASE, n_kv_heads=h), seed=seed).eval().to(device)
@@ -396,7 +478,7 @@ def time_prefills(model, contexts):
                 seconds = best_seconds(lambda: model.prefill(prompts[s]))
                 if round_:  # round 0 warms up
                     samples[s].append(seconds)
-    return pd.Series({s: min(t) for s, t in samples.items()}, name="prefill (s)").rename_axis("context")
+    return pd.Series({s: min(t) for s, t in samples.items()}, name="prefill (s)").rename_axis("context"), samples
 
 
 def fit_quadratic(series):
@@ -406,7 +488,7 @@ def fit_quadratic(series):
     return np.linalg.lstsq(design, series.to_numpy(), rcond=None)[0]
 
 
-prefill_cpu = time_prefills(models[MHA], prefill_contexts)
+prefill_cpu, prefill_samples = time_prefills(models[MHA], prefill_contexts)
 alpha, beta, gamma = fit_quadratic(prefill_cpu)
 s_top = prefill_contexts[-1]
 quadratic_share = gamma * s_top**2 / (alpha + beta * s_top + gamma * s_top**2)  # share of γs² in T(s_max)
@@ -422,14 +504,15 @@ def time_decode(contexts):
     that they share the machine's conditions; the RAM copy bandwidth is sampled at every context too."""
     token = torch.tensor([int(rng.integers(BASE.vocab_size))], device=device)
     generator = torch.Generator().manual_seed(seed)
-    rows, bytes_per_token, bandwidths = [], {}, []
+    rows, bytes_per_token, bandwidths, all_samples = [], {}, [], {}
     with lib.runinfo.threads(n_threads):
         for s in tqdm(contexts, desc="decode contexts"):
             caches = {name: models[name].new_cache(1, s + DECODE_STEPS, kind).fill_random(s, generator)
                       for name, (_, kind) in VARIANTS.items()}
             samples = {name: [] for name in VARIANTS}
             for round_ in range(repeats + 1):
-                for name, cache in caches.items():
+                order = list(caches.items())  # every other round in reverse, so no variant always goes first
+                for name, cache in (order[::-1] if round_ % 2 else order):
                     def steps():
                         cache.truncate(s)  # every repeat decodes from the same context length
                         for _ in range(DECODE_STEPS):
@@ -440,11 +523,12 @@ def time_decode(contexts):
                         samples[name].append(seconds)
                 bandwidths.append(cm.measure_copy_bandwidth(repeats=2, clock=CLOCK))
             rows += [{"variant": name, "context": s, "ms per token": min(t) * 1e3} for name, t in samples.items()]
+            all_samples |= {(name, s): t for name, t in samples.items()}
             bytes_per_token = {name: cache.bytes_per_token for name, cache in caches.items()}
-    return pd.DataFrame(rows), bytes_per_token, max(bandwidths)
+    return pd.DataFrame(rows), bytes_per_token, max(bandwidths), all_samples
 
 
-decode_cpu, kv_per_token, copy_bw = time_decode(decode_contexts)
+decode_cpu, kv_per_token, copy_bw, decode_samples = time_decode(decode_contexts)
 print(f"RAM copy bandwidth (best of {len(decode_contexts) * (repeats + 1)} samples): {copy_bw / 1e9:.2f} GB/s")
 
 
@@ -498,33 +582,40 @@ def drop_from_page_cache(path):
 def time_switches(contexts, folder):
     """Best seconds to move each variant's cache out and back, via RAM and via disk, variants interleaved."""
     generator = torch.Generator().manual_seed(seed)
-    rows = []
+    rows, ram_samples = [], {}
+    path = Path(folder) / "session.npz"
     with lib.runinfo.threads(n_threads):
         for s in tqdm(contexts, desc="context switches"):
+            moves = {}
             for name, (_, kind) in VARIANTS.items():
                 cache = models[name].new_cache(1, s, kind).fill_random(s, generator)
                 host = models[name].new_cache(1, s, kind)  # the preallocated second tier
-                path = Path(folder) / "session.npz"
 
-                def via_ram():
+                def via_ram(cache=cache, host=host):
                     host.copy_from(cache)
                     cache.copy_from(host)
 
-                def via_disk():
+                def via_disk(cache=cache):
                     cache.save(path, fsync=True)
                     drop_from_page_cache(path)
                     cache.load(path)
 
                 via_ram()  # warm up: first touch of the host buffer's pages
-                rows.append({"variant": name, "context": s,
-                             "RAM copy out+in (s)": min(best_seconds(via_ram) for _ in range(repeats)),
-                             "disk out+in (s)": min(best_seconds(via_disk, time.perf_counter)  # I/O waits count
-                                                    for _ in range(repeats))})
-    return pd.DataFrame(rows)
+                moves[name] = (via_ram, via_disk)
+            ram, disk = {name: [] for name in VARIANTS}, {name: [] for name in VARIANTS}
+            for round_ in range(repeats):  # rounds: every variant in turn, so they share the machine's conditions
+                order = list(moves.items())  # every other round in reverse, so no variant always goes first
+                for name, (via_ram, via_disk) in (order[::-1] if round_ % 2 else order):
+                    ram[name].append(best_seconds(via_ram))
+                    disk[name].append(best_seconds(via_disk, time.perf_counter))  # I/O waits count
+            rows += [{"variant": name, "context": s, "RAM copy out+in (s)": min(ram[name]),
+                      "disk out+in (s)": min(disk[name])} for name in VARIANTS]
+            ram_samples |= {(name, s): ram[name] for name in VARIANTS}
+    return pd.DataFrame(rows), ram_samples
 
 
 with tempfile.TemporaryDirectory() as folder:
-    switch_cpu = time_switches(prefill_contexts, folder)
+    switch_cpu, switch_samples = time_switches(prefill_contexts, folder)
 mha_switch = switch_cpu[switch_cpu.variant == MHA].drop(columns="variant").set_index("context")
 mha_switch["re-prefill (s)"] = prefill_cpu
 mha_switch["re-prefill ÷ RAM"] = mha_switch["re-prefill (s)"] / mha_switch["RAM copy out+in (s)"]
@@ -621,89 +712,110 @@ def measured_summary():
 measured_summary()
 
 # %% [markdown]
-# ## Verdict
-#
-# Criteria, fixed before the runs: the analytic numbers within about ±5-10% of the paper's summary (the
-# spec's bands); measured checks with the spec's margins. For shrunken caches, "moves as the cache size
-# predicts" means the measured ratio lies within ±25% of the KV bytes ratio r (decode κ, switch time) or of
-# 1/r (sessions). Wall-clock values are marked timed.
+# The ratios and shares the verdict uses, with intervals over the timing rounds:
 
 # %%
+def t_over_rounds(values) -> Estimate:
+    """Mean of one quantity computed from each timing round, with its Student t interval over the rounds."""
+    x = np.asarray(values, dtype=float)
+    half = scipy_stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    return Estimate(float(x.mean()), float(x.mean() - half), float(x.mean() + half),
+                    f"95% t-interval over {len(x)} rounds")
+
+
+def kappa_per_round(name: str) -> np.ndarray:
+    """κ of ``name`` fitted to each round's own sweep (round i: the i-th sample at every decode context)."""
+    return np.array([np.polyfit(decode_contexts, [decode_samples[name, s][i] for s in decode_contexts], 1)[0]
+                     for i in range(repeats)])
+
+
+def quadratic_share_per_round() -> np.ndarray:
+    out = []
+    for i in range(repeats):
+        a, b, g = fit_quadratic(pd.Series({s: prefill_samples[s][i] for s in prefill_contexts}))
+        out.append(g * s_top**2 / (a + b * s_top + g * s_top**2))
+    return np.array(out)
+
+
+def smallest(estimates: list) -> Estimate:
+    """The smallest of several estimates: it lies in [min of the lower ends, min of the upper ends]."""
+    return Estimate(min(e.value for e in estimates), min(e.lo for e in estimates), min(e.hi for e in estimates),
+                    "smallest over prompt lengths of: " + estimates[0].method)
+
+
+kappas = {name: kappa_per_round(name) for name in (MHA, GQA, INT8, AGAIN)}
+kappa_ratio = {name: stats.ratio(kappas[name], kappas[MHA]) for name in (GQA, INT8, AGAIN)}
+switch_ratio = {name: stats.ratio(switch_samples[name, s_top], switch_samples[MHA, s_top]) for name in (GQA, AGAIN)}
+share_estimate = t_over_rounds(quadratic_share_per_round())
+kappa_vs_copy = t_over_rounds(kappas[MHA] * copy_bw / kv_per_token[MHA])
+prefill_vs_switch = smallest([stats.ratio(prefill_samples[s], switch_samples[MHA, s]) for s in prefill_contexts
+                              if s >= 1024])
+_bytes_int8 = ratios.loc[INT8, "KV bytes ratio (prediction)"]
+int8_kappa_vs_bytes = Estimate(kappa_ratio[INT8].value / _bytes_int8, kappa_ratio[INT8].lo / _bytes_int8,
+                               kappa_ratio[INT8].hi / _bytes_int8, kappa_ratio[INT8].method)
+pd.DataFrame({"estimate": {"κ ratio, GQA ÷ MHA": kappa_ratio[GQA], "κ ratio, MHA again ÷ MHA": kappa_ratio[AGAIN],
+                           "RAM switch ratio, GQA ÷ MHA": switch_ratio[GQA],
+                           "RAM switch ratio, MHA again ÷ MHA": switch_ratio[AGAIN],
+                           "γs² share at s_max": share_estimate, "κ ÷ (kv / copy bw)": kappa_vs_copy,
+                           "min re-prefill ÷ RAM switch, s ≥ 1K": prefill_vs_switch,
+                           "int8 κ ratio ÷ bytes ratio": int8_kappa_vs_bytes}}).map(lambda e: e.text())
+
+# %% [markdown]
+# ## Verdict
+#
+# The criteria were declared under "Claims under test". C2-C6 follow from the paper's formulas and A100 constants:
+# their evidence is the paper's arithmetic or our roofline model, and they are exact between runs. C1 and the
+# CPU controls are timed (masked by the reproducibility check) and judged on intervals over the rounds, so a
+# noisy run can be "inconclusive at this scale". For shrunken caches, "moves as the cache size predicts" means
+# the measured ratio lies within ±25% of the KV bytes ratio.
+
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("long-context-kv-analysis")
 m4k, m50k = metrics_at(S_4K), metrics_at(S_50K)
-
-
-def within_quarter(prediction):
-    """A measured ratio that KV-size proportionality predicts to be `prediction`, ±25%."""
-    return Between(0.75 * prediction, 1.25 * prediction)
-
-
-r_gqa = ratios.loc[GQA, "KV bytes ratio (prediction)"]
-claims.check("C1", "Extra long-context cost follows KV size (halve the KV heads, 8 → 4, on the CPU)",
-             paper="all extra cost traces to KV size",
-             ours={"decode κ ratio": ratios.loc[GQA, "decode κ ratio"],
-                   "RAM switch ratio": ratios.loc[GQA, "RAM switch time ratio"],
-                   "sessions ratio": ratios.loc[GQA, "sessions ratio (inverse prediction)"]},
-             reproduced={"decode κ ratio": within_quarter(r_gqa), "RAM switch ratio": within_quarter(r_gqa),
-                         "sessions ratio": within_quarter(1 / r_gqa)},
-             timed=True, note="scaled: measured TinyGPT, GQA vs MHA")
-
-claims.check("C2", "Long prompts take much longer to prefill",
-             paper="0.89 s at 4K, 14.1 s at 50K (reported (secondary))",
-             ours={"T_pre(4K)": m4k["prefill_s"], "T_pre(50K), a=1": m50k["prefill_s"],
-                   "CPU fit γ": gamma, "CPU γs² share at s_max": quadratic_share},
-             reproduced={"T_pre(4K)": Between(0.85, 0.95), "T_pre(50K), a=1": Between(13, 15.5),
-                         "CPU fit γ": Above(0), "CPU γs² share at s_max": AtLeast(0.2)},
-             unit="", timed=True,
-             note=f"a=2 gives {metrics_at(S_50K, a=2)['prefill_s']:.1f} s at 50K")
-
-claims.check("C3", "KV cache limits concurrent users",
-             paper="about 20 users at 4K, 1 at 50K, one A100 (reported (secondary))",
-             ours={"users(4K), 1 GPU": m4k["concurrency"], "users(50K), 1 GPU": m50k["concurrency"],
-                   "CPU log-log slope": concurrency_slope},
-             reproduced={"users(4K), 1 GPU": Near(20, 2), "users(50K), 1 GPU": Between(1, 1),
-                         "CPU log-log slope": Between(-1.1, -0.9)},
-             partial={"users(50K), 1 GPU": Between(1, 1), "CPU log-log slope": Between(-1.1, -0.9)},
-             note=f"4 GPUs: {metrics_at(S_4K, 4)['concurrency']} at 4K, {metrics_at(S_50K, 4)['concurrency']} at 50K")
-
-claims.check("C4", "Decoding slows as the cache it re-reads grows",
-             paper="250 tokens: 8.5 s at 4K, 9.8 s at 50K (reported (secondary))",
-             ours={"T_dec(4K)": m4k["decode_s"], "T_dec(50K)": m50k["decode_s"],
-                   "CPU rises with s": decode_monotonic, "CPU κ ÷ (kv / copy bw)": slope_vs_copy},
-             reproduced={"T_dec(4K)": Near(8.5, 0.3), "T_dec(50K)": Near(9.8, 0.4),
-                         "CPU rises with s": IsTrue(), "CPU κ ÷ (kv / copy bw)": Between(0.5, 2)},
-             timed=True)
-
 contexts_4k_up = [s for s in contexts_a if s >= S_4K]
-analytic_switch_margin = min(metrics_at(s)["prefill_s"] / metrics_at(s)["swap_s"] for s in contexts_4k_up)
-claims.check("C5", "Moving a session's KV is costly, yet cheaper than recomputing it",
-             paper="context switch bounded by PCIe bandwidth",
-             ours={"min T_pre/T_swap, A100, s ≥ 4K": analytic_switch_margin,
-                   "min re-prefill/RAM switch, CPU, s ≥ 1K": mha_switch.loc[long_prompts, "re-prefill ÷ RAM"].min()},
-             reproduced={"min T_pre/T_swap, A100, s ≥ 4K": AtLeast(10),
-                         "min re-prefill/RAM switch, CPU, s ≥ 1K": Above(1)},
-             timed=True, note=f"A100 swap at 50K: {m50k['swap_s']:.2f} s, "
-                              f"{m50k['swap_s'] / (m50k['decode_s'] / NEW_TOKENS):.0f} decode steps")
-
 combined = compression.loc["all four combined"]
-r_int8 = ratios.loc[INT8, "KV bytes ratio (prediction)"]
-claims.check("C6", "Combined KV compression brings 1M-token serving to 4K cost",
-             paper="direction: 1M as cheap as 4K",
-             ours={"A100 4K÷1M users": combined["4K users ÷ 1M users"],
-                   "A100 decode ×4K": combined["× decode time of 4K"],
-                   "A100 swap ×4K": combined["× swap time of 4K"],
-                   "A100 prefill/token ×4K": combined["× prefill per token of 4K"],
-                   "CPU int8 sessions ratio": ratios.loc[INT8, "sessions ratio (inverse prediction)"],
-                   "CPU int8 decode κ ratio": ratios.loc[INT8, "decode κ ratio"]},
-             reproduced={"A100 4K÷1M users": AtMost(2), "A100 decode ×4K": AtMost(2), "A100 swap ×4K": AtMost(2),
-                         "A100 prefill/token ×4K": AtMost(2),
-                         "CPU int8 sessions ratio": within_quarter(1 / r_int8),
-                         "CPU int8 decode κ ratio": within_quarter(r_int8)},
-             partial={"A100 4K÷1M users": AtMost(2), "A100 decode ×4K": AtMost(2), "A100 swap ×4K": AtMost(2),
-                      "CPU int8 sessions ratio": within_quarter(1 / r_int8)},
-             timed=True, note="knobs: MQA, 2-layer sharing, 25% tokens, int4")
+claims.measure("C1", {"decode κ ratio, GQA ÷ MHA": kappa_ratio[GQA], "RAM switch time ratio, GQA ÷ MHA": switch_ratio[GQA]},
+               falsifier={"decode κ ratio, GQA ÷ MHA": kappa_ratio[AGAIN],
+                          "RAM switch time ratio, GQA ÷ MHA": switch_ratio[AGAIN]},
+               note=f"TinyGPT on one CPU thread; RAM switch at {s_top:,} tokens")
+claims.measure("C2", {"T_pre(4K)": m4k["prefill_s"], "T_pre(50K), a=1": m50k["prefill_s"]},
+               note=f"a=2 gives {metrics_at(S_50K, a=2)['prefill_s']:.1f} s at 50K")
+claims.measure("C3", {"users(4K), 1 GPU": m4k["concurrency"], "users(50K), 1 GPU": m50k["concurrency"]},
+               note=f"4 GPUs: {metrics_at(S_4K, 4)['concurrency']} at 4K, {metrics_at(S_50K, 4)['concurrency']} at 50K")
+claims.measure("C4", {"T_dec(4K)": m4k["decode_s"], "T_dec(50K)": m50k["decode_s"]})
+claims.measure("C5", {"T_swap(50K), one way, s": m50k["swap_s"],
+                      "min T_pre ÷ T_swap, s ≥ 4K": min(metrics_at(s)["prefill_s"] / metrics_at(s)["swap_s"]
+                                                       for s in contexts_4k_up)},
+               note=f"T_swap(50K) = {m50k['swap_s'] / (m50k['decode_s'] / NEW_TOKENS):.0f} decode steps")
+claims.measure("C6", {"A100 prefill per token, 1M ÷ 4K": combined["× prefill per token of 4K"]},
+               note="knobs: MQA, 2-layer sharing, 25% of tokens, int4 (a = 1)")
+claims.measure("S1", {"KV memory, 1M ÷ 4K": combined["× KV memory of 4K"],
+                      "decode, 1M ÷ 4K": combined["× decode time of 4K"], "swap, 1M ÷ 4K": combined["× swap time of 4K"]})
+claims.measure("F3", cm.max_concurrency(YI, A100, S_4K, workspace_bytes=workspace))
+claims.measure("X1", share_estimate)
+claims.measure("X2", kappa_vs_copy)
+claims.measure("X3", concurrency_slope)
+claims.measure("X4", prefill_vs_switch)
+claims.measure("X5", int8_kappa_vs_bytes)
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("a2_extra_s", metrics_at(S_50K, a=2)["prefill_s"] - m50k["prefill_s"], display=False)
+glue("crossover_tiny", TINY.n_params / (TINY.n_layers * TINY.d_model), display=False)
+glue("crossover_yi", YI.n_params / (YI.n_layers * YI.d_model), display=False)
+glue("kappa_gqa", kappa_ratio[GQA].value, display=False)
+glue("kappa_gqa_lo", kappa_ratio[GQA].lo, display=False)
+glue("kappa_gqa_hi", kappa_ratio[GQA].hi, display=False)
+glue("kappa_again", kappa_ratio[AGAIN].value, display=False)
+glue("n_rounds", repeats, display=False)
+glue("users_4k", m4k["concurrency"], display=False)
+glue("users_4000", cm.max_concurrency(YI, A100, 4000, workspace_bytes=workspace), display=False)
+glue("users_50k_4gpu", metrics_at(S_50K, 4)["concurrency"], display=False)
+glue("int8_shrink", kv_per_token[MHA] / kv_per_token[INT8], display=False)
+glue("int8_kappa", kappa_ratio[INT8].value, display=False)
+glue("prefill_1m", combined["× prefill per token of 4K"], display=False)
+glue("swap_50k", m50k["swap_s"], display=False)
+glue("swap_steps", m50k["swap_s"] / (m50k["decode_s"] / NEW_TOKENS), display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -722,28 +834,33 @@ claims.show()
 #
 # **What carried over.** The paper's arithmetic is simple enough to redo exactly, and with its attention
 # convention (a = 1: causal attention counted in multiply-adds) the prefill and decode figures come out of
-# the formulas. The convention matters: counting attention in FLOPs adds about 3.4 s at 50K. On the CPU
-# the same mechanisms are visible at 3M parameters. Prefill gains a quadratic term once the prompt is a few
-# thousand tokens long: counted in FLOPs, attention matches the dense layers at s = N / (L d), about 3K
-# tokens for TinyGPT but 79K for the 34B, so our 4K prompts sit deeper in the quadratic regime than the
-# paper's 50K example does. Each decode step costs a fixed part (weights, Python) plus a part that grows with
-# the bytes of cache it reads, at a rate set by the machine's memory bandwidth; resident sessions fall as
-# 1/s; and copying a cache is far cheaper than recomputing it. Halving the KV heads moves the cache-dependent
-# parts by about half, as the single-cause argument predicts; the decode part falls a little less than
-# half, probably because the softmax work per cached token scales with the query heads, which GQA keeps.
-# That decode ratio (about 0.59-0.62 in repeated runs on this machine) sits just inside the +25% edge of
-# C1's band (0.625), so C1's verdict rests on a margin smaller than the run-to-run spread of a CPU timing:
-# another run, or another machine, can turn it into "not reproduced".
+# the formulas; that agreement is arithmetic, not a measurement. The convention matters: counting attention in
+# FLOPs adds {glue:text}`a2_extra_s:.1f` s at 50K. On the CPU the same mechanisms are visible at 3M parameters
+# (controls X1-X4). Counted in FLOPs, attention matches the dense layers at s = N / (L d), about
+# {glue:text}`crossover_tiny:,.0f` tokens for TinyGPT but {glue:text}`crossover_yi:,.0f` for the 34B, so our 4K
+# prompts sit deeper in the quadratic regime than the paper's 50K example does. Halving the KV heads moved the
+# decode slope κ by a factor of {glue:text}`kappa_gqa:.2f` (interval {glue:text}`kappa_gqa_lo:.2f`-
+# {glue:text}`kappa_gqa_hi:.2f` over the rounds), against {glue:text}`kappa_again:.2f` for the MHA model timed a
+# second time; the decode part tends to fall a little less than half, probably because the softmax work per cached
+# token scales with the query heads, which GQA keeps. The ±25% band of C1 is a judgement, and with
+# {glue:text}`n_rounds` rounds its intervals are wide: "inconclusive at this scale" is a possible and honest outcome.
 #
-# **What did not.** The summary's "about 20 users at 4K" does not come out of the single-GPU formula as we
-# read it (17 with zero workspace; 18, at the edge of our band, if 4K meant 4,000 tokens); the 50K figure of
-# one user does. Four GPUs give about 20 users at 50K, not at 4K. Second, int8 KV shrinks the cache 3.6-fold
-# (int8 values plus one fp32 scale per 32 values), and sessions and switch time follow, but eager PyTorch has
-# to expand the int8 cache back to fp32 before attention, so a decode step moves more bytes, not fewer: the
-# paper's bandwidth saving needs a kernel that dequantizes inside the attention loop. Third, compression
-# fixes the three KV-bound metrics at 1M but not prefill: the attention FLOPs of a 1M prompt stay, so per
-# prompt token a 1M prefill still costs several times a 4K one. "1M as cheap as 4K" holds for memory,
-# bandwidth and PCIe, not for compute, which needs sparse or linear attention rather than a smaller cache.
+# **What did not.** The summary's "about 20 users at 4K" does not come out of the single-GPU formula as we read
+# it ({glue:text}`users_4k` with zero workspace; {glue:text}`users_4000` if 4K meant 4,000 tokens); the 50K figure of
+# one user does. Four GPUs give {glue:text}`users_50k_4gpu` users at 50K, not at 4K. Second, int8 KV shrinks the
+# cache {glue:text}`int8_shrink:.2f`-fold (int8 values plus one fp32 scale per 32 values), and sessions and switch
+# time follow, but eager PyTorch has to expand the int8 cache back to fp32 before attention, so a decode step
+# moves more bytes, not fewer (κ × {glue:text}`int8_kappa:.2f`): the paper's bandwidth saving needs a kernel that
+# dequantizes inside the attention loop. Third, compression fixes the three KV-bound metrics at 1M only because we
+# chose knobs whose product is the 256-fold gap (control S1), and it cannot fix prefill: the attention FLOPs of a
+# 1M prompt stay, so per prompt token a compressed 1M prefill still costs {glue:text}`prefill_1m:.1f` times a 4K
+# one. "1M as cheap as 4K" holds for memory, bandwidth and PCIe, not for compute, which needs sparse or linear
+# attention rather than a smaller cache.
+#
+# **Context switching.** Over PCIe 4 a 50K session's cache takes {glue:text}`swap_50k:.2f` s each way, the time of
+# {glue:text}`swap_steps:.0f` decode steps: a latency a user notices, yet far less than recomputing the cache by
+# prefill. Our "large" bound (a tenth of a second) was added after the old notebook had shown this figure, and the
+# table marks it.
 #
 # **Caveats.** Part A is a peak-performance bound: a real A100 runs below its peak FLOP/s and bandwidth,
 # which lengthens every time but leaves the comparisons between context lengths much as they are. Part B

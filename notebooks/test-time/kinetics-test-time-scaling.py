@@ -71,14 +71,32 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | Id | Claim | Paper's figure |
-# |---|---|---|
-# | C1 | In test-time scaling the dominant inference cost is attention (KV-cache reads, growing with L_out²), not parameters; FLOPs-only cost models therefore overrate small models | cost breakdown of Qwen3 0.6B-32B; the eFLOPs cost model |
-# | C2a | With cost = compute + memory traffic, the cost-optimal choice moves towards bigger models: FLOPs-optimal choices can cost up to 3× more eFLOPs than the eFLOPs-optimal ones | AIME24 best-of-N and long-CoT frontiers (up to 3×) |
-# | C2b | The threshold: scale the model to about 14B (Qwen3) before spending on more or longer samples | Kinetics scaling law on Qwen3 |
-# | C3a | Block top-k sparse attention beats dense attention at equal eFLOPs, with the larger gains in the low-cost regime | sparse vs dense frontiers, AIME24/25, LiveCodeBench |
-# | C3b | The magnitudes: more than 60 points at low cost, more than 5 points at high cost | same |
-# | C4 | Unlike training, test-time accuracy keeps improving with more generation in the studied range | AIME frontiers, no saturation |
+# In our words:
+#
+# * **C1.** In test-time scaling the dominant inference cost is attention (KV-cache reads, growing with
+#   L_out²), not parameters, so FLOPs-only cost models overrate small models. We evaluate the paper's cost
+#   model on the published Qwen3 shapes: the evidence is a model (analytic, fed published configs), not a
+#   measurement.
+# * **C2a.** With cost = compute + memory traffic, the cost-optimal choice moves towards bigger models, and
+#   FLOPs-optimal choices can cost up to 3x more eFLOPs. The mechanism is each sample's own KV reads
+#   (∝ N L_out²) dominating, and across model sizes a KV cache that barely grows with parameters (grouped-query
+#   attention with a fixed number of KV heads), so that pricing memory makes a big model's sample cost
+#   little more than a small one's. Our zoo models write one-line answers (the shared prompt's KV dominates
+#   at small N) and use multi-head attention, so their KV grows with width: pricing memory narrows the price
+#   gap between them far less than between Qwen3 sizes. Our analogue has only a weak form of the mechanism,
+#   and the claim is not testable here. We still draw the frontiers and report
+#   what they show, as context. **C2b**, the 14B threshold, needs the Qwen3 models on AIME.
+# * **C3a.** Block top-k sparse attention beats dense attention at equal eFLOPs, most at low cost. Its gain
+#   comes from capping what each sample reads of a long generation; with one-line answers after a shared
+#   prompt there is nothing long to cap, so this is not testable here either. We implement block top-k and
+#   check that it works (controls S1, S2), and report the analogue's frontiers as context. **C3b**, the
+#   magnitudes, belong to Qwen3 on AIME.
+# * **C4.** Test-time accuracy keeps improving with more generation in the studied range. The paper's
+#   "generation" includes long chains of thought; ours is only more samples, and coverage (pass@N from the
+#   unbiased estimator) cannot fall as N grows, an identity of the estimator. Not testable here; whether
+#   coverage is still rising at our largest N is kept as a check of ours (X1).
+#
+# The table under the next cell is generated from the declarations in it.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -113,7 +131,8 @@ from lib import data
 from lib.llm import model as llm
 from lib.llm.decode import model_shape
 from lib.llm import zoo
-from lib.claims import Above, AtLeast, Claims, IsTrue
+from lib import stats
+from lib.claims import EXTRA, MODEL, SANITY, Above, AtLeast, Claims, IsTrue
 from lib.plot import subplots, use_style
 from lib.llm.ttc import pareto_front, pass_at_k
 from lib.runinfo import profile_sizes
@@ -127,6 +146,44 @@ CELLS = [("modular", 1), ("modular", 2), ("program", 1), ("program", 2)]  # the 
 torch.manual_seed(seed)
 print(f"profile={profile}: {4 * n_per_cell} problems x {n_samples} samples, T={temperature}, I={intensity} FLOPs/B, "
       f"block top-k: block {block_size}, k in {TOP_KS}, local {local}, sink {sink}; device={device}")
+MODEL_NAMES = ("task-tiny", "task-small")  # the zoo models of parts B and C
+
+# %% tags=["hide-input"]
+claims = Claims("kinetics-test-time-scaling")
+C1_KEYS = ("min over sizes of attention/parameter cost", "ratio 0.6B / ratio 32B",
+           "FLOPs price / eFLOPs price of 32B vs 0.6B")
+claims.claim("C1", "Attention (compute + KV reads) dominates parameters in long test-time runs; FLOPs overrate "
+             "small models", paper="Qwen3 0.6B-32B: attention cost exceeds parameter cost, by more for smaller models",
+             criterion={C1_KEYS[0]: Above(10), C1_KEYS[1]: Above(1), C1_KEYS[2]: Above(2)}, evidence=MODEL)
+claims.claim("C2a", "Pricing memory traffic moves the optimal choice to the bigger model; FLOPs-optimal choices "
+             "overpay", paper="up to 3x eFLOPs overpayment (AIME24 best-of-N and long-CoT frontiers)",
+             not_testable="needs models whose KV cache barely grows with size (grouped-query attention: from "
+                          "Qwen3-0.6B to 32B the KV bytes per parameter fall about 24-fold) and long generations "
+                          "whose per-sample KV reads dominate; our two zoo models use multi-head attention, so "
+                          "their KV bytes per parameter differ only 2-fold, and they answer in one line, so "
+                          "pricing memory can narrow their price gap only a little")
+claims.claim("C2b", "Scale the model to about 14B before scaling samples or length",
+             paper="threshold about 14B (Qwen3, AIME24)",
+             not_testable="needs Qwen3 0.6B-32B accuracies on AIME; our two models are 0.1M and 0.4M parameters")
+claims.claim("C3a", "Block top-k beats dense at equal eFLOPs, most in the low-cost regime",
+             paper="sparse frontier above dense everywhere; largest gains at low cost (AIME24/25, LiveCodeBench)",
+             not_testable="the gain comes from capping what each sample reads of a long generation; our answers are "
+                          "one line after a shared prompt, which the dense samples read once for all")
+claims.claim("C3b", "Sparse gains of more than 60 points (low cost) and 5 points (high cost)",
+             paper="> 60 / > 5 points on AIME",
+             not_testable="magnitudes belong to Qwen3 on AIME with 32K-token chains of thought; ours are one-line answers")
+claims.claim("C4", "Test-time accuracy keeps improving with more generation, no saturation in range",
+             paper="accuracy still rising at the largest budgets (AIME frontiers)",
+             not_testable="needs scaling of the generation length (long chains of thought); our models answer in "
+                          "one line, so only best-of-N coverage is measured, and unbiased pass@N cannot fall as N "
+                          "grows (an identity)")
+claims.control("S1", "Block top-k with every block kept reproduces the dense greedy answers exactly",
+               criterion=IsTrue(), kind=SANITY)
+claims.control("S2", "Mean-key block selection catches more dense attention mass than random blocks "
+               "(smallest gap over models and k)", criterion=Above(0.02), kind=SANITY, unit="of the mass")
+claims.control("X1", "Best-of-N coverage still gains at least 1 point over the last doubling of N (dense)",
+               criterion={f"last doubling gain {m}": AtLeast(0.01) for m in MODEL_NAMES}, kind=EXTRA)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -403,7 +460,7 @@ VARIANTS = ["dense", *SPARSE]
 with lib.runinfo.threads(1):
     pools = {(name, variant): draw(zm, variant, n_samples, temperature, salt)
              for name, zm in models.items() for salt, variant in enumerate(VARIANTS)}
-    # anti-fake: with k covering every block, block top-k is dense attention, so greedy answers must agree
+    # control S1: with k covering every block, block top-k is dense attention, so greedy answers must agree
     cover = cm.BlockTopK(block_size, 10_000, local, sink)
     agree, total = 0, 0
     for name, zm in models.items():
@@ -511,9 +568,9 @@ print(f"targets where the eFLOPs choice is at least as big: {bigger_or_equal:.0%
 
 # %% [markdown]
 # **Where the toy sits.** Kinetics' argument rests on each sample's own KV reads ($\propto N L_{out}^2$)
-# dominating. In our runs the shared prompt is longer than the answers, so the prompt's KV, read once per
-# step for all samples, is most of the memory traffic, and an extra sample costs little. The share of
-# bytes that scale with N:
+# dominating. In our runs the shared prompt is longer than the answers, so at small N the prompt's KV, read
+# once per step for all samples, is most of the memory traffic; the samples' own reads grow with N, but each
+# sample reads only its few tokens. The share of bytes that scale with N:
 
 # %%
 regime = dense_pts[dense_pts["N"].isin([1, n_samples])].copy()
@@ -640,62 +697,55 @@ growth = pd.DataFrame([{"model": name, "variant": v,
 last_gain = growth[growth["variant"] == "dense"].set_index("model")[f"pass@{n_samples} - pass@{n_samples // 2}"]
 growth.round(3)
 
+# %%
+at = part_a[(part_a["L_out"] == 32_768) & (part_a["N"] == 8)].set_index("model")["attention / parameters"]
+c1 = {C1_KEYS[0]: float(at.min()), C1_KEYS[1]: float(at["Qwen3-0.6B"] / at["Qwen3-32B"]),
+      C1_KEYS[2]: prices["dense"]["FLOPs: 32B / 0.6B"] / prices["dense"]["eFLOPs: 32B / 0.6B"]}
+# X1: per problem, coverage at N = n_samples minus at n_samples / 2, with a bootstrap interval over problems
+x1 = {f"last doubling gain {name}": stats.bootstrap(
+          pass_at_k(n_samples, pools[(name, "dense")]["correct"], n_samples)
+          - pass_at_k(n_samples, pools[(name, "dense")]["correct"], n_samples // 2), what="problems")
+      for name in models}
+rho = growth[growth["variant"] == "dense"].set_index("model")["Spearman rho (N, pass@N)"]
+# C2a's context: the price of one more sample of each model, and whether the wider model with N samples beats
+# the narrower one with 2N (what it must do, roughly, for the eFLOPs advice to move towards it)
+acc_dense = dense_pts.pivot_table(index="N", columns="model", values="accuracy")
+halves = np.arange(1, n_samples // 2 + 1)
+small_wins = float((acc_dense.loc[halves, "task-small"].to_numpy() > acc_dense.loc[2 * halves, "task-tiny"].to_numpy()).mean())
+one_more = (dense_pts.pivot_table(index="N", columns="model", values=["FLOPs", "eFLOPs"]).loc[2]
+            - dense_pts.pivot_table(index="N", columns="model", values=["FLOPs", "eFLOPs"]).loc[1])
+price_ratio = {m: float(one_more[m, "task-small"] / one_more[m, "task-tiny"]) for m in ("FLOPs", "eFLOPs")}
+pd.Series({**c1, **{k: v.text() for k, v in x1.items()}}, name="value")
+
 # %% [markdown]
 # ## Verdict
+#
+# The cell below only supplies measurements; the criteria were declared under "Claims under test". C1 rests on
+# the paper's cost model applied to published shapes (evidence: model). The claims about measured frontiers
+# are not testable with our analogue; their rows give what it showed, as context, not as evidence against
+# the paper. Our controls check the block top-k implementation and the coverage curves.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("kinetics-test-time-scaling")
-at = part_a[(part_a["L_out"] == 32_768) & (part_a["N"] == 8)].set_index("model")["attention / parameters"]
-claims.check("C1", "Attention (compute + KV reads) dominates parameters in long test-time runs; FLOPs overrate small models",
-             paper="Qwen3 0.6B-32B: attention cost exceeds parameter cost, by more for smaller models",
-             ours={"min over sizes of attention/parameter cost": float(at.min()),
-                   "ratio 0.6B / ratio 32B": float(at["Qwen3-0.6B"] / at["Qwen3-32B"]),
-                   "FLOPs price / eFLOPs price of 32B vs 0.6B": prices["dense"]["FLOPs: 32B / 0.6B"]
-                   / prices["dense"]["eFLOPs: 32B / 0.6B"]},
-             reproduced={"min over sizes of attention/parameter cost": Above(10), "ratio 0.6B / ratio 32B": Above(1),
-                         "FLOPs price / eFLOPs price of 32B vs 0.6B": Above(2)},
-             note="analytic, published Qwen3 configs, L_in = 512, L_out = 32K, N = 8, I = "
-                  f"{intensity:g} FLOPs/B")
-claims.check("C2a", "Pricing memory traffic moves the optimal choice to the bigger model; FLOPs-optimal choices overpay",
-             paper="up to 3x eFLOPs overpayment (AIME24)",
-             ours={"targets with eFLOPs choice >= FLOPs choice": bigger_or_equal,
-                   "targets with eFLOPs choice strictly bigger": strictly_bigger,
-                   "max eFLOPs overpayment of the FLOPs choice": waste},
-             reproduced={"targets with eFLOPs choice >= FLOPs choice": AtLeast(0.8),
-                         "targets with eFLOPs choice strictly bigger": AtLeast(1 / 3),
-                         "max eFLOPs overpayment of the FLOPs choice": AtLeast(1.5)},
-             partial={"targets with eFLOPs choice >= FLOPs choice": AtLeast(0.8),
-                      "targets with eFLOPs choice strictly bigger": AtLeast(1 / 3)},
-             note=f"measured: task-tiny vs task-small, best-of-N, N = 1..{n_samples}, {len(targets)} accuracy targets")
-claims.not_testable("C2b", "Scale the model to about 14B before scaling samples or length",
-                    paper="threshold about 14B (Qwen3, AIME24)",
-                    why="needs Qwen3 0.6B-32B accuracies on AIME; our two models are 0.1M and 0.4M parameters")
-# the rows of C3a, named once
-wins, low_minus_high, low = ("budgets with sparse >= dense", "gain cheapest quarter - gain dearest quarter",
-                             "gain in the cheapest quarter")
-full_is_dense, recall_gap = ("anti-fake: full coverage reproduces dense greedy",
-                             "anti-fake: mean-key recall - random recall (min)")
-claims.check("C3a", "Block top-k beats dense at equal eFLOPs, most in the low-cost regime",
-             paper="sparse frontier above dense everywhere; largest gains at low cost",
-             ours={wins: sparse_at_least, low_minus_high: low_gain - high_gain, low: low_gain,
-                   full_is_dense: agree == total,
-                   recall_gap: float((recall["mean-key recall"] - recall["random-block recall"]).min())},
-             reproduced={wins: AtLeast(0.8), low_minus_high: Above(0), low: Above(0), full_is_dense: IsTrue(),
-                         recall_gap: Above(0.02)},
-             partial={low_minus_high: Above(0), low: Above(0), full_is_dense: IsTrue(), recall_gap: Above(0.02)},
-             note=f"block {block_size}, k in {TOP_KS}, local {local}, sink {sink}; {len(budgets)} budgets")
-claims.not_testable("C3b", "Sparse gains of more than 60 points (low cost) and 5 points (high cost)",
-                    paper="> 60 / > 5 points on AIME",
-                    why="magnitudes belong to Qwen3 on AIME with 32K-token chains of thought; ours are one-line answers")
-rho = growth[growth["variant"] == "dense"].set_index("model")["Spearman rho (N, pass@N)"]
-claims.check("C4", "Test-time accuracy keeps improving with more generation, no saturation in range",
-             paper="accuracy still rising at the largest budgets",
-             ours={**{f"Spearman rho {m}": float(r) for m, r in rho.items()},
-                   **{f"last doubling gain {m}": float(g) for m, g in last_gain.items()}},
-             reproduced={**{f"Spearman rho {m}": Above(0.9) for m in rho.index},
-                         **{f"last doubling gain {m}": AtLeast(0.01) for m in last_gain.index}},
-             note=f"dense best-of-N, N = 1..{n_samples}; 'more generation' = more samples (no chains of thought)")
+claims.measure("C1", c1, note=f"analytic, published Qwen3 configs, L_in = {L_IN}, L_out = 32K, N = 8, "
+                              f"I = {intensity:g} FLOPs/B")
+claims.context("C2a", f"task-tiny vs task-small, best-of-N up to {n_samples}: one more task-small sample costs "
+                      f"{price_ratio['FLOPs']:.1f}x one more task-tiny sample in FLOPs, {price_ratio['eFLOPs']:.1f}x "
+                      f"in eFLOPs; task-small with N samples beats task-tiny with 2N for {small_wins:.0%} of "
+                      f"N = 1..{n_samples // 2}; the eFLOPs-optimal model is bigger "
+                      f"at {strictly_bigger:.0%} of {len(targets)} accuracy targets, smaller at "
+                      f"{1 - bigger_or_equal:.0%}; the FLOPs choice overpays at most {waste:.2f}x")
+claims.context("C2b")
+claims.context("C3a", f"block {block_size}, k in {TOP_KS}: sparse at least as good as dense at "
+                      f"{sparse_at_least:.0%} of {len(budgets)} eFLOPs budgets; mean gain {low_gain:+.3f} in the "
+                      f"cheapest quarter, {high_gain:+.3f} in the dearest")
+claims.context("C3b")
+claims.context("C4", "best-of-N coverage, dense: " + "; ".join(
+    f"{m} Spearman(N, pass@N) {rho[m]:.2f}, last doubling {x1[f'last doubling gain {m}'].value:+.3f}"
+    for m in models))
+claims.measure("S1", bool(agree == total), note=f"{agree} of {total} greedy answers identical")
+claims.measure("S2", float((recall["mean-key recall"] - recall["random-block recall"]).min()))
+claims.measure("X1", x1)
 claims.show()
 
 # %% [markdown]
@@ -727,13 +777,8 @@ def run_in_numbers() -> str:
                      f"{d['eFLOPs'].iloc[-1] / d['FLOPs'].iloc[-1]:.0f}x at N = {n_samples}.")
     lines.append(f"* Optimal model: the eFLOPs choice is bigger than the FLOPs choice at {strictly_bigger:.0%} of the "
                  f"targets, smaller at {1 - bigger_or_equal:.0%}; the FLOPs choice overpays at most {waste:.2f}x.")
-    acc = dense_pts.pivot_table(index="N", columns="model", values="accuracy")
-    halves = np.arange(1, n_samples // 2 + 1)
-    small_wins = float((acc.loc[halves, "task-small"].to_numpy() > acc.loc[2 * halves, "task-tiny"].to_numpy()).mean())
-    one = dense_pts.pivot_table(index="N", columns="model", values=["FLOPs", "eFLOPs"])
-    extra = one.loc[2] - one.loc[1]  # the price of one more sample
-    lines.append(f"* One more `task-small` sample costs {extra['FLOPs', 'task-small'] / extra['FLOPs', 'task-tiny']:.1f}x "
-                 f"one more `task-tiny` sample in FLOPs and {extra['eFLOPs', 'task-small'] / extra['eFLOPs', 'task-tiny']:.1f}x "
+    lines.append(f"* One more `task-small` sample costs {price_ratio['FLOPs']:.1f}x "
+                 f"one more `task-tiny` sample in FLOPs and {price_ratio['eFLOPs']:.1f}x "
                  f"in eFLOPs; `task-small` with N samples beats `task-tiny` with 2N for {small_wins:.0%} of N = 1..{n_samples // 2}.")
     lines.append(f"* Priced as independent requests instead, the eFLOPs choice is bigger at {unshared_shift[1]:.0%} "
                  f"of the targets and smaller at {1 - unshared_shift[0]:.0%}; the FLOPs choice overpays at most "
@@ -756,29 +801,31 @@ display({"text/markdown": run_in_numbers(), "text/plain": run_in_numbers()}, raw
 # becomes the next cost to watch (Part A's last table).
 #
 # **What does not, and why.** The measured side lives in a different regime. Our models write one-line
-# answers to prompts that are longer than the answers, so the memory traffic is mostly the prompt's KV,
-# read once per step for all samples, and an extra sample is cheap in eFLOPs (the per-sample share of the
-# bytes above). Adding memory to the cost then raises every model's price by a fixed amount that is larger
-# for the wider model (its KV per token is twice the other's), which cannot move the advice towards it.
-# C2a's result is what this regime gives, not a test of the 32K-token regime the paper studies, where each
-# sample's own KV ($\propto N L_{out}^2$) dominates. Priced per sample (independent requests), eFLOPs do
-# narrow the price gap between our two models, but for the advice to move the wider model must then beat
-# the narrower one given about twice as many samples, and the numbers above say how often it does. With
-# two models of 0.1M and 0.4M parameters
-# that answer without reasoning, there is no threshold to find.
+# answers to prompts that are longer than the answers, so at small N the memory traffic is mostly the
+# prompt's KV, read once per step for all samples; only towards our largest N do the samples' own reads
+# take the larger share (the per-sample share of the bytes above), and each of them is a few tokens long.
+# Pricing memory does narrow the price gap between our two models (one more sample of each, in the numbers
+# above), but far less than between Qwen3 sizes: with multi-head attention the wider model's KV per token is
+# twice the other's, where Qwen3's barely grows. For the advice to move, the wider model would have to beat
+# the narrower one given about twice as many samples, and the numbers above say how often it does (and how
+# far the choice moves when the samples are priced as independent requests). C2a's row is what this regime gives, not a test of
+# the 32K-token regime the paper studies, where each sample's own KV ($\propto N L_{out}^2$) dominates.
+# With two models of 0.1M and 0.4M parameters that answer without reasoning, there is no threshold to find.
 #
 # The same regime shapes C3a. The paper's sparse cost assumes no prefix sharing, so every sparse sample pays
 # its own budget of prompt reads plus the block search. For one sample that is cheaper than dense attention
 # (the cheapest points of Part C are sparse), but from two samples on the dense samples share the prompt and
 # each costs only its own few tokens, so the sparse frontier falls behind almost at once; and keeping 10 to
-# 17 of 11 to 52 tokens also costs these models some accuracy. The anti-fake rows show the mechanism itself
-# works: with every block kept the sampler reproduces the dense greedy answers exactly, and mean-key blocks
+# 17 of 11 to 52 tokens also costs these models some accuracy. Our controls S1 and S2 show the mechanism
+# itself works: with every block kept the sampler reproduces the dense greedy answers exactly, and mean-key blocks
 # catch clearly more of the attention mass than random blocks. In the paper's regime a sample's own
 # generation, thousands of tokens, dwarfs the prompt, and the budget cap is what Part A's last table prices.
 #
-# Pass@N keeps rising with N for both models (C4), as any coverage curve does while some problems are
-# solved only rarely; with models this weak an oracle over many guesses is generous, so C4 says little
-# about reasoning, only that the budgets we tried are far from saturating coverage.
+# Pass@N rises with N for both models, as any coverage curve must (the unbiased estimator cannot fall), and
+# X1 asks only whether it is still rising at our largest N, as it does while some problems are solved only
+# rarely; with models this weak an oracle over many guesses is generous, so this says little about
+# reasoning, only that the budgets we tried are far from saturating coverage; C4, which is about longer
+# generations, stays untested.
 #
 # **Caveats.** Nothing here is timed: eFLOPs is a model of a GPU's costs, and our CPU runs are only used to
 # get accuracies. The zoo models use multi-head attention, so their KV per token grows with width, while
