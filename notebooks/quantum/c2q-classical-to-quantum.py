@@ -75,13 +75,17 @@
 # rebuild). **C2**: the hardware recommender consistently picks the appropriate device for workloads up to 56
 # qubits. "Appropriate" needs a yardstick other than the recommender's own error estimate: we simulate each
 # circuit with each device's noise model and ask whether the recommended device is among the two whose
-# simulated output is closest to the ideal one. **C3**: the whole workflow runs reliably on simulators and
+# simulated output is closest to the ideal one. The circuits we can simulate (4-8 qubits) all fit the ion
+# trap, which has the lowest two-qubit and readout error of our table and needs no routing: it wins every
+# one of them under any noise model built from these rates, so a recommender that always named it would
+# pass. We therefore judge C2 with the ion trap taken out of the candidates, where the choice is between
+# the devices that remain above 25 qubits (and the 20-qubit grid), and report the six-device share as context. **C3**: the whole workflow runs reliably on simulators and
 # returns valid, mostly optimal answers; we judge it on max-cut and independent-set instances of up to 8
 # qubits. **C4**: the framework cuts implementation effort about 40x.
 #
 # Shares over a sample of instances are noisy, so each is judged on its 95 % Wilson interval. The measured
 # claims name a falsifier: the same decoder fed uniformly random bitstrings instead of QAOA samples, which
-# removes the quantum step. The recommender's falsifier is a ranking by price alone.
+# removes the quantum step. The recommender's falsifier is a ranking by price alone, judged the same way.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
@@ -118,7 +122,7 @@ from tqdm import tqdm
 
 import lib.runinfo
 from lib import stats
-from lib.claims import FALSIFIER, MEASURED, MODEL, SANITY, AtLeast, AtMost, Claims, IsTrue
+from lib.claims import MEASURED, MODEL, SANITY, AtLeast, AtMost, Claims, IsTrue
 from lib.plot import subplots, use_style
 from lib.quantum.qubo import (assignment_qubo, brute_force_qubo, cut_value, decode_assignment, decode_coloring,
                               is_independent_set, is_proper_coloring, is_vertex_cover, kcolor_qubo, knapsack_qubo,
@@ -147,16 +151,23 @@ claims.claim("C1", "JSON specs complete: encoder → QAOA circuit → decoded an
              unit="(share of our specs)", evidence=MEASURED,
              falsifier="the same decoder fed uniformly random bitstrings instead of the QAOA samples")
 claims.claim("C2", "The recommended device is among the two best when the circuit is simulated with each device's "
-             "noise model", paper="consistent selection of the appropriate device up to 56 qubits",
+             "noise model (the ion trap, which dominates every small circuit, left out of the candidates)",
+             paper="consistent selection of the appropriate device up to 56 qubits",
              criterion=AtLeast(0.8), unit="(share of circuits)", evidence=MODEL,
+             falsifier="a ranking by price alone, judged by the same noisy simulation",
              revised="replaces our old check that the chosen device has the minimum estimated error, which holds by "
-                     "construction; this is the spec's noisy-simulation check (d), with its 80% bound")
+                     "construction; this is the noisy-simulation check (top two in >= 80% of circuits), first judged "
+                     "over all six devices, where the ion trap wins every circuit we can simulate and a constant "
+                     "pick of it would pass; now judged without the ion trap, with the price-only ranking as "
+                     "falsifier (changed by our audit before this version was run)")
 claims.claim("C3", "The workflow runs reliably on simulators: valid and mostly optimal answers (max-cut, MIS)",
              paper="reliable on simulators",
              criterion={"valid share": AtLeast(0.95), "optimal share": AtLeast(0.7)}, evidence=MEASURED,
              falsifier="the same decoder fed uniformly random bitstrings instead of the QAOA samples",
              revised="judged on Wilson intervals over 20 instances per family (40 full) instead of 4; the valid "
-                     "share's bound is 0.95 instead of 1, which no interval over a sample can meet")
+                     "share's bound is 0.95 instead of 1, which no interval over a sample can meet. A Wilson "
+                     "interval clears 0.95 only when all of at least 73 instances are valid, so over the quick "
+                     "profile's 40 this row can at best be undecided")
 claims.claim("C4", "About 40x less implementation effort than manual SDK code", paper="~40x",
              not_testable="a developer-effort measure (lines of code, people's time); nothing to compute here")
 claims.control("S1", "The recommender never picks a device with too few qubits", criterion=IsTrue(), kind=SANITY)
@@ -164,8 +175,6 @@ claims.control("S2", "Our error model equals a gate-by-gate product over the tra
                criterion=AtMost(1e-12), unit="(max difference)", kind=SANITY)
 claims.control("S3", "Each transpiled, compacted circuit simulated without noise gives the logical circuit's "
                "output distribution", criterion=AtMost(1e-9), unit="(max |Δp|)", kind=SANITY)
-claims.control("F1", "A price-only ranking's device is among the two best in noisy simulation", criterion=AtLeast(0.8),
-               unit="(share of circuits)", kind=FALSIFIER)
 claims.show_criteria()
 
 # %% [markdown]
@@ -436,7 +445,9 @@ print(f"layout spread: the estimated error moves by up to {np.nanmax(spread.to_n
 # infidelity is e1 and e2), and a symmetric readout flip of probability em on every measured qubit. The
 # device's quality on that circuit is the Hellinger fidelity between its noisy output distribution and the
 # ideal one. The recommender's device should rank among the two best. This noise model is ours: it has no
-# idle decoherence and no crosstalk, and it takes the error rates of our device table as true.
+# idle decoherence and no crosstalk, and it takes the error rates of our device table as true. Every circuit
+# here fits the ion trap, which dominates the others on every rate the model uses, so C2 ranks the five other
+# devices (ion trap left out of both the recommendation and the comparison).
 
 # %%
 def compact(tqc):
@@ -509,17 +520,21 @@ for i in tqdm(range(noisy_instances), desc="noisy simulation"):
 noisy_table = pd.DataFrame(noisy_rows)
 
 
-def in_top_two(key):
-    """Per circuit: is the device the recommender picks (ranking by `key`) among the two of highest fidelity?"""
+def in_top_two(key=None, without=(), fixed=None):
+    """Per circuit, among the devices not in `without`: is the pick (ranking by `key`, or the `fixed` device)
+    among the two of highest simulated fidelity? Returns (hits, circuits)."""
     hits = []
-    for _, sub in noisy_table.groupby("circuit"):
-        pick = recommend(sub, key=key)
+    for _, sub in noisy_table[~noisy_table.device.isin(without)].groupby("circuit"):
+        pick = fixed if fixed is not None else recommend(sub, key=key)
         hits.append(pick in set(sub.nlargest(2, "fidelity").device))
     return int(np.sum(hits)), len(hits)
 
 
-top2_recommended = in_top_two(("error", "seconds", "price"))
-top2_price = in_top_two(("price",))
+ION_TRAP = ("ionq_aria",)
+top2_recommended = in_top_two(("error", "seconds", "price"), without=ION_TRAP)
+top2_price = in_top_two(("price",), without=ION_TRAP)
+top2_all_six = in_top_two(("error", "seconds", "price"))
+top2_always_ion_trap = in_top_two(fixed="ionq_aria")
 fig, ax = subplots()
 sns.boxplot(noisy_table, x="fidelity", y="device", ax=ax)
 ax.set(xlabel="Hellinger fidelity of the noisy output to the ideal one", ylabel="",
@@ -527,8 +542,15 @@ ax.set(xlabel="Hellinger fidelity of the noisy output to the ideal one", ylabel=
 display(pd.DataFrame({"recommended": noisy_table.loc[noisy_table.groupby("circuit").error.idxmin()].device.value_counts(),
                       "best simulated": noisy_table.loc[noisy_table.groupby("circuit").fidelity.idxmax()].device
                       .value_counts()}).fillna(0).astype(int))
-print(f"recommended device among the two best in noisy simulation: {top2_recommended[0]} of {top2_recommended[1]} "
+print(f"all six devices: recommended device among the two best in {top2_all_six[0]} of {top2_all_six[1]} circuits; "
+      f"always the ion trap: {top2_always_ion_trap[0]} of {top2_always_ion_trap[1]}")
+print(f"ion trap left out: recommended device among the two best in {top2_recommended[0]} of {top2_recommended[1]} "
       f"circuits; price-only pick: {top2_price[0]} of {top2_price[1]}")
+display(pd.DataFrame({"recommended": noisy_table[~noisy_table.device.isin(ION_TRAP)].pipe(
+                          lambda t: t.loc[t.groupby("circuit").error.idxmin()]).device.value_counts(),
+                      "best simulated": noisy_table[~noisy_table.device.isin(ION_TRAP)].pipe(
+                          lambda t: t.loc[t.groupby("circuit").fidelity.idxmax()]).device.value_counts()})
+        .fillna(0).astype(int).rename_axis("without the ion trap"))
 
 # %% tags=["thumbnail"]
 fig, (ax1, ax2) = subplots(1, 2, width=12)
@@ -600,18 +622,20 @@ def share(column, table):
 claims.measure("C1", share("completed", c1_specs), falsifier=share("completed_random", c1_specs),
                note=f"{len(c1_specs)} specs over {len(families)} QUBO families; Python snippets and the paper's "
                     "fine-tuned parser are not used here")
-claims.measure("C2", stats.proportion(*top2_recommended),
-               note=f"{noisy_instances} QAOA circuits of 4-8 qubits; our device table and noise model; above 8 qubits "
-                    "the choice rests on the error model alone")
+claims.measure("C2", stats.proportion(*top2_recommended), falsifier=stats.proportion(*top2_price),
+               note=f"{noisy_instances} QAOA circuits of 4-8 qubits; our device table and noise model; with the ion "
+                    f"trap among the candidates {top2_all_six[0]} of {top2_all_six[1]}, which a constant ion-trap "
+                    f"pick matches ({top2_always_ion_trap[0]} of {top2_always_ion_trap[1]}); above 8 qubits the "
+                    "choice rests on the error model alone")
 claims.measure("C3", {"valid share": share("completed", graph_families),
                       "optimal share": share("optimal", graph_families)},
                falsifier={"valid share": share("completed_random", graph_families),
-                          "optimal share": share("optimal_random", graph_families)})
+                          "optimal share": share("optimal_random", graph_families)},
+               note="any bitstring is a valid cut, so only the MIS half of the instances can lower the valid share")
 claims.context("C4")
 claims.measure("S1", never_infeasible)
 claims.measure("S2", max(hand_errors))
 claims.measure("S3", max(layout_errors))
-claims.measure("F1", stats.proportion(*top2_price))
 claims.show()
 
 # %% tags=["remove-cell"]
@@ -621,6 +645,8 @@ glue("c3_optimal", 100 * graph_families.optimal.mean(), display=False)
 glue("c3_optimal_random", 100 * graph_families.optimal_random.mean(), display=False)
 glue("c2_hits", top2_recommended[0], display=False)
 glue("c2_price_hits", top2_price[0], display=False)
+glue("c2_all_six_hits", top2_all_six[0], display=False)
+glue("c2_ion_trap_hits", top2_always_ion_trap[0], display=False)
 glue("noisy_instances", noisy_instances, display=False)
 
 # %% [markdown]
@@ -658,11 +684,17 @@ glue("noisy_instances", noisy_instances, display=False)
 # That favours all-to-all connectivity while the circuit fits (the ion trap, up to 25 qubits), then an IBM
 # heavy-hex device for larger circuits. Checking its own error estimate against itself would prove
 # nothing, so C2 asks an independent question: simulated with each device's noise, does the recommended
-# device land among the two best? It does on {glue:text}`c2_hits` of {glue:text}`noisy_instances` circuits,
-# and a price-only ranking's choice only on {glue:text}`c2_price_hits`. Two limits: the noise models are
-# built from the same device table (so C2 tests the ranking rule, not the table's numbers: a model, not a
-# measurement), and the circuits we can simulate are all small enough for the ion trap, so the choice among
-# the IBM devices for circuits beyond 25 qubits rests on the error model alone. The heat map also shows how
+# device land among the two best? Over all six devices it does on {glue:text}`c2_all_six_hits` of
+# {glue:text}`noisy_instances` circuits, but that says little: every circuit we can simulate fits the ion trap,
+# which has the lowest two-qubit and readout error and needs no routing, and always naming the ion trap
+# scores {glue:text}`c2_ion_trap_hits` as well. With the ion trap left out, the recommender has to choose
+# between devices that trade one error rate against another; its device lands among the two best on
+# {glue:text}`c2_hits` circuits, and a price-only ranking's on {glue:text}`c2_price_hits` (C2 and its
+# falsifier). The cheapest device, an IBM heavy-hex chip with the lowest one-qubit error of the table, is
+# itself one of the two best on small circuits, so at the sizes we can simulate this check cannot tell the
+# error model from a ranking by price, and C2 stays inconclusive. Two limits remain: the noise models are built from the same device table (so C2 tests the
+# ranking rule, not the table's numbers: a model, not a measurement), and above 8 qubits the choice rests on
+# the error model alone. The heat map also shows how
 # large the estimated error of the biggest circuits is: "appropriate" there means "least bad".
 #
 # **What did not.** The paper's Python route (a fine-tuned code model classifying arbitrary snippets) and
