@@ -65,33 +65,44 @@
 # %% [markdown]
 # ## Claims under test
 #
-# | id | Claim (our wording) | The paper's own figure |
-# |---|---|---|
-# | C1a | Exact simulation of the 40-node correlated failure distribution needs 2^40 complex amplitudes: 17.6 TB of memory. | 17.6 TB |
-# | C1b | The statevector simulation time grows exponentially with n (Aer scaling benchmarks); extrapolated to 40 qubits it is out of reach. | > 369,000 h at 40 qubits |
-# | C1c | (Our check of the set-up, not a claim of the paper.) Aer, the paper's simulator, is a fair choice: the same circuit runs no more than 2x faster on PennyLane's `default.qubit` or `lightning.qubit`. | Aer statevector only; no comparison |
-# | C2 | A hardware-efficient VQE (RY + CNOT layers) on the Ising Hamiltonian finds the ground state with zero error. | zero error |
-# | C2e | The quantum ground state reveals *entangled* cascade failures (14 of 40 nodes), with max\|ΔP\| = 0.637 against classical Monte Carlo. | 14/40 nodes, max\|ΔP\| = 0.637 |
-# | C3 | ADAPT-style gradient screening ranks six policy interventions with O(1) evaluations each, 287x faster than re-optimising VQE per policy. | 287x |
-# | C4 | DOS-QPE with 32 Trotter steps reconstructs the spectrum; P_cat(T) follows from it (and maps to a VIX-equivalent temperature). | spectrum, P_cat(T) curve |
-# | C5 | At 40 qubits the problem is classically intractable ("exponential classical intractability at 40 qubits"), which motivates the quantum pipeline. | intractable at n = 40 |
-# | C5t | The classical route at 40 nodes costs hours of computation (timed companion of C5). | > 369,000 h on a workstation |
+# The paper's claims, in our words. **C1a**: exact simulation of the 40-node correlated failure
+# distribution needs 2^40 complex amplitudes, 17.6 TB. **C1b**: the statevector simulation time grows
+# exponentially with n (the paper extrapolates its Aer benchmarks to more than 369,000 h for simulating the
+# 40-qubit state classically). **C2**: a hardware-efficient VQE (RY + CNOT layers) finds the ground state of
+# the Ising Hamiltonian with zero error; **C2e**: that ground state reveals *entangled* cascade failures (14
+# of 40 nodes, max|ΔP| = 0.637 against a classical Monte Carlo). **C3**: ADAPT-style gradient screening ranks
+# six policy interventions with O(1) evaluations each, 287x fewer than re-optimising VQE per policy.
+# **C4**: DOS-QPE with 32 Trotter steps reconstructs the spectrum, from which the Boltzmann catastrophe
+# probability P_cat(T) follows. **C5**: at 40 nodes the problem is classically intractable, which motivates
+# the quantum pipeline.
+#
+# Our tests. C2's falsifier is a random search given as many energy evaluations as VQE used. C3 is judged on
+# networks where the six policies really differ (all six re-optimised energy shifts distinct); with our
+# default coefficients most policies leave the ground energy unchanged and the rankings are ties. C5 is
+# tested on what the paper's quantum pipeline computes at 40 nodes, the ground state ("stress
+# distribution"): an exact classical solver that finds it refutes intractability *for the ground-state
+# search only*. The paper's cost figures (C1a, C1b) concern the full 2^40-entry distribution, which we do not
+# compute at 40 nodes.
 
-# %% tags=["parameters", "remove-cell", "run-alone"]
+# %% tags=["parameters", "remove-cell"]
 from typing import Optional  # papermill's inspection reads Optional[int], not int | None
-profile: str = "quick"  # quick: ≤ 60 s on 2 cores; full: VQE at n of 12, 16 and 20, timings up to 22 qubits. one of: quick, full
+profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: VQE at n of 12, 16 and 20, timings up to 22 qubits, 20 policy networks. one of: quick, full
 seed: int = 0  # master random seed. range: 0..2**31-1
 device: str = "cpu"  # where the simulators run (CPU builds only). one of: cpu
 n_vqe: Optional[int] = None  # largest network run with VQE (sizes 12, 16, 20); None: 12 quick, 20 full. range: 12..22
-networks_per_n: Optional[int] = None  # random networks per VQE size; None: 2 quick, 5 full. range: 1..20
+networks_per_n: Optional[int] = None  # random networks per VQE size and at n = 40; None: 2 quick, 5 full. range: 1..20
 vqe_restarts: int = 3  # random starts of each VQE (the best is kept). range: 1..20
 vqe_reps: int = 2  # RY + CNOT blocks of the hardware-efficient ansatz. range: 1..6
-timing_max_qubits: Optional[int] = None  # largest register timed on aer; None: 20 quick, 22 full. range: 12..26
+timing_max_qubits: Optional[int] = None  # largest register timed on aer; None: 20 quick, 22 full. range: 16..26
 pennylane_max_qubits: Optional[int] = None  # largest register timed on PennyLane; None: 18 quick, 20 full. range: 10..24
+timing_repeats: int = 3  # timed calls per backend and size (after one warm-up): the rounds behind the intervals. range: 2..20
 mc_samples: int = 100_000  # independent-failure Monte Carlo samples for the classical marginals. range: 1000..10_000_000
 coupling_k: float = 5.0  # strength k of co-failure, in J_ij: log(1 + k w_ij). range: 0..100
 shock: float = 4.0  # mean crisis shock s_i on 30% of suppliers, at least two (lowers their cost of failing). range: 0..20
 temperature: float = 1.0  # Gibbs temperature for the node marginals. range: 0.05..100
+policy_networks: Optional[int] = None  # 12-node networks on which the six policies all differ, for C3; None: 10 quick, 20 full. range: 2..100
+policy_coupling_k: float = 20.0  # co-failure strength k of the policy networks (stronger cascades, so that policies matter). range: 0..100
+policy_shock: float = 8.0  # crisis shock of the policy networks. range: 0..20
 
 # %%
 import math
@@ -103,26 +114,77 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import display
+from myst_nb import glue
 from scipy.stats import kendalltau
 from tqdm import tqdm
 
 import lib.runinfo
-from lib.claims import Above, AtLeast, Below, Between, Claims, IsTrue
+from lib import stats
+from lib.claims import (ARITHMETIC, EXTRA, MEASURED, MODEL, SANITY, Above, AtLeast, AtMost, Below, Between,
+                        Claims, Estimate, IsTrue)
 from lib.plot import subplots, use_style
 from lib.quantum.circuits import equal_up_to_global_phase, statevector
 from lib.quantum.qubo import (exact_ground_state, ising_diagonal, ising_to_sparse_pauli, is_diagonal_operator,
                               qubo_energies_all, qubo_to_ising)
-from lib.quantum.variational import expectation, run_vqe, time_ansatz_backends
+from lib.quantum.variational import ansatz_state_function, expectation, hea_num_parameters, run_vqe
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(n_vqe=12, networks_per_n=2, timing_max_qubits=20, pennylane_max_qubits=18),
-                      full=dict(n_vqe=20, networks_per_n=5, timing_max_qubits=22, pennylane_max_qubits=20),
-                      n_vqe=n_vqe, networks_per_n=networks_per_n,
-                      timing_max_qubits=timing_max_qubits, pennylane_max_qubits=pennylane_max_qubits)
-n_vqe, networks_per_n = sizes.n_vqe, sizes.networks_per_n
+sizes = profile_sizes(profile, quick=dict(n_vqe=12, networks_per_n=2, timing_max_qubits=20, pennylane_max_qubits=18,
+                                          policy_networks=10),
+                      full=dict(n_vqe=20, networks_per_n=5, timing_max_qubits=22, pennylane_max_qubits=20,
+                                policy_networks=20),
+                      n_vqe=n_vqe, networks_per_n=networks_per_n, timing_max_qubits=timing_max_qubits,
+                      pennylane_max_qubits=pennylane_max_qubits, policy_networks=policy_networks)
+n_vqe, networks_per_n, policy_networks = sizes.n_vqe, sizes.networks_per_n, sizes.policy_networks
 timing_max_qubits, pennylane_max_qubits = sizes.timing_max_qubits, sizes.pennylane_max_qubits
-rng_nets, rng_mc, rng_vqe = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+rng_nets, rng_mc, rng_vqe, rng_pol, rng_rand = (np.random.default_rng(s)
+                                                 for s in np.random.SeedSequence(seed).spawn(5))
+
+# %% tags=["hide-input"]
+LN2 = math.log(2)
+claims = Claims("qr-spps-supply-chain-vqe")
+claims.claim("C1a", "2^40 complex128 amplitudes need 17.6 TB", paper="17.6 TB", criterion=Between(17.55, 17.65),
+             unit="TB", evidence=ARITHMETIC)
+claims.claim("C1b", "Statevector simulation time grows like 2^n (aer, the paper's ansatz)",
+             paper="exponential; > 369,000 h to simulate the 40-qubit state classically (extrapolated)",
+             criterion=Between(0.8, 1.2), unit="× ln 2 per qubit", timed=True, evidence=MEASURED,
+             falsifier="the same fit over the three smallest sizes, where fixed overheads dominate")
+claims.claim("C2", "VQE finds the Ising ground state with zero error", paper="zero error", criterion=Below(1e-6),
+             unit="(max E_VQE − E_exact)", evidence=MEASURED,
+             falsifier="random search: the best of as many uniformly drawn failure patterns as VQE spent energy "
+                       "evaluations")
+claims.claim("C2e", "The ground state shows entangled cascade failures", paper="14/40 nodes; max|ΔP| = 0.637",
+             criterion=Above(0.01), unit="bits (max entanglement entropy of the VQE states)", evidence=MODEL)
+claims.claim("C3", "First-order screening ranks six policies like re-optimisation, with far fewer evaluations",
+             paper="O(1) per policy, 287x", criterion={"Kendall tau": AtLeast(0.8), "evaluation ratio": Between(28.7, 2870)},
+             partial={"Kendall tau": AtLeast(0.8)}, evidence=MEASURED,
+             falsifier="the same screen evaluated at a random failure pattern instead of the ground state",
+             revised="Kendall tau judged as the mean over networks whose six re-optimised shifts all differ, with "
+                     "its interval, instead of on one network where four of six policies tied at zero; those "
+                     "networks are drawn with stronger co-failure (policy_coupling_k, policy_shock: 20 and 8 instead "
+                     "of the default network's 5 and 4), and the filter looks only at the exact shifts, never at "
+                     "the screen's ranking")
+claims.claim("C4", "32-step Trotter evolution (DOS-QPE) reconstructs the spectrum; P_cat(T) follows from it",
+             paper="spectrum and P_cat(T) curve, VIX-equivalent temperature",
+             not_testable="we do not build the phase-estimation circuit; the Trotter step we can check is exact by "
+                          "construction (all terms commute), and the VIX mapping is a modelling choice")
+claims.claim("C5", "Finding the 40-node ground state is classically intractable", paper="intractable at n = 40",
+             criterion=AtMost(0), unit="(networks solved exactly by a classical solver)", evidence=MEASURED,
+             falsifier="the 12-node networks, solved by exact diagonalisation (confirmed by min-cut), where the "
+                       "problem is tractable by any account")
+claims.control("S1", "The Pauli operator has only Z terms and its diagonal equals the QUBO energies (all networks)",
+               criterion=IsTrue(), kind=SANITY)
+claims.control("S2", "Min-cut equals exact diagonalisation on every network of 12 to 20 nodes, and is never beaten "
+               "by simulated annealing at 40", criterion=IsTrue(), kind=SANITY)
+claims.control("S3", "32 Trotter steps equal the exact evolution (atol 1e-10), and P_cat(T) is non-decreasing",
+               criterion={"Trotter = exact": IsTrue(), "P_cat monotone": IsTrue()}, kind=SANITY)
+claims.control("X1", "Aer is not more than 2x slower than PennyLane on the same ansatz (largest size timed on all)",
+               criterion={"default.qubit / aer": AtLeast(0.5), "lightning.qubit / aer": AtLeast(0.5)}, timed=True,
+               kind=EXTRA)
+claims.control("X2", "The exact classical ground-state solver (min-cut) at n = 40 takes under a second",
+               criterion=Below(1), unit="s (slowest network)", timed=True, kind=EXTRA)
+claims.show_criteria()
 
 # %% [markdown]
 # ## Method
@@ -244,11 +306,12 @@ for n in vqe_sizes:
             res = run_vqe(diag, n, vqe_reps, seed=int(rng_vqe.integers(2**31)), restarts=vqe_restarts,
                           method="BFGS", backend="numpy")
         e_aer = expectation(res.state, diag)  # res.state: the best angles re-run on aer
+        e_random = float(diag[rng_rand.integers(0, 2**n, res.evaluations)].min())  # C2's falsifier, same budget
         instances[n, k].update(vqe=res, e0=e0, x_ground=x_ground)
         vqe_rows.append(dict(
             n=n, network=k, pauli_terms=len(op), only_Z_terms=is_diagonal_operator(op),
             diag_is_qubo=bool(np.allclose(diag, qubo_energies_all(qubo_of(net)))),
-            E_exact=e0, E_vqe_aer=e_aer, gap=e_aer - e0, evaluations=res.evaluations,
+            E_exact=e0, E_vqe_aer=e_aer, gap=e_aer - e0, evaluations=res.evaluations, gap_random=e_random - e0,
             P_ground=float(np.abs(res.state[ground]).max() ** 2), failures_in_ground=int(x_ground.sum()),
             entropy_vqe=entanglement_entropy(res.state, n, n // 2), vqe_s=t_vqe.seconds))
 vqe_table = pd.DataFrame(vqe_rows)
@@ -318,9 +381,10 @@ rng_sa = np.random.default_rng(seed + 1)
 big_rows = []
 for k in tqdm(range(networks_per_n), desc="n = 40 networks"):
     net40 = supply_network([10] * 4, rng_nets)
-    t0 = time.perf_counter()
-    x40, e40 = mincut_ground_state(net40["h"], net40["J"])
-    t_cut = time.perf_counter() - t0
+    with lib.runinfo.quiet():  # the machine to ourselves while the solver is timed (control X2)
+        t0 = time.perf_counter()
+        x40, e40 = mincut_ground_state(net40["h"], net40["J"])
+        t_cut = time.perf_counter() - t0
     e_sa = simulated_annealing(net40["h"], net40["J"], rng_sa)
     big_rows.append(dict(network=k, failures=int(x40.sum()), E_mincut=e40, E_annealing=e_sa,
                          mincut_not_worse=e40 <= e_sa + 1e-9, mincut_s=t_cut))
@@ -372,11 +436,17 @@ ax.set(title=f"Node failure probability, n = {n_m}: Gibbs (T = {temperature:g}) 
 # ## Part D: policy screening against re-optimisation
 #
 # Six interventions change the Hamiltonian, H' = H + ΔH. The **screen** scores each with one
-# expectation, the first-order energy shift ⟨ψ₀|ΔH|ψ₀⟩ in the VQE ground state ψ₀ (the ADAPT-style
-# idea: one operator evaluation per policy). **Re-optimisation** runs the full VQE again on H' (same
-# restarts) and takes the shift of the ground energy, E₀(H') − E₀(H). A larger shift means the policy
-# makes the stressed state costlier. We compare the two rankings (Kendall τ) and count energy
-# evaluations.
+# expectation, the first-order energy shift ⟨ψ₀|ΔH|ψ₀⟩ in the ground state ψ₀ (the ADAPT-style idea: one
+# operator evaluation per policy). **Re-optimisation** finds the ground energy of H' again and takes the
+# shift E₀(H') − E₀(H). A larger shift means the policy makes the stressed state costlier.
+#
+# With our default coefficients the ground state has about two failing suppliers, and four of the six
+# policies touch nothing that fails: their shifts are all zero, and any screen "ranks" them correctly. So
+# C3 is judged on `policy_networks` networks of 12 nodes drawn with stronger co-failure
+# (`policy_coupling_k`, `policy_shock`), kept only when the six re-optimised shifts are all different
+# (by more than 1e-6). On those the re-optimised shift is the exact one, by diagonalisation (VQE reaches
+# the exact ground energy, C2), and ψ₀ is the exact ground state. On the first of them we also run the
+# full VQE pipeline, ψ₀ from VQE and one VQE re-optimisation per policy, to count evaluations.
 
 # %%
 def policies(net):
@@ -394,26 +464,61 @@ def policies(net):
     return out
 
 
-pol_inst = instances[vqe_sizes[0], 0]
-n_p = vqe_sizes[0]
-psi0 = pol_inst["vqe"].state
-base_diag = pol_inst["diag"]
+def policy_diagonals(net):
+    return {name: ising_diagonal(*qubo_to_ising(np.diag(h_new) - J_new)) for name, (h_new, J_new) in policies(net).items()}
+
+
+n_p = 12
+pol_nets, candidates = [], 0
+while len(pol_nets) < policy_networks and candidates < 50 * policy_networks:
+    candidates += 1
+    net = supply_network(tiers_for(n_p), rng_pol, k=policy_coupling_k, shock_mean=policy_shock)
+    diag = ising_diagonal(*qubo_to_ising(qubo_of(net)))
+    new = policy_diagonals(net)
+    exact = np.array([d.min() - diag.min() for d in new.values()])
+    if np.min(np.diff(np.sort(exact))) > 1e-6:  # the six policies really differ
+        pol_nets.append(dict(net=net, diag=diag, new=new, exact=exact))
+taus, taus_random, pol_rows = [], [], []
+for k, inst in enumerate(pol_nets):
+    ground = int(np.argmin(inst["diag"]))
+    random_state = int(rng_rand.integers(0, 2**n_p))
+    screen = np.array([d[ground] - inst["diag"][ground] for d in inst["new"].values()])  # <x0|ΔH|x0>
+    screen_random = np.array([d[random_state] - inst["diag"][random_state] for d in inst["new"].values()])
+    # a screen that scores every policy alike ranks nothing: its tau (undefined) counts as 0
+    taus.append(float(np.nan_to_num(kendalltau(screen, inst["exact"]).statistic)))
+    taus_random.append(float(np.nan_to_num(kendalltau(screen_random, inst["exact"]).statistic)))
+    pol_rows.append(dict(network=k, failures_in_ground=bin(ground).count("1"), tau=taus[-1],
+                         tau_random_state=taus_random[-1]))
+print(f"{len(pol_nets)} networks with six distinct shifts out of {candidates} drawn")
+display(pd.DataFrame(pol_rows).round(3))
+
+# %% [markdown]
+# The full VQE pipeline on the first of these networks: ψ₀ from VQE, then one VQE per policy.
+
+# %%
+first_pol = pol_nets[0]
+psi0_run = run_vqe(first_pol["diag"], n_p, vqe_reps, seed=int(rng_vqe.integers(2**31)), restarts=vqe_restarts,
+                   method="BFGS", backend="numpy")
 policy_rows = []
-for name, (h_new, J_new) in tqdm(policies(pol_inst["net"]).items(), desc="policies"):
-    diag_new = ising_diagonal(*qubo_to_ising(np.diag(h_new) - J_new))
-    screen = expectation(psi0, diag_new - base_diag)  # <psi0|ΔH|psi0>: one evaluation
-    # shifts are compared to 1e-9: below that they are float noise, which must not break ties in the ranking
+for name, diag_new in tqdm(first_pol["new"].items(), desc="policies"):
     reopt = run_vqe(diag_new, n_p, vqe_reps, seed=int(rng_vqe.integers(2**31)), restarts=vqe_restarts,
                     method="BFGS", backend="numpy")
-    policy_rows.append(dict(policy=name, screen_shift=round(screen, 9),
-                            reopt_shift=round(reopt.energy - pol_inst["e0"], 9),
-                            exact_shift=diag_new.min() - base_diag.min(), reopt_evaluations=reopt.evaluations))
+    # shifts are compared to 1e-9: below that they are float noise, which must not break ties in the ranking
+    policy_rows.append(dict(policy=name, screen_shift=round(expectation(psi0_run.state, diag_new - first_pol["diag"]), 9),
+                            reopt_shift=round(reopt.energy - psi0_run.energy, 9),
+                            exact_shift=diag_new.min() - first_pol["diag"].min(), reopt_evaluations=reopt.evaluations))
 policy_table = pd.DataFrame(policy_rows)
-tau = float(kendalltau(policy_table.screen_shift, policy_table.reopt_shift).statistic)
+tau_vqe = float(kendalltau(policy_table.screen_shift, policy_table.reopt_shift).statistic)
 eval_ratio = policy_table.reopt_evaluations.sum() / len(policy_table)  # screening: 1 evaluation per policy
 display(policy_table.round(4))
-print(f"Kendall tau (screen vs re-optimisation) = {tau:.3f}; evaluations per policy: "
-      f"re-optimisation {eval_ratio:.0f} vs screening 1")
+mean_tau = stats.over_seeds(taus)
+mean_tau = Estimate(mean_tau.value, mean_tau.lo, min(mean_tau.hi, 1.0), f"95% t-interval over {len(taus)} networks")
+mean_tau_random = stats.over_seeds(taus_random)
+mean_tau_random = Estimate(mean_tau_random.value, max(mean_tau_random.lo, -1.0), min(mean_tau_random.hi, 1.0),
+                           f"95% t-interval over {len(taus)} networks")
+print(f"Kendall tau, screen vs exact re-optimisation: {mean_tau.text()} (mean over networks); at a random state: "
+      f"{mean_tau_random.text()}; VQE pipeline on the first network: tau = {tau_vqe:.3f}, evaluations per policy "
+      f"{eval_ratio:.0f} vs 1")
 
 # %% [markdown]
 # ## Part E: spectrum, Trotter steps and P_cat(T)
@@ -441,10 +546,12 @@ def trotter_circuit(h, J, t, steps):
     return qc
 
 
-h_t, J_t, c_t = pol_inst["ising"]
+trotter_inst = instances[vqe_sizes[0], 0]
+n_t, base_diag = vqe_sizes[0], trotter_inst["diag"]
+h_t, J_t, c_t = trotter_inst["ising"]
 t_evolve = 0.7
 trotter_state = statevector(trotter_circuit(h_t, J_t, t_evolve, 32))
-exact_phases = np.exp(-1j * (base_diag - c_t) * t_evolve) / math.sqrt(2**n_p)  # c is a global phase
+exact_phases = np.exp(-1j * (base_diag - c_t) * t_evolve) / math.sqrt(2**n_t)  # c is a global phase
 trotter_ok = equal_up_to_global_phase(trotter_state, exact_phases, atol=1e-10)
 one_step_ok = equal_up_to_global_phase(statevector(trotter_circuit(h_t, J_t, t_evolve, 1)), exact_phases, atol=1e-10)
 
@@ -469,31 +576,59 @@ ax2.set(xscale="log", yscale="log", xlabel="temperature T", ylabel=f"P(≥ {k_ca
 #
 # A statevector of n qubits holds 2^n complex128 amplitudes, 16·2^n bytes. We time one statevector
 # evaluation of the same hardware-efficient ansatz (`vqe_reps` blocks) on qiskit-aer and on PennyLane's
-# `default.qubit` and `lightning.qubit` (median of 3 calls after a warm-up; aer gets the OpenMP threads
-# that lightning takes from OMP_NUM_THREADS, which repro sets per kernel; `default.qubit` is numpy;
-# `lib.quantum.variational.time_ansatz_backends`), and fit log(time) against n over the largest aer
-# sizes to extrapolate to 40 qubits.
+# `default.qubit` and `lightning.qubit`: one untimed warm-up call each, then `timing_repeats` rounds in which
+# every size and backend is timed once in turn. Aer gets the OpenMP threads that lightning takes from
+# OMP_NUM_THREADS (which repro sets per kernel); `default.qubit` is numpy. In each round we fit log(time)
+# against n over the largest three aer sizes; the slopes of the rounds give C1b's interval. The same fit over
+# the smallest three sizes, where fixed overheads dominate, is its falsifier. The timed rounds (all of them, in
+# one block) and the min-cut solver's timing in Part B run inside `lib.runinfo.quiet()`, which under `repro`
+# pauses every other running notebook until the block ends, so no neighbour shares the machine while a clock runs.
 
 # %%
 omp_threads = int(os.environ.get("OMP_NUM_THREADS", "1"))  # lightning.qubit's threads; aer gets the same
-timing_rows = []
-for n in tqdm(range(10, timing_max_qubits + 1, 2), desc="timing"):
+raw = {}  # (n, backend) -> seconds of each round
+functions = {}  # (n, backend) -> theta -> statevector, built and warmed up before the clock starts
+for n in tqdm(range(10, timing_max_qubits + 1, 2), desc="timing set-up"):
     backends = ("aer", "default.qubit", "lightning.qubit") if n <= pennylane_max_qubits else ("aer",)
-    for backend, sec in time_ansatz_backends(n, vqe_reps, seed=seed, backends=backends,
-                                             aer_threads=omp_threads).items():
-        timing_rows.append(dict(n=n, backend=backend, seconds=sec))
-timing = pd.DataFrame(timing_rows)
-wide = timing.pivot(index="n", columns="backend", values="seconds")
-ratios = pd.DataFrame({"default.qubit / aer": wide["default.qubit"] / wide["aer"],
-                       "lightning.qubit / aer": wide["lightning.qubit"] / wide["aer"]}).dropna()
+    theta = np.random.default_rng(seed).uniform(-np.pi, np.pi, hea_num_parameters(n, vqe_reps))
+    for b in backends:
+        functions[n, b] = (ansatz_state_function(n, vqe_reps, b, omp_threads), theta)
+        functions[n, b][0](theta)  # warm-up
+with lib.runinfo.quiet():  # every round, every size, every backend in one block: no other notebook runs meanwhile
+    for _ in range(timing_repeats):
+        for (n, b), (fn, theta) in functions.items():
+            t0 = time.perf_counter()
+            fn(theta)
+            raw.setdefault((n, b), []).append(time.perf_counter() - t0)
+timing = pd.DataFrame([dict(n=n, backend=b, round=r, seconds=t) for (n, b), ts in raw.items() for r, t in enumerate(ts)])
+wide = timing.groupby(["n", "backend"]).seconds.median().unstack("backend")
 display(wide.map("{:.4f}".format))
-display(ratios.round(2))
-fit_n = wide.index[-3:].to_numpy()  # the largest three aer sizes: fixed overheads matter least there
-slope, intercept = np.polyfit(fit_n, np.log(wide.loc[fit_n, "aer"].to_numpy()), 1)
+aer_n = np.array(sorted(n for n, b in raw if b == "aer"))
+
+
+def slopes_over_rounds(ns):
+    """Per timing round: the slope of log(aer seconds) against n over the sizes ns, in units of ln 2."""
+    return [np.polyfit(ns, np.log([raw[n, "aer"][r] for n in ns]), 1)[0] / LN2 for r in range(timing_repeats)]
+
+
+def over_rounds(values):
+    e = stats.over_seeds(values)
+    return Estimate(e.value, e.lo, e.hi, f"95% t-interval over {len(values)} timing rounds")
+
+
+slope_large = over_rounds(slopes_over_rounds(aer_n[-3:]))  # the largest three sizes: overheads matter least
+slope_small = over_rounds(slopes_over_rounds(aer_n[:3]))
+largest_common = max(n for n, b in raw if b == "lightning.qubit")
+ratio_default = stats.ratio(raw[largest_common, "default.qubit"], raw[largest_common, "aer"])
+ratio_lightning = stats.ratio(raw[largest_common, "lightning.qubit"], raw[largest_common, "aer"])
+slope, intercept = np.polyfit(aer_n[-3:], np.log(wide.loc[aer_n[-3:], "aer"].to_numpy()), 1)
 t40 = math.exp(slope * 40 + intercept)
 memory_40_tb = 16 * 2**40 / 1e12
-print(f"aer: log-time slope {slope:.3f} per qubit (ln 2 = {math.log(2):.3f}); one circuit at n = 40 "
-      f"≈ {t40 / 3600:.3g} h by extrapolation; 369,000 h would be {369_000 * 3600 / t40:.3g} such circuits")
+print(f"aer: log-time slope {slope_large.text()} x ln 2 per qubit (largest three sizes), {slope_small.text()} "
+      f"(smallest three); one circuit at n = 40 ≈ {t40 / 3600:.3g} h by extrapolation; the paper's 369,000 h "
+      f"would be {369_000 * 3600 / t40:.3g} such circuits")
+print(f"n = {largest_common}: default.qubit / aer = {ratio_default.text()}, lightning.qubit / aer = "
+      f"{ratio_lightning.text()}")
 
 # %% tags=["thumbnail"]
 fig, (ax1, ax2) = subplots(1, 2, width=11)
@@ -507,75 +642,61 @@ ax2.plot(ns_ext, 16 * 2.0**ns_ext, color="black", label="statevector: 16·2^n by
 sizes_40 = [n for n, _ in instances] + [40] * len(big)
 ax2.scatter(sizes_40, [16] * len(sizes_40), color="#D55E00", zorder=5,
             label=f"exact ground state found (VQE n ≤ {n_vqe}, min-cut n ≤ 40)");
-ax2.set(yscale="log", xlabel="nodes n", ylabel="bytes", title="Memory of the quantum route vs what we solved");
+ax2.set(yscale="log", xlabel="nodes n", ylabel="bytes", title="Memory of a 40-qubit state vs the ground states we found");
 ax2.legend(fontsize=8);
-
-# %% [markdown]
-# ### The numbers behind the verdict
-#
-# - C1a: 16·2^40 bytes in TB (exact arithmetic). C1b (timed): the aer log-time slope over the largest
-#   three sizes must lie in [0.8, 1.2]·ln 2.
-# - C1c (timed, ours): at the largest size timed on all three backends, both PennyLane / aer time ratios
-#   must be ≥ 0.5 (aer is at most 2x slower than either).
-# - C2: the largest gap E_VQE(aer) − E_exact over all instances must be < 1e-6.
-# - C2e: "entangled cascades" need entanglement: the largest entanglement entropy of the exact ground
-#   state must be above 0.01 bits to reproduce. A diagonal H makes it exactly 0.
-# - C3: Kendall τ ≥ 0.8 between screening and re-optimisation; the evaluation ratio within 10x of 287
-#   (28.7 to 2870) for a full reproduction, else partial.
-# - C4: 32-step Trotter evolution equals the exact phases (atol 1e-10), and P_cat(T) is non-decreasing.
-# - C5: the claim of intractability at 40 is reproduced only if our exact classical solver fails at 40
-#   (it must both match exact diagonalisation wherever that runs and never lose to annealing at 40).
 
 # %%
 max_gap = max(0.0, round(float(vqe_table.gap.max()), 12))  # float64 noise (~1e-15) reads as 0
-ground_entropy = 0.0
-for inst in instances.values():  # exact ground state: the basis vector of the minimal diagonal entry
-    basis = np.zeros(2 ** inst["x_ground"].size)
-    basis[np.argmin(inst["diag"])] = 1
-    ground_entropy = max(ground_entropy, entanglement_entropy(basis, inst["x_ground"].size, inst["x_ground"].size // 2))
-classical_exact_at_40 = bool(all(mincut_matches) and big.mincut_not_worse.all())
+max_gap_random = max(0.0, round(float(vqe_table.gap_random.max()), 12))
+vqe_entropy = max(0.0, round(float(vqe_table.entropy_vqe.max()), 12))
+diagonal_ok = bool(vqe_table.only_Z_terms.all() and vqe_table.diag_is_qubo.all())
+mincut_exact = bool(all(mincut_matches) and big.mincut_not_worse.all())
+solved_40 = int(big.mincut_not_worse.sum()) if all(mincut_matches) else 0  # min-cut: exact for J >= 0
+# 12-node networks whose ground state exact diagonalisation found and min-cut confirmed
+solved_12 = int(sum(match for (n, _), match in zip(instances, mincut_matches) if n == 12))
 
 # %% [markdown]
 # ## Verdict
+#
+# The criteria were declared above; the cell below only supplies the measurements. C5 refutes
+# intractability of the *ground-state search* at 40 nodes; the cost of the full correlated distribution
+# (C1a, C1b) is a different computation and stands.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims = Claims("qr-spps-supply-chain-vqe")
-claims.check("C1a", "2^40 complex128 amplitudes need 17.6 TB", paper="17.6 TB", ours=memory_40_tb,
-             reproduced=Between(17.55, 17.65), unit="TB")
-claims.check("C1b", "Statevector time grows like 2^n (aer, same ansatz)", paper="> 369,000 h at n = 40",
-             ours=slope / math.log(2), reproduced=Between(0.8, 1.2), unit="× ln 2 per qubit", timed=True,
-             note="our extrapolation is reported above, not judged: it depends on circuit count and hardware")
-largest_common = ratios.index.max()
-claims.check("C1c", "Aer is not slower than PennyLane by more than 2x on the same ansatz",
-             paper="Aer only", ours={f"default.qubit / aer (n = {largest_common})": ratios.loc[largest_common].iloc[0],
-                                     f"lightning.qubit / aer (n = {largest_common})": ratios.loc[largest_common].iloc[1]},
-             reproduced={f"default.qubit / aer (n = {largest_common})": AtLeast(0.5),
-                         f"lightning.qubit / aer (n = {largest_common})": AtLeast(0.5)}, timed=True,
-             note="median wall time per circuit at the largest size timed on all three; the full table is in Part F")
-claims.check("C2", "VQE finds the Ising ground state with zero error", paper="zero error",
-             ours=max_gap, reproduced=Below(1e-6), unit="(max E_VQE − E_exact)",
-             note=f"n ≤ {n_vqe}, BFGS with adjoint gradients; COBYLA 300 on aer left a gap of {cobyla_gap:.2g}")
-claims.check("C2e", "The ground state shows entangled cascade failures", paper="14/40 nodes; max|ΔP| = 0.637",
-             ours=ground_entropy, reproduced=Above(0.01), unit="bits (max entanglement entropy)",
-             note=f"H has only Z/ZZ terms, so its ground state is a basis state; our max|ΔP| Gibbs vs MC = "
-                  f"{max_delta:.3f} is a classical modelling difference; 14/40 and 0.637 rest on unpublished coefficients")
-claims.check("C3", "First-order screening ranks six policies like re-optimisation, far fewer evaluations",
-             paper="O(1) per policy, 287x", ours={"Kendall tau": tau, "evaluation ratio": eval_ratio},
-             reproduced={"Kendall tau": AtLeast(0.8), "evaluation ratio": Between(28.7, 2870)},
-             partial={"Kendall tau": AtLeast(0.8)})
-claims.check("C4", "32-step Trotter evolution reproduces the spectrum; P_cat(T) from it",
-             paper="spectrum and P_cat(T)", ours={"Trotter = exact": trotter_ok, "P_cat monotone": p_cat_monotone},
-             reproduced={"Trotter = exact": IsTrue(), "P_cat monotone": IsTrue()},
-             note=f"one Trotter step is already exact ({one_step_ok}): the terms commute; the VIX mapping is a modelling choice, not tested")
-claims.check("C5", "The 40-node problem is classically intractable", paper="intractable at n = 40",
-             ours=not classical_exact_at_40, reproduced=IsTrue(),
-             note="min-cut matches exact diagonalisation on every network of 12 to 20 nodes and never loses "
-                  "to annealing at 40; it is exact for J ≥ 0 by construction")
-claims.check("C5t", "Time of the exact classical solver at n = 40", paper="> 369,000 h (quantum route)",
-             ours=float(big.mincut_s.max()), reproduced=AtLeast(3600.0), unit="s", timed=True,
-             note="the intractability claim would need at least an hour; min-cut needs far less")
+claims.measure("C1a", memory_40_tb)
+claims.measure("C1b", slope_large, falsifier=slope_small,
+               note="our extrapolation to 40 qubits is printed in Part F, not judged: it depends on circuit count and "
+                    "hardware")
+claims.measure("C2", max_gap, falsifier=max_gap_random,
+               note=f"n ≤ {n_vqe}, BFGS with adjoint gradients; COBYLA 300 on aer left a gap of {cobyla_gap:.2g}")
+claims.measure("C2e", vqe_entropy,
+               note=f"H has only Z and ZZ terms (the paper's form), so every eigenstate is a failure pattern with no "
+                    f"entanglement; our max|ΔP| Gibbs vs MC = {max_delta:.3f} is a difference of two classical models; "
+                    "14/40 and 0.637 rest on unpublished coefficients")
+claims.measure("C3", {"Kendall tau": mean_tau, "evaluation ratio": eval_ratio},
+               falsifier={"Kendall tau": mean_tau_random, "evaluation ratio": eval_ratio},
+               note=f"{len(pol_nets)} networks with six distinct shifts; evaluations counted on the first (VQE pipeline "
+                    f"tau = {tau_vqe:.2f})")
+claims.context("C4", f"32 Trotter steps = exact evolution: {trotter_ok}; one step already exact: {one_step_ok}")
+claims.measure("C5", solved_40, falsifier=solved_12,
+               note="refutes the ground-state search only, not the cost of the full 2^40-entry distribution")
+claims.measure("S1", diagonal_ok)
+claims.measure("S2", mincut_exact)
+claims.measure("S3", {"Trotter = exact": trotter_ok, "P_cat monotone": p_cat_monotone})
+claims.measure("X1", {"default.qubit / aer": ratio_default, "lightning.qubit / aer": ratio_lightning})
+claims.measure("X2", float(big.mincut_s.max()))
 claims.show()
+
+# %% tags=["remove-cell"]
+glue("cobyla_gap", cobyla_gap, display=False)
+glue("mincut_s", float(big.mincut_s.max()), display=False)
+glue("t40_h", t40 / 3600, display=False)
+glue("mean_tau", mean_tau.value, display=False)
+glue("mean_tau_random", mean_tau_random.value, display=False)
+glue("max_delta", max_delta, display=False)
+glue("pol_candidates", candidates, display=False)
+glue("pol_kept", len(pol_nets), display=False)
 
 # %% [markdown]
 # ## What we scaled down
@@ -584,42 +705,54 @@ claims.show()
 # |---|---|---|
 # | Network | 40 nodes, 4 tiers, coefficients not published | our generator (3 x 4 and 4 x 4 nodes for VQE, 4 x 10 for min-cut), coefficients drawn as described |
 # | VQE | 40 qubits on Aer (as reported) | n = 12 (quick; 12, 16, 20 full), exact statevector, BFGS with adjoint gradients, best angles re-run on aer; COBYLA 300 on aer for one instance |
-# | Policy screening | ADAPT-VQE gradients, six policies | first-order shift ⟨ψ₀|ΔH|ψ₀⟩, six policies of our own, vs full VQE re-optimisation |
+# | Policy screening | ADAPT-VQE gradients, six policies | first-order shift ⟨ψ₀\|ΔH\|ψ₀⟩, six policies of our own, on 12-node networks with stronger co-failure where all six policies differ; full VQE re-optimisation on one of them |
 # | Spectrum | DOS-QPE, 32 Trotter steps | exact diagonal; 32-step Trotter evolution on aer checked against it |
-# | Timing | Aer benchmarks up to 40 qubits (extrapolated) | aer up to 20 qubits, PennyLane up to 18 (quick); fit over the largest three sizes |
+# | Timing | Aer benchmarks up to 40 qubits (extrapolated) | aer up to 20 qubits, PennyLane up to 18 (quick); fit over the largest three sizes, 3 interleaved rounds |
 # | Hardware | workstation | 2 shared CPU cores |
 
 # %% [markdown]
 # ## Discussion
 #
-# **What carried over.** The pipeline runs end to end: the network becomes a QUBO, an Ising
-# Hamiltonian and a qiskit operator, and VQE on it reaches the exact ground energy. The paper's "zero
-# error" is reproducible once the optimiser is given exact gradients; with the paper's COBYLA at 300
-# iterations the gap on our instance is printed above. The memory figure is plain arithmetic, and
-# the aer time per circuit grows about like 2^n at the largest sizes we timed (C1b, a timed row). The timing table shows how
-# much the simulator choice matters at equal circuit: PennyLane's `default.qubit` falls behind aer
-# as n grows (several times slower from 16 qubits in our runs), while `lightning.qubit`, given the same threads
-# as aer, was faster than aer at 18 qubits in our later runs (by 3x to 8x; aer's own reported
-# simulation time dominates its cost there, not our wrapper). So C1c, our check that aer is not slower
-# by more than 2x, tends to fail at 18 qubits, though timings on a shared machine vary from run to run
-# (the ratios above; timed rows are masked in the reproducibility check). Either way the 2^n growth, not the
-# simulator, dominates.
+# **What carried over.** The pipeline runs end to end: the network becomes a QUBO, an Ising Hamiltonian
+# and a qiskit operator, and VQE on it reaches the exact ground energy. The paper's "zero error" is
+# reproducible once the optimiser is given exact gradients; with the paper's COBYLA at 300 iterations the
+# gap on our first instance is {glue:text}`cobyla_gap:.2g`. A random search given the same number of energy
+# evaluations does not reach the ground state, so the criterion separates an optimiser from luck. The memory
+# figure is plain arithmetic. How closely the aer time per circuit follows 2^n over the sizes we can time
+# (C1b) is a timed row. Its rounds run with the machine to ourselves, yet its value and interval still move
+# from run to run, and at the small sizes fixed overheads flatten the curve.
+#
+# **Policy screening.** With our default coefficients most policies touch no failing node, every shift is
+# zero and any screen "ranks" them perfectly; that is why C3 is judged on networks with stronger co-failure
+# where the six policies really differ ({glue:text}`pol_kept` of {glue:text}`pol_candidates` drawn). There
+# the screen's mean Kendall τ against re-optimisation is {glue:text}`mean_tau:.2f`, against
+# {glue:text}`mean_tau_random:.2f` for the same screen evaluated at a random failure pattern. On a diagonal H
+# the first-order shift at a basis state is the exact energy change of that one failure pattern; it ranks
+# a policy wrongly when re-optimisation moves the ground state to another pattern, which strong cascades
+# make common. The screen is far cheaper, as the paper says, but it is a first-order estimate, and whether
+# it ranks as well as our 0.8 bar asks is not settled at this scale.
 #
 # **What did not, and why: the claimed advantage does not follow.** Every term of the Hamiltonian is a
 # product of Z's, so H is diagonal: its eigenstates are the 2^n classical failure patterns and its
 # eigenvalues their classical energies. Four facts follow, and the notebook checks each. (i) The ground
-# state is a single bitstring, a product state with zero entanglement (C2e: entropy 0). The VQE optimum
-# is that bitstring, so "entangled cascade failures" cannot come from this model. (ii) All terms commute,
-# so one Trotter step is exact and 32 are unnecessary (C4). (iii) The "spectrum" is the list of classical
-# energies, and P_cat(T) is a classical Boltzmann sum. (iv) The ground state is a classical QUBO minimum.
-# Because co-failure couplings are ferromagnetic (J ≥ 0), the energy is submodular and a single minimum
-# s-t cut finds the exact ground state at n = 40 in a fraction of a second. It matches exact
-# diagonalisation on every smaller instance and is never beaten by simulated annealing (C5). The 17.6 TB
-# and 369,000 h figures measure the cost of simulating a 40-qubit *state*, which this problem never
-# needs. The gap between correlated and independent marginals (Part C) is real, but it separates two
-# classical models, and exact enumeration or Gibbs sampling computes it without qubits. Policy
-# screening works (C3), and for a simple reason: on a diagonal H the first-order shift at a basis state
-# is the exact energy change of that failure pattern.
+# state is a single bitstring, a product state with zero entanglement, and the VQE states we find have none
+# (C2e); "entangled cascade failures" cannot come from this model. (ii) All terms commute, so one Trotter
+# step is exact and 32 are unnecessary (control S3; C4 is not testable, since we build no phase
+# estimation). (iii) The "spectrum" is the list of classical energies, and P_cat(T) is a classical Boltzmann
+# sum. (iv) The ground state is a classical QUBO minimum. Because co-failure couplings are ferromagnetic
+# (J ≥ 0), the energy is submodular and one minimum s-t cut finds the exact ground state at n = 40, in
+# {glue:text}`mincut_s:.2g` s on our slowest network (control X2). It matches exact diagonalisation on
+# every smaller network and is never beaten by simulated annealing (control S2). So C5 is refuted for
+# what the quantum pipeline computes, the ground state. It is **not** refuted for the full correlated
+# distribution: its 2^40 probabilities (and their normalisation) are what the 17.6 TB of C1a and the
+# paper's 369,000 h, an estimate for simulating the 40-qubit state classically, refer to, and min-cut does
+# not compute them. The gap between correlated and independent marginals (Part C, max|ΔP| =
+# {glue:text}`max_delta:.3f`) is real, but it separates two classical models, and exact enumeration or
+# Gibbs sampling computes it without qubits.
+#
+# **Simulators.** Control X1, ours, asks whether the paper's choice of aer is fair against PennyLane on the
+# same circuit; the paper makes no such comparison, so it is not counted. The timing table in Part F shows
+# how much the simulator matters at equal circuit size, and how much less it matters than the 2^n growth.
 
 # %% [markdown]
 # ## Exercises
