@@ -147,7 +147,7 @@ from lib.llm.zoo import CharTokenizer
 from lib.runinfo import profile_sizes
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=4, lm_steps=0),
+sizes = profile_sizes(profile, quick=dict(steps=100, n_seeds=3, lm_steps=0),
                       full=dict(steps=600, n_seeds=5, lm_steps=600),
                       steps=steps, n_seeds=n_seeds, lm_steps=lm_steps)
 steps, n_seeds, lm_steps = sizes.steps, sizes.n_seeds, sizes.lm_steps
@@ -158,6 +158,7 @@ print(f"profile={profile}: {steps} steps per run on T1/T2, {n_seeds} seeds for e
 # %% tags=["hide-input"]
 TASK_NAMES = ["T1 regression", "T2 digits MLP"] + (["T3 char transformer"] if lm_steps else [])
 SEEDED_TASKS = ["T1 regression", "T2 digits MLP"]  # the tasks of the pipeline controls
+N_PERMUTATIONS = 20  # shuffles of C2's falsifier
 claims = Claims("fp4-training-design-space")
 claims.claim("C1", "One quantisation-gradient framework covers microscaled FP4 training, and each technique's "
              "overhead can be counted analytically", paper="framework and per-technique cost analysis (Sec. 2-6)",
@@ -171,8 +172,10 @@ claims.claim("C2", "The best performance-per-overhead recipes combine Hadamard, 
                         "best H+TS+SR gap / MXFP4 gap (worst task)": Below(0.5),
                         "H+TS+SR recipes on a front": AtLeast(1)},
              partial={"H+TS+SR recipes on a front": AtLeast(1)}, evidence=MEASURED,
-             falsifier="the same analysis with the recipes' gaps shuffled among the recipes of each task (one "
-             "permutation for all seeds), so that a recipe's techniques no longer predict its gap")
+             falsifier=f"the same analysis with the recipes' gaps shuffled among the recipes of each task (one "
+             f"permutation for all seeds), so that a recipe's techniques no longer predict its gap; "
+             f"{N_PERMUTATIONS} fixed permutations, shown by the one closest to meeting the criterion (it passes "
+             "if any permutation does)")
 claims.claim("C3a", "UE5M3 scales are finer than E8M0 and fail no more often than E4M3",
              paper="UE5M3 “a good compromise between range and precision”",
              criterion={"median MSE UE5M3 / E8M0, activations": Below(1.0),
@@ -186,13 +189,18 @@ claims.claim("C3b", "Training with UE5M3 scales is at least as good as with E8M0
              "(one seed) gave 1.10, at the bound, with a DGE recipe in UE5M3's average and none in E4M3's. After "
              "seeing that, the averaging was changed to the matched set (the same block, Hadamard and SR settings "
              "for all three formats, no tensor scale, no DGE), which gave 0.952 on that seed. The bound 1.1 is "
-             "unchanged; since the rebuild it is judged on each task's 95% interval over seeds instead of one seed")
+             "unchanged; since the rebuild it is judged on each task's 95% interval over seeds instead of one seed, "
+             "on every task (the one-seed version used only the tasks that passed its noise gate; both did), and "
+             "the better other format is chosen per task on the mean over seeds")
 claims.claim("C4", "Differentiable relaxations of the quantiser (the DGE) are not among the best trade-offs",
              paper="not in the best recipes (inferred from C2's conclusion)",
              criterion={f"{t}: relative gap improvement minus relative overhead increase": Below(0)
                         for t in TASK_NAMES}, partial="any", evidence=MEASURED,
-             falsifier="a technique that does pay for itself: UE5M3 scales in place of E8M0 (recipes otherwise "
-             "equal), paired and measured the same way")
+             falsifier="the claim's opposite, which the criterion must reject: a technique expected to pay for "
+             "itself, UE5M3 scales in place of E8M0 (recipes otherwise equal: one more operation per block, and a "
+             "finer scale, C3a), paired and measured the same way. Its paying is measured here, not known "
+             "beforehand; if it did not pay, the criterion could not be shown to discriminate and C4 would be "
+             "inconclusive")
 claims.control("S1", "With quantisation bypassed (Hadamard on) training reproduces fp32, and so does the full "
                "pipeline with 16-bit elements",
                criterion={**{f"{t}: |gap| bypass (%)": AtMost(0.01) for t in SEEDED_TASKS},
@@ -993,7 +1001,22 @@ def pays(table: pd.DataFrame, switched_on, partner_of) -> dict:
 
 
 c2 = c2_numbers(gap_table)
-c2_shuffled = c2_numbers(shuffled(gap_table, np.random.default_rng(seed)))
+# C2's falsifier: N_PERMUTATIONS fixed shuffles, represented by the one that comes closest to meeting C2's
+# criterion (most parts met, then most parts not failed, then the smallest ratio): it passes if any shuffle does
+shuffle_rng = np.random.default_rng(seed)
+c2_permuted = [c2_numbers(shuffled(gap_table, shuffle_rng)) for _ in range(N_PERMUTATIONS)]
+C2_CRITERION = claims.declared["C2"].criterion
+
+
+def closeness(numbers: dict) -> tuple:
+    states = [c.judge(numbers[k]) for k, c in C2_CRITERION.items()]
+    return (sum(x is True for x in states), sum(x is not False for x in states),
+            -numbers["best H+TS+SR gap / MXFP4 gap (worst task)"].hi)
+
+
+c2_shuffled = max(c2_permuted, key=closeness)
+c2_permutations_passing = sum(all(c(p[k]) for k, c in C2_CRITERION.items()) for p in c2_permuted)
+c2_permutations_undecided = sum(closeness(p)[1] == len(C2_CRITERION) for p in c2_permuted) - c2_permutations_passing
 c3a, c3a_e4m3 = c3a_numbers("UE5M3"), c3a_numbers("E4M3")
 c3b, c3b_e4m3 = c3b_numbers(gap_table), c3b_numbers(gap_table, "E4M3")
 c4 = pays(gap_table, lambda rc: rc.grad == "dge", lambda rc: replace(rc, grad="ste"))
@@ -1072,7 +1095,7 @@ claims.show()
 # |---|---|---|
 # | Tasks | regression, image classification, diffusion, language models | heavy-tailed linear regression (2,048 × 128 → 32), a 64-64-64-10 MLP on 8×8 digits; a 2-layer char-level TinyGPT in `full` only |
 # | Design space | thousands of combinations, several gradient approximations and scale adjustments | 20 recipes per task (quick), 80 (full): 3 scale formats × tensor scaling × Hadamard × SR × DGE (× block 16/32 in full) |
-# | Training | full training runs | 100 steps (quick) or 600 (full), batch 64, Adam + cosine; every recipe on `n_seeds` seeds (4 quick, 5 full) |
+# | Training | full training runs | 100 steps (quick) or 600 (full), batch 64, Adam + cosine; every recipe on `n_seeds` seeds (3 quick, 5 full; with 3 seeds a t-interval has 2 degrees of freedom, so the quick profile's intervals are wider than with more seeds at the same spread: the price of its time budget) |
 # | Numerics | simulator of microscaled FP4 GEMMs | fake quantisation in float64 with `lib.numerics.quant`, products in fp32 |
 # | Overhead | analytic cost per technique (formulas not retrieved) | our reconstructed operation counts, exact rational arithmetic |
 # | Hardware | GPUs | 2 CPU cores, one thread |
@@ -1148,6 +1171,11 @@ paragraphs.append(
     + (f"{c2['H+TS+SR recipes on a front']} such recipe(s) lie on a front, and their share of the low-gap front "
        f"recipes is {c2['share of low-gap front recipes with H+TS+SR']:.2f}. " if c2["H+TS+SR recipes on a front"]
        else "No such recipe lies on either front. ")
+    + f"With the gaps shuffled among each task's recipes, {c2_permutations_passing} of {N_PERMUTATIONS} "
+    f"permutations meet the whole criterion and {c2_permutations_undecided} more fail no part of it for sure "
+    "(an interval straddles a bound); the falsifier row shows the one that comes closest. "
+    + ("So at this scale the criterion barely tells real gaps from shuffled ones: had C2 passed, it would have "
+       "been inconclusive. " if c2_permutations_passing + c2_permutations_undecided else "")
     + "Stochastic "
     "rounding can matter little here for a reason the paper's large models do not share: our runs are "
     f"{steps} steps long, so there is no long tail of small updates for rounding bias to accumulate over, and SR "
@@ -1183,7 +1211,7 @@ paragraphs.append(
     "**What would change at scale.** Longer runs make stochastic rounding matter (rounding bias in the weight "
     "gradients accumulates), bigger layers make every overhead percentage smaller, and activation outliers in "
     "transformers make Hadamard transforms matter more than in an MLP on digits. The `full` profile adds a "
-    "character-level transformer, 600-step runs and a fifth seed; it was not run for this page.")
+    "character-level transformer, 600-step runs and 5 seeds; it was not run for this page.")
 display(Markdown("\n\n".join(paragraphs)))
 
 # %% [markdown]

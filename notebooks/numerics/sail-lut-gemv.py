@@ -64,16 +64,22 @@
 # table lookups and additions instead of multiplying weights by activations. We run it for widths 1 to 8 and
 # three table sizes against a dense product on the dequantized weights; all 24 combinations must agree to
 # $10^{-9}$ of the largest output. Its falsifier is the same kernel with the zero-point correction dropped, a
-# classic bug that the comparison must catch. The second half of the claim is "high data reuse": counting the
-# kernel's operations, the multiply-free operations of the LUT path must fall below the dense path's
-# dequantizations and multiply-adds, by a factor that grows with the batch (tables reused across tokens). We count
-# 4-bit weights on a Llama-2-7B layer shape, at batch 1 and at `batch`; C1 is partially reproduced if the kernel is
-# exact and its operations fall below the dense path's at batch 1 only.
+# classic bug that the comparison must catch.
+#
+# **C1b** is the claim's second half, "high data reuse". It is not measured: the operation counts follow from the
+# kernel's structure (a formula per operation, `lut.op_counts`), so it is a model claim. The multiply-free
+# operations of the LUT path must fall below the dense path's dequantizations and multiply-adds, by a factor that
+# grows with the batch (tables reused across tokens). We count 4-bit weights on a Llama-2-7B layer shape, at
+# batch 1 and at `batch`; C1b is partially reproduced if the LUT path's operations fall below the dense path's at
+# batch 1 only. Its falsifier is the count with the classic accounting error of building the tables once per
+# row instead of once per group, which the same criterion must reject.
 #
 # **C2** is the pattern-aware optimisation: after quantization, groups of activations repeat within a batch, and
 # a table built once can serve them all; the paper reports 13.8 % fewer cycles. The cycles belong to SAIL's
 # hardware pipeline, so we measure the statistic behind it on real activations of the book's language model and
 # turn it into a saving of LUT work (repeated share of table builds × the tables' share of all LUT additions).
+# The second factor comes from the operation-count model of C1b, and it caps the saving (even if every group
+# repeated, the saving would be the tables' share), so C2's evidence is the model, fed with a measured statistic.
 # Our criterion: within 0.5-2× of 13.8 %, for 4-bit activations, batches of 16 and $g = 4$, fixed before the
 # run (no tuning of $g$); the interval is a bootstrap over the text windows. Its falsifier is the same count on
 # the float activations, where repeats should be essentially absent.
@@ -105,14 +111,14 @@ from lib.llm import model as llm
 from lib.numerics import quant
 from lib.llm import zoo
 from lib import stats
-from lib.claims import MEASURED, Above, Between, Claims
+from lib.claims import MEASURED, MODEL, Above, Between, Claims
 from lib.numerics.kernels import lut
 from lib.plot import subplots, use_style
 from lib.runinfo import profile_sizes
 from lib.source import show_source
 
 use_style()
-sizes = profile_sizes(profile, quick=dict(n_windows=8, timed_dim=2048), full=dict(n_windows=128, timed_dim=8192),
+sizes = profile_sizes(profile, quick=dict(n_windows=16, timed_dim=2048), full=dict(n_windows=128, timed_dim=8192),
                       n_windows=n_windows, timed_dim=timed_dim)
 n_windows, timed_dim = sizes.n_windows, sizes.timed_dim
 GROUP = 128  # input channels per weight scale and zero point
@@ -125,20 +131,24 @@ print(f"profile={profile}: g={g}, batch {batch}, {act_bits}-bit activations, {n_
 
 # %% tags=["hide-input"]
 claims = Claims("sail-lut-gemv")
-claims.claim("C1", "A batched LUT-GEMV is exact for any weight width without weight × activation products, and "
-             "its multiply-free operations fall below the dense path's by a factor that grows with the batch",
-             paper="arbitrary weight bit widths, multiplications replaced by lookups, “high data reuse”",
-             criterion={"(width, g) pairs exact": Between(24, 24), "dense / LUT operations, batch 1": Above(1),
-                        "growth of that factor, batch 1 to B": Above(1)},
-             partial={"(width, g) pairs exact": Between(24, 24), "dense / LUT operations, batch 1": Above(1)},
-             evidence=MEASURED,
-             falsifier="the same kernel with the zero-point correction dropped (z = 0 in the LUT weights)",
-             revised="the old criterion judged exactness only and dropped the second half of the claim (as the "
+claims.claim("C1", "A LUT-GEMV is exact for any weight width without weight × activation products",
+             paper="arbitrary weight bit widths, multiplications replaced by lookups",
+             criterion=Between(24, 24), unit="(width, g) pairs exact", evidence=MEASURED,
+             falsifier="the same kernel with the zero-point correction dropped (z = 0 in the LUT weights)")
+claims.claim("C1b", "The LUT-GEMV's multiply-free operations fall below the dense path's by a factor that grows "
+             "with the batch (data reuse)", paper="“high data reuse” of the batched LUT-GEMV",
+             criterion={"dense / LUT operations, batch 1": Above(1), "growth of that factor, batch 1 to B": Above(1)},
+             partial={"dense / LUT operations, batch 1": Above(1)}, evidence=MODEL,
+             falsifier="the same count with the tables built once per output row instead of once per group (a "
+             "classic accounting error)",
+             revised="the old criterion judged exactness only and dropped this half of the claim (as the "
              "replication plan states it); restored after a review, once part B's deterministic operation counts "
-             "had been seen, with the plan's wording; partially reproduced if exact and below the dense count at "
-             "batch 1 only")
+             "had been seen, with the plan's wording; the partial rule (below the dense count at batch 1 only) was "
+             "added then too, and an audit split it from C1 as a model claim. The dense count includes one "
+             "dequantization per weight; the plan says \"dense MAC count\", and with multiply-adds alone the "
+             "batch-1 half fails (see the note)")
 claims.claim("C2", "Sharing the tables of repeated activation patterns saves LUT work", paper="−13.8% computation cycles",
-             criterion=Between(7.0, 28.0), unit="%", evidence=MEASURED,
+             criterion=Between(7.0, 28.0), unit="%", evidence=MODEL,
              falsifier="the same count on the float activations (no quantization), where groups should not repeat")
 claims.claim("C3", "In-memory type conversion relieves the CPU's vector units", paper="qualitative",
              not_testable="a property of SAIL's SRAM processing-in-memory hardware, simulated in a modified gem5")
@@ -228,7 +238,21 @@ counts = pd.DataFrame(rows)
 counts["dense / LUT"] = counts["dense multiply-adds per output"] / counts["LUT additions per output"]
 c1b_row = counts[counts.layer.str.startswith("Llama") & (counts.bits == 4)].set_index("batch")["dense / LUT"]
 c1_ops = {"dense / LUT operations, batch 1": float(c1b_row[1]),
-       "growth of that factor, batch 1 to B": float(c1b_row[batch] / c1b_row[1])}
+          "growth of that factor, batch 1 to B": float(c1b_row[batch] / c1b_row[1])}
+
+
+def dense_over_lut(b: int, tables_per_row: bool = False, dequantizations: bool = True) -> float:
+    """Dense / LUT operations for 4-bit weights on the Llama-2-7B layer at batch b; the falsifier builds the
+    tables once per row (n times), and ``dequantizations=False`` counts the dense multiply-adds alone."""
+    n, k = SHAPES["Llama-2-7B up_proj (11008 x 4096)"]
+    ops = lut.op_counts(n, k, 4, g, b)
+    lut_ops = ops["table additions"] * (n if tables_per_row else 1) + ops["lookup-additions"]
+    return (ops["dense multiply-adds"] + dequantizations * ops["dense dequantizations"]) / lut_ops
+
+
+c1_ops_per_row = {"dense / LUT operations, batch 1": dense_over_lut(1, tables_per_row=True),
+                  "growth of that factor, batch 1 to B": dense_over_lut(batch, True) / dense_over_lut(1, True)}
+c1_mac_only = dense_over_lut(1, dequantizations=False)
 counts[(counts.bits.isin([2, 4, 8]))].round(2)
 
 # %% tags=["thumbnail"]
@@ -317,9 +341,16 @@ for name, module in linears.items():
 redundancy = pd.DataFrame(layers)
 summary = redundancy.groupby("activation bits")[["repeated groups", "table share of LUT work",
                                                  "saving of LUT work"]].mean()
-# The mean over layers, per window; the verdict's interval resamples the windows.
-c2_saving = stats.bootstrap(100 * np.mean(window_saving, axis=0), seed=seed, what="text windows")
+# The mean over layers, per window; the verdict's interval resamples the windows (BCa bootstrap). With few
+# windows BCa can be too narrow, so the t-interval over the same windows is printed beside it as a check.
+per_window_saving = 100 * np.mean(window_saving, axis=0)
+c2_saving = stats.bootstrap(per_window_saving, seed=seed, what="text windows")
 c2_float = stats.bootstrap(100 * np.mean(window_saving_float, axis=0), seed=seed, what="text windows")
+c2_t = stats.over_seeds(per_window_saving, what="text windows")
+c2_cap = 100 * float(redundancy["table share of LUT work"].mean())  # the saving if every group repeated
+print(f"saving of LUT work over {n_windows} windows: BCa {c2_saving.text()} %, t-interval {c2_t.text()} %, "
+      f"window range {per_window_saving.min():.3g}-{per_window_saving.max():.3g} %; cap (all groups repeated) "
+      f"{c2_cap:.3g} %")
 summary.round(4)
 
 # %%
@@ -359,20 +390,25 @@ pd.DataFrame(timing).round(2)
 # %% [markdown]
 # ## Verdict
 #
-# The criteria were declared under "Claims under test"; the cell below only supplies the measurements. C1 and C2
-# are measured here, each with a falsifier that must fail the same criterion (listed with the controls); C3-C5
-# need SAIL's hardware.
+# The criteria were declared under "Claims under test"; the cell below only supplies the measurements. C1 is
+# measured here; C1b and C2 rest on our operation-count model (C2 with a measured statistic in it). Each has a
+# falsifier that must fail the same criterion (listed with the controls); C3-C5 need SAIL's hardware.
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
-claims.measure("C1", {"(width, g) pairs exact": sum(v == 0 for v in mismatches.values()), **c1_ops},
-               falsifier={"(width, g) pairs exact": sum(v == 0 for v in mismatches_no_zero_point.values()), **c1_ops},
-               note=f"24 pairs = widths 1–8 × g ∈ {{2, 4, 8}}; operations counted from the kernel's structure for "
-                    f"Llama-2-7B up_proj, 4-bit weights, g = {g}, B = {batch} (dense path: one dequantization per "
-                    "weight, shared by the batch, and multiply-adds); multiplications left: one per row and 128 weights")
+claims.measure("C1", sum(v == 0 for v in mismatches.values()),
+               falsifier=sum(v == 0 for v in mismatches_no_zero_point.values()),
+               note="24 pairs = widths 1–8 × g ∈ {2, 4, 8}, 4 activation vectors, tolerance 1e-9 of the largest "
+                    "output; multiplications left: one per row and 128 weights (the scale)")
+claims.measure("C1b", c1_ops, falsifier=c1_ops_per_row,
+               note=f"operations counted from the kernel's structure (formulas, not an instrumented run) for "
+                    f"Llama-2-7B up_proj, 4-bit weights, g = {g}, B = {batch}; dense path: one dequantization per "
+                    f"weight, shared by the batch, and multiply-adds; counting the multiply-adds alone, dense / LUT "
+                    f"at batch 1 is {c1_mac_only:.4f}")
 claims.measure("C2", c2_saving, falsifier=c2_float,
                note=f"{act_bits}-bit activations of text-small, every linear layer, batch {batch}, g = {g}, 4-bit "
-                    "weights: repeated share of table builds times the tables' share of LUT additions")
+                    f"weights: measured repeated share of table builds times the modelled tables' share of LUT "
+                    f"additions, which caps the saving at {c2_cap:.2f}% (all groups repeated)")
 claims.context("C3")
 claims.context("C4")
 claims.context("C5")
@@ -384,6 +420,8 @@ glue("c2_saving", c2_saving.value, display=False)
 glue("c2_repeated", 100 * float(summary.loc[act_bits, "repeated groups"]), display=False)
 glue("c2_table_share", 100 * float(summary.loc[act_bits, "table share of LUT work"]), display=False)
 glue("c2_float", c2_float.value, display=False)
+glue("c2_cap", c2_cap, display=False)
+glue("c1_mac_only", c1_mac_only, display=False)
 glue("act_bits", act_bits, display=False)
 glue("batch", batch, display=False)
 
@@ -395,7 +433,7 @@ glue("batch", batch, display=False)
 # | Hardware | SRAM processing-in-memory in a CPU's caches, simulated in gem5; ARM Neoverse-N1 and V100 baselines | numpy on 2 CPU cores; operation and byte counts instead of cycles |
 # | Kernel | SAIL's batched LUT-GEMV (table format not published in the text we read) | the standard bit-plane LUT-GEMV of the T-MAC / LUT-GEMM family |
 # | Models | Llama-family LLMs | the book's 0.8 M-parameter character-level TinyGPT `text-small` for activations; Llama-2-7B's layer shape for counts |
-# | Data | the paper's prompts | held-out Python documentation text, 8 windows of 128 characters in quick (128 in full); intervals resample the windows |
+# | Data | the paper's prompts | held-out Python documentation text, 16 windows of 128 characters in quick (128 in full); intervals resample the windows |
 # | Pattern-aware optimisation | measured in cycles on the simulated hardware | share of repeated g-groups of quantized activations within a batch, times the tables' share of LUT work |
 
 # %% [markdown]
@@ -414,7 +452,9 @@ glue("batch", batch, display=False)
 # dequantizations, while the tables depend on each token's activations and cannot be shared. In this kernel the
 # reuse a batch buys is in weight bytes, and a dense GEMV reuses them just as well. SAIL's batched kernel may
 # reuse more (its table format was not in the text we read); what our count shows is that the standard LUT-GEMV
-# does not, hence the verdict on C1's second half.
+# does not, hence the verdict on C1b. Even its batch-1 half rests on counting the dense path's dequantizations:
+# against the multiply-adds alone the ratio is {glue:text}`c1_mac_only:.4f`, just below 1. These are counts from
+# formulas, a model of the kernel, not measurements of it.
 #
 # **Repeated patterns are real but the tables are a small share of the work.** After {glue:text}`act_bits`-bit
 # quantization, {glue:text}`c2_repeated:.0f` % of the activation groups repeat within a batch of
@@ -422,7 +462,9 @@ glue("batch", batch, display=False)
 # while the float activations repeat almost never (the falsifier's saving is {glue:text}`c2_float:.2f` %). But in
 # our operation count a table costs $2^g$ additions and serves $n\,b$ lookups, so tables are only
 # {glue:text}`c2_table_share:.1f` % of the LUT work, and skipping the repeated ones saves
-# {glue:text}`c2_saving:.2f` %, far less than the paper's 13.8% of cycles. If, in SAIL's hardware, lookups run in
+# {glue:text}`c2_saving:.2f` %, far less than the paper's 13.8% of cycles. In this model the saving could not
+# exceed {glue:text}`c2_cap:.2f` % even if every group repeated, so C2's verdict is the model's, not the
+# measurement's. If, in SAIL's hardware, lookups run in
 # parallel across SRAM arrays while tables are built serially, tables would be a much larger share of the
 # *cycles* than of the additions; that pipeline is what we cannot model. Our verdict on C2 judges the
 # operation-count proxy fixed before the run, and its "not reproduced" says that the saving does not come from
