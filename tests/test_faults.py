@@ -98,7 +98,7 @@ BAD_INPUT = [  # (arguments, what the one line must say); every case exits 2 and
     (["run", "sail-lut-gemv", "-p", "seed=-1"], "out of its range: 0..2147483647"),
     (["run", "sail-lut-gemv", "-p", "seed=1e999"], "expects int, got inf"),
     (["run", "sail-lut-gemv", "-p", "g=7"], "must be one of 2, 3, 4, 5, 6, 8; got 7"),
-    (["run", "sail-lut-gemv", "-p", "n_windows=0"], "n_windows' = 0 is out of its range: 1..2000"),
+    (["run", "sail-lut-gemv", "-p", "n_windows=0"], "n_windows' = 0 is out of its range: 2..2000"),
     (["run", "c2q-classical-to-quantum", "-p", "device=\u0441pu"],
      "must be one of cpu; got '\\u0441pu' (it contains U+0441 CYRILLIC SMALL LETTER ES, not ASCII)"),
     (["run", "c2q-classical-to-quantum", "-p", "recommender_sizes=4,x"], "item 'x' is not an int"),

@@ -28,6 +28,12 @@
 #       the saving rests on
 #     part: numerics
 #     slug: lmul-addition-only-multiply
+#     sweeps:
+#       precision:
+#         grid:
+#           distribution: uniform,normal
+#           mantissa_bits: 2,3,4,5,6,7
+#         question: Where is L-Mul as precise as fp8, by mantissa bits and operand distribution?
 #     tags:
 #     - number formats
 #     - energy
@@ -38,12 +44,6 @@
 #     title: Addition is All You Need for Energy-efficient Language Models
 #     venue: arXiv preprint
 #     year: 2024
-#     sweeps:
-#       precision:
-#         question: Where is L-Mul as precise as fp8, by mantissa bits and operand distribution?
-#         grid:
-#           mantissa_bits: 2,3,4,5,6,7
-#           distribution: uniform,normal
 # ---
 
 # %% [markdown]
@@ -96,7 +96,7 @@ device: str = "cpu"  # torch device for training the tiny ViT; L-Mul itself runs
 n_pairs: Optional[int] = None  # random operand pairs per distribution in part A; None takes the profile's size. range: 1000..10_000_000
 vit_epochs: Optional[int] = None  # training epochs of the tiny ViT in part C; None takes the profile's count. range: 1..1000
 lm_windows: Optional[int] = None  # 128-character validation windows scored by the language model in part C; None takes the profile's count. range: 1..1000
-mantissa_bits: Optional[int] = None  # the one L-Mul mantissa width m whose error C1 and C2 judge (against e5m2 for m <= 3, e4m3 for m >= 4); None takes the paper's pair, L-Mul(3) vs e5m2 and L-Mul(4) vs e4m3. range: 2..7
+mantissa_bits: Optional[int] = None  # the one L-Mul mantissa width m whose error C1 and C2 judge (against e5m2 for m ≤ 3, e4m3 for m ≥ 4); None takes the paper's pair, L-Mul(3) vs e5m2 and L-Mul(4) vs e4m3. range: 2..7
 distribution: str = "both"  # operands of part A: uniform mantissas (the paper's analysis), N(0,1), or both (C1 is then judged on uniform mantissas). one of: uniform, normal, both
 
 # %%

@@ -90,7 +90,7 @@ profile: str = "quick"  # quick: ≤ 90 s on 2 cores; full: VQE at n of 12, 16 a
 seed: int = 0  # master random seed. range: 0..2**31-1
 device: str = "cpu"  # where the simulators run (CPU builds only). one of: cpu
 n_vqe: Optional[int] = None  # largest network run with VQE (sizes 12, 16, 20); None: 12 quick, 20 full. range: 12..22
-networks_per_n: Optional[int] = None  # random networks per VQE size and at n = 40; None: 2 quick, 5 full. range: 1..20
+networks_per_n: Optional[int] = None  # random networks per VQE size and for the 40-node case; None: 2 quick, 5 full. range: 1..20
 vqe_restarts: int = 3  # random starts of each VQE (the best is kept). range: 1..20
 vqe_reps: int = 2  # RY + CNOT blocks of the hardware-efficient ansatz. range: 1..6
 timing_max_qubits: Optional[int] = None  # largest register timed on aer; None: 20 quick, 22 full. range: 16..26

@@ -29,6 +29,12 @@
 #       redundant transfers) by ablation
 #     part: serving
 #     slug: fastswitch-kv-context-switching
+#     sweeps:
+#       load:
+#         grid:
+#           loads: 0.5,0.6,0.7,0.8,0.9
+#           seed: 0,1000
+#         question: Where does FastSwitch beat the baseline, by load and workload seed?
 #     tags:
 #     - serving
 #     - KV cache
@@ -41,12 +47,6 @@
 #       Large Language Model Serving'
 #     venue: arXiv preprint
 #     year: 2024
-#     sweeps:
-#       load:
-#         question: Where does FastSwitch beat the baseline, by load and workload seed?
-#         grid:
-#           loads: 0.5,0.6,0.7,0.8,0.9
-#           seed: 0,1000
 # ---
 
 # %% [markdown]
