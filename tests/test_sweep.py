@@ -34,6 +34,14 @@ def test_values_lists_and_ranges():
             expand("x", bad)
 
 
+def test_the_x_axis_is_the_numeric_one_with_most_values():
+    from lib.repro.sweep import x_axis
+
+    assert x_axis({"distribution": ["uniform", "normal"], "mantissa_bits": ["2", "3", "4"]}) == "mantissa_bits"
+    assert x_axis({"seed": ["0", "1", "2"], "loads": ["0.5", "0.9"]}) == "loads"
+    assert x_axis({"kind": ["a", "b"]}) == "kind"
+
+
 def test_product_zip_and_bad_grids():
     axes = parse_axes(["x=1,2", "seed=0..2"])
     assert len(points(axes)) == 6 and points(axes)[1] == {"x": "1", "seed": "1"}

@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import shutil
 import time
 from pathlib import Path
@@ -246,7 +247,11 @@ def figure(frame, x: str, title: str, out: Path) -> Path | None:
         return None
     use_style()
     short = data["claim"].str.slice(0, 38).where(data["claim"].str.len() <= 38, data["claim"].str.slice(0, 36) + "…")
-    data["panel"] = data["id"] + ": " + short.where(data["measurement"] == data["id"], data["measurement"])
+    # a measurement named after the swept value ("speedup, load 0.5") is one panel across the sweep
+    generic = [re.sub(rf"(?<![\w.]){re.escape(str(v))}(?![\w.])", f"<{x}>", str(m))
+               for m, v in zip(data["measurement"], data[x])]
+    data["panel"] = data["id"] + ": " + short.where(data["measurement"] == data["id"], pd.Series(generic,
+                                                                                                index=data.index))
     panels = list(dict.fromkeys(data["panel"]))
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
@@ -264,15 +269,38 @@ def figure(frame, x: str, title: str, out: Path) -> Path | None:
         ax.errorbar(d["_x"], d["value"], yerr=[d["value"] - d["lo"], d["hi"] - d["value"]], fmt="none",
                     ecolor="#777777", elinewidth=1, capsize=2, zorder=1)
         sns.scatterplot(data=d, x="_x", y="value", hue="verdict", palette=VERDICT_COLORS, ax=ax, s=40, zorder=2,
-                        legend=ax is axes.flat[0])
+                        legend=False)
         ax.set(title=panel, xlabel=x, ylabel="")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.suptitle(title)
-    fig.tight_layout()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    shown = [v for v in VERDICT_COLORS if v in set(data["verdict"])]
+    handles = [Patch(color="#009E73", alpha=0.12, label="criterion met")] + [
+        Line2D([], [], marker="o", linestyle="", color=VERDICT_COLORS[v], label=v) for v in shown]
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), bbox_to_anchor=(0.5, 1 - 0.35 / fig.get_figheight()),
+               frameon=False)
+    fig.suptitle(title, y=1 - 0.05 / fig.get_figheight())
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / fig.get_figheight()))
     fig.savefig(out.with_suffix(".png"), dpi=110)
     plt.close(fig)
     return out.with_suffix(".png")
+
+
+def x_axis(axes: dict[str, list[str]]) -> str:
+    """The parameter drawn along x: the numeric axis with the most values (a seed axis only if nothing else
+    is numeric), else the first."""
+    def numeric(values):
+        try:
+            [float(v) for v in values]
+            return True
+        except ValueError:
+            return False
+
+    ranked = sorted((name for name, values in axes.items() if numeric(values)),
+                    key=lambda n: (n == "seed", -len(axes[n])))
+    return ranked[0] if ranked else next(iter(axes))
 
 
 def summary_lines(frame) -> list[str]:
@@ -330,7 +358,7 @@ def sweep(slug: str, name: str | None, pairs: list[str], zipped: bool, profile: 
     out = build / "sweeps" / slug / name
     frame = write_table(rows, out)
     title = spec.get("question") or f"{slug}: {', '.join(axes)}"
-    png = figure(frame, next(iter(axes)), title, out)
+    png = figure(frame, x_axis(axes), title, out)
     failed = sum(1 for r in rows if r["status"] == "failed")
     echo(f"{slug}: {len(grid) - failed} of {len(grid)} points ran in {time.monotonic() - t0:.1f} s")
     for line in summary_lines(frame):
