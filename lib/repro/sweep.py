@@ -250,6 +250,10 @@ def figure(frame, x: str, title: str, out: Path) -> Path | None:
     # a measurement named after the swept value ("speedup, load 0.5") is one panel across the sweep
     generic = [re.sub(rf"(?<![\w.]){re.escape(str(v))}(?![\w.])", f"<{x}>", str(m))
                for m, v in zip(data["measurement"], data[x])]
+    raw_names: dict[str, set] = {}
+    for g, m in zip(generic, data["measurement"]):
+        raw_names.setdefault(g, set()).add(m)
+    generic = [g if len(raw_names[g]) > 1 else m for g, m in zip(generic, data["measurement"])]
     data["panel"] = data["id"] + ": " + short.where(data["measurement"] == data["id"], pd.Series(generic,
                                                                                                 index=data.index))
     panels = list(dict.fromkeys(data["panel"]))
