@@ -6,7 +6,7 @@
     repro runs SLUG                                             (its cached runs: parameters, date, verdicts)
     repro clean [--dry-run]                                     (cache entries the current sources cannot use)
     repro book [--profile quick|full] [--jobs N]
-    repro bench [--warm | --sweep | --overhead]
+    repro bench [--warm | --sweep | --overhead | --part PART]
     repro sweep SLUG [NAME] [-p name=v1,v2|a..b ...] [--zip] [--workers N] [--scheduler ADDRESS] [--save]
     repro accept SLUG|PART|all         write the verdict snapshots from the quick runs in the cache
     repro diff [SLUG|PART|all]         what moved against the snapshots (exit 1 when anything did)
@@ -125,8 +125,16 @@ def cmd_run(args) -> int:
     t0 = time.monotonic()
     echo(f"repro run {args.target}: {len(jobs)} notebook(s), profile {jobs[0].profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
+    write_timeline(build, outcomes, args.jobs)
     echo(f"finished in {time.monotonic() - t0:.1f} s; cache: {build / 'cache'}")
     return report(outcomes)
+
+
+def write_timeline(build: Path, outcomes: list, jobs: int):
+    """What ran where and when (``<build>/timeline.json``): repro bench draws it."""
+    runs = execute.timeline(outcomes)
+    if runs:
+        (build / "timeline.json").write_text(json.dumps({"jobs": jobs, "runs": runs}, indent=1))
 
 
 def cmd_show(args) -> int:
@@ -195,9 +203,7 @@ def cmd_book(args) -> int:
     t0 = time.monotonic()
     echo(f"repro book: {len(jobs)} notebook(s), profile {profile}, jobs {args.jobs}")
     outcomes = execute.execute(jobs, n_jobs=args.jobs)
-    runs = execute.timeline(outcomes)
-    if runs:  # what ran where and when: repro bench draws it
-        (build / "timeline.json").write_text(json.dumps({"jobs": args.jobs, "runs": runs}, indent=1))
+    write_timeline(build, outcomes, args.jobs)
     code = report(outcomes, compare=False)
     rendered = book.render(build, outcomes, profile)
     echo(f"finished in {time.monotonic() - t0:.1f} s; site: {build / 'html' / 'index.html'}")
@@ -216,7 +222,8 @@ def cmd_sweep(args) -> int:
 def cmd_bench(args) -> int:
     from lib.repro import bench
 
-    return bench.main(warm_only=args.warm, build=build_dir(), sweep_only=args.sweep, overhead_only=args.overhead)
+    return bench.main(warm_only=args.warm, build=build_dir(), sweep_only=args.sweep, overhead_only=args.overhead,
+                      part=args.part)
 
 
 def cmd_accept(args) -> int:
@@ -300,6 +307,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="only the warm rebuilds, on a copy of the current build (minutes instead of an hour)")
     bench.add_argument("--sweep", action="store_true",
                        help="only repro sweep's speed-up: 4 equal points on 2 Dask workers against 1 (about a minute)")
+    bench.add_argument("--part", metavar="PART",
+                       help="only the cold runs of one part (repro run PART --jobs 2 and 1 against the same "
+                            "notebooks executed one by one as jupyter-book does, without the render): minutes")
     bench.add_argument("--overhead", action="store_true",
                        help="only the fixed cost per notebook, repro against jupyter-book (about a minute)")
     bench.set_defaults(func=cmd_bench)

@@ -64,6 +64,7 @@ class Outcome:
     slot: int | None = None  # which of the n_jobs slots ran it, and when (seconds since the runs began)
     start: float = 0.0
     threads: int = 0
+    quiet: list = field(default_factory=list)  # its quiet phases (start, end), seconds since the runs began
 
 
 # ------------------------------------------------------------------------------------------ jobs
@@ -261,6 +262,7 @@ class Scheduler:
         self.quiet_holder: Path | None = None  # the request of the quiet phase under way
         self.paused: list = []  # the processes paused for it
         self.spare: tuple[int, Running] | None = None  # the next notebook's worker, started ahead of need
+        self.quiet_log: list[list] = []  # [slug, start, end] of each quiet phase, for repro bench
 
     def may_start(self) -> bool:
         """A slot is free, and no run-alone notebook is running or next in line."""
@@ -354,11 +356,14 @@ class Scheduler:
                                 p.suspend()
                                 self.paused.append(p)
                 self.quiet_holder = request
+                self.quiet_log.append([self.jobs[owner].nb.slug, time.monotonic() - self.began, None])
                 request.with_suffix(".granted").write_text("")
                 self.echo(f"  {self.jobs[owner].nb.slug}: a quiet phase (every other notebook paused)")
                 return
 
     def resume(self):
+        if self.quiet_log and self.quiet_log[-1][2] is None:
+            self.quiet_log[-1][2] = time.monotonic() - self.began
         for p in self.paused:
             with contextlib.suppress(psutil.Error):
                 p.resume()
@@ -396,7 +401,7 @@ class Scheduler:
 def timeline(outcomes: list[Outcome]) -> list[dict]:
     """Which notebook ran on which slot and when, for ``repro bench``'s picture of a build."""
     return [{"slug": o.job.nb.slug, "slot": o.slot, "start": round(o.start, 2), "seconds": round(o.seconds, 2),
-             "threads": o.threads, "alone": o.job.nb.run_alone, "status": o.status}
+             "threads": o.threads, "alone": o.job.nb.run_alone, "status": o.status, "quiet": o.quiet}
             for o in outcomes if o.slot is not None]
 
 
@@ -418,6 +423,11 @@ def execute(jobs: list[Job], n_jobs: int = 1, cores: int | None = None, echo=def
     if todo:
         cache.Cache(jobs[0].build).clean_stale()
         prepare_prerequisites([jobs[i] for i in todo], n_jobs, echo)
-        ran = Scheduler([jobs[i] for i in todo], n_jobs, cores or os.cpu_count() or 1, echo).run()
+        scheduler = Scheduler([jobs[i] for i in todo], n_jobs, cores or os.cpu_count() or 1, echo)
+        ran = scheduler.run()
         outcomes.update({todo[k]: o for k, o in ran.items()})
+        for slug, start, end in scheduler.quiet_log:  # each quiet phase, on the outcome of its notebook
+            for o in ran.values():
+                if o.job.nb.slug == slug:
+                    o.quiet.append((round(start, 2), round(end if end is not None else start, 2)))
     return [outcomes[i] for i in range(len(jobs))]
